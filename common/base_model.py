@@ -1,0 +1,98 @@
+"""BaseModel: the parameters of a stack of layers, tied weights, and named ``.npz`` checkpoints."""
+import os
+import tempfile
+
+import numpy as np
+
+from common.backend import array_module, to_cpu
+
+
+class BaseModel:
+    """A model built from layers: ``params``/``grads`` lists, ``save_params``/``load_params``.
+
+    Subclasses build their layers and call ``self.collect_params(layers)`` once.  That gathers
+    every layer's parameters in order, gives each a readable name (``'02.TimeLSTM.Wx'``), and finds
+    shared (tied) weights once: a parameter that is the same array as an earlier one, or its
+    transpose view (``Affine(embed_W.T, b)`` in weight tying), is listed only once, and
+    ``sum_tied_grads()`` (called by the subclass at the end of ``backward``) adds the duplicate's
+    gradient into the kept one exactly once per step.
+    """
+    params = ()
+    grads = ()
+    param_names = ()
+
+    def collect_params(self, layers):
+        self.params, self.grads, self.param_names = [], [], []
+        self._tied = []  # (index of the kept parameter, gradient of the duplicate, transposed?)
+        for layer_index, layer in enumerate(layers):
+            names = getattr(layer, 'param_names', None) or [f'p{i}' for i in range(len(layer.params))]
+            for name, param, grad in zip(names, layer.params, layer.grads):
+                kept = self._find_shared(param)
+                if kept is None:
+                    self.params.append(param)
+                    self.grads.append(grad)
+                    self.param_names.append(f'{layer_index:02d}.{type(layer).__name__}.{name}')
+                else:
+                    self._tied.append((kept, grad, param is not self.params[kept]))
+
+    def _find_shared(self, param):
+        for index, kept in enumerate(self.params):
+            if param is kept:
+                return index
+            is_view = param.base is kept or kept.base is param
+            if is_view and param.shape == kept.shape[::-1]:
+                return index
+        return None
+
+    def sum_tied_grads(self):
+        """Add the gradient of each duplicate (tied) parameter into the kept one, once."""
+        for kept, grad, transposed in self._tied:
+            self.grads[kept] += grad.T if transposed else grad
+
+    def save_params(self, path):
+        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class).
+
+        The file is written to a temporary file beside ``path`` and renamed over it only when
+        complete, so an interrupted save never corrupts an existing checkpoint.
+        """
+        arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
+        arrays['__model__'] = np.array(type(self).__name__)
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                np.savez(f, **arrays)
+            os.replace(tmp_path, path)
+        except BaseException:
+            os.unlink(tmp_path)
+            raise
+
+    def load_params(self, path):
+        """Read parameters saved by ``save_params`` into this model's arrays (in place).
+
+        Every array is checked (name, shape) before any is written, so a wrong file leaves the
+        model untouched and the error names the mismatched array.
+        """
+        if not os.path.exists(path):
+            raise FileNotFoundError(f'checkpoint {path!r} does not exist')
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                arrays = {name: saved[name] for name in saved.files}
+        except (ValueError, OSError) as error:
+            raise ValueError(f'{path!r} is not a checkpoint written by save_params: {error}') from error
+        saved_model = str(arrays.pop('__model__', '?'))
+        origin = f'{path!r} (saved from {saved_model})'
+        missing = [n for n in self.param_names if n not in arrays]
+        if missing:
+            raise ValueError(f'{origin} does not fit {type(self).__name__}: it has no array '
+                             f'{missing[0]!r}; it holds {sorted(arrays)}')
+        extra = sorted(set(arrays) - set(self.param_names))
+        if extra:
+            raise ValueError(f'{origin} does not fit {type(self).__name__}: unexpected array {extra[0]!r}')
+        for name, param in zip(self.param_names, self.params):
+            if arrays[name].shape != param.shape:
+                raise ValueError(f'{origin} does not fit {type(self).__name__}: array {name!r} has '
+                                 f'shape {arrays[name].shape}, the model expects {param.shape}')
+        for name, param in zip(self.param_names, self.params):
+            param[...] = array_module(param).asarray(arrays[name], dtype=param.dtype)

@@ -1,0 +1,110 @@
+"""Optimizers (book chapter 1 and volume 1, chapter 6): ``update(params, grads)`` in place.
+
+Each updates the parameter arrays themselves (``param -= ...``), so layers that hold the same
+arrays see the new values.  State (velocities, moments) is created on the first call, one
+buffer per parameter, in the parameter's dtype.
+"""
+from common.backend import array_module
+
+
+class SGD:
+    """W <- W - lr * dL/dW."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for param, grad in zip(params, grads):
+            param -= self.lr * grad
+
+
+class Momentum:
+    """v <- momentum * v - lr * dL/dW;  W <- W + v."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+        self.v = None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = [array_module(p).zeros_like(p) for p in params]
+        for param, grad, v in zip(params, grads, self.v):
+            v *= self.momentum
+            v -= self.lr * grad
+            param += v
+
+
+class Nesterov:
+    """Nesterov's accelerated gradient (the look-ahead form used in the book's code).
+
+    v <- momentum * v - lr * g;  W <- W + momentum^2 * v_old - (1 + momentum) * lr * g,
+    which equals W <- W + momentum * v_new - lr * g.
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+        self.v = None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = [array_module(p).zeros_like(p) for p in params]
+        for param, grad, v in zip(params, grads, self.v):
+            v *= self.momentum
+            v -= self.lr * grad
+            param += self.momentum * v - self.lr * grad
+
+
+class AdaGrad:
+    """h <- h + g * g;  W <- W - lr * g / (sqrt(h) + 1e-7)."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = [array_module(p).zeros_like(p) for p in params]
+        for param, grad, h in zip(params, grads, self.h):
+            h += grad * grad
+            param -= self.lr * grad / (array_module(h).sqrt(h) + 1e-7)
+
+
+class RMSprop:
+    """h <- rho * h + (1 - rho) * g * g;  W <- W - lr * g / (sqrt(h) + 1e-7)."""
+
+    def __init__(self, lr=0.01, decay_rate=0.99):
+        self.lr, self.decay_rate = lr, decay_rate
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = [array_module(p).zeros_like(p) for p in params]
+        for param, grad, h in zip(params, grads, self.h):
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * grad * grad
+            param -= self.lr * grad / (array_module(h).sqrt(h) + 1e-7)
+
+
+class Adam:
+    """Adam (Kingma & Ba), with the bias correction folded into the step size:
+
+    m <- m + (1 - beta1)(g - m);  v <- v + (1 - beta2)(g^2 - v);
+    lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t);  W <- W - lr_t * m / (sqrt(v) + 1e-7).
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.iter = 0
+        self.m = None
+        self.v = None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = [array_module(p).zeros_like(p) for p in params]
+            self.v = [array_module(p).zeros_like(p) for p in params]
+        self.iter += 1
+        lr_t = self.lr * (1 - self.beta2 ** self.iter) ** 0.5 / (1 - self.beta1 ** self.iter)
+        for param, grad, m, v in zip(params, grads, self.m, self.v):
+            m += (1 - self.beta1) * (grad - m)
+            v += (1 - self.beta2) * (grad * grad - v)
+            param -= lr_t * m / (array_module(v).sqrt(v) + 1e-7)

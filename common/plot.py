@@ -1,0 +1,24 @@
+"""Figures that are saved to PNG by scripts and shown inline in Jupyter.
+
+With a ``path`` the figure is built without pyplot (no GUI backend, safe on a headless machine,
+never blocks); without one it is a pyplot figure shown with ``plt.show()`` (inline in Jupyter).
+"""
+
+
+def new_figure(path=None, figsize=(6.4, 4.8)):
+    """A matplotlib Figure: a bare one when it will be saved to ``path``, a pyplot one otherwise."""
+    if path:
+        from matplotlib.figure import Figure
+        return Figure(figsize=figsize)
+    import matplotlib.pyplot as plt
+    return plt.figure(figsize=figsize)
+
+
+def finish_figure(fig, path=None):
+    """Save ``fig`` to ``path`` as PNG, or show it when no path is given."""
+    if path:
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        return
+    import matplotlib.pyplot as plt
+    plt.show()

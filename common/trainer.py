@@ -1,0 +1,154 @@
+"""Training loops: ``Trainer`` (mini-batch, chapter 1) and ``RnnlmTrainer`` (truncated BPTT, ch. 5).
+
+Both do, per step: forward (loss), backward, optional global-norm gradient clipping, optimizer
+update; print book-style progress lines with elapsed time and ETA; keep the history for ``plot``.
+A loss that is NaN or infinite stops training with a FloatingPointError before the update, so the
+parameters (and any checkpoint saved from them) stay those of the last good step.
+"""
+import math
+import time
+
+import numpy as np
+
+from common.backend import array_module
+from common.plot import finish_figure, new_figure
+from common.util import clip_grads
+
+
+class _TrainerBase:
+    """The loop both trainers share: steps, progress lines with ETA, history, plot."""
+    history_name = 'loss'
+
+    def __init__(self, model, optimizer, verbose):
+        self.model, self.optimizer = model, optimizer
+        self.verbose = verbose
+        self.history = []
+        self.eval_interval = None
+        self.current_epoch = 0
+
+    def summarize(self, mean_loss):
+        """The figure recorded for a window of steps (the mean loss, or its perplexity)."""
+        return mean_loss
+
+    def _run(self, max_epoch, max_iters, next_batch, max_grad, eval_interval):
+        """Train ``max_epoch`` epochs of ``max_iters`` steps; next_batch(epoch, iteration) -> (x, t).
+
+        The summary of the steps since the last record is appended to ``history`` every
+        ``eval_interval`` steps and at the end of each epoch.
+        """
+        self.eval_interval = eval_interval
+        start = time.perf_counter()
+        total_loss, loss_count = 0.0, 0
+        for epoch in range(max_epoch):
+            for iteration in range(max_iters):
+                x, t = next_batch(epoch, iteration)
+                total_loss += _train_step(self.model, self.optimizer, x, t, max_grad)
+                loss_count += 1
+                window_done = eval_interval is not None and (iteration + 1) % eval_interval == 0
+                if window_done or (eval_interval is not None and iteration + 1 == max_iters):
+                    self.history.append(self.summarize(total_loss / loss_count))
+                    total_loss, loss_count = 0.0, 0
+                    if self.verbose:
+                        elapsed = time.perf_counter() - start
+                        steps_done = epoch * max_iters + iteration + 1
+                        eta = elapsed / steps_done * (max_epoch * max_iters - steps_done)
+                        print(f'| epoch {self.current_epoch + 1} |  iter {iteration + 1} / {max_iters} '
+                              f'| time {elapsed:.0f}[s] | ETA {eta:.0f}[s] '
+                              f'| {self.history_name} {self.history[-1]:.2f}', flush=True)
+            self.current_epoch += 1
+
+    def plot(self, ylim=None, path=None):
+        """Plot the recorded history; saved to ``path`` (PNG) or shown inline (Jupyter)."""
+        fig = new_figure(path)
+        ax = fig.add_subplot()
+        ax.plot(np.arange(len(self.history)), self.history, label='train')
+        ax.set_xlabel(f'evaluations (every {self.eval_interval} iterations and at epoch ends)')
+        ax.set_ylabel(self.history_name)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        finish_figure(fig, path)
+
+
+def _train_step(model, optimizer, x, t, max_grad):
+    loss = model.forward(x, t)
+    if not math.isfinite(loss):
+        raise FloatingPointError(f'the loss became {loss}: training diverged (try a smaller '
+                                 'learning rate or gradient clipping); parameters were not updated')
+    model.backward()
+    if max_grad is not None:
+        clip_grads(model.grads, max_grad)
+    optimizer.update(model.params, model.grads)
+    return loss
+
+
+class Trainer(_TrainerBase):
+    """Mini-batch training of ``model.forward(x, t) -> loss``, reshuffled every epoch.
+
+    rng: numpy Generator or seed for the shuffling; verbose: print progress lines.
+    ``loss_list`` holds the mean loss of every ``eval_interval`` steps.
+    """
+
+    def __init__(self, model, optimizer, rng=None, verbose=True):
+        super().__init__(model, optimizer, verbose)
+        self.rng = np.random.default_rng(rng)
+
+    @property
+    def loss_list(self):
+        return self.history
+
+    def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
+        """x: (N, ...) inputs, t: (N, ...) targets."""
+        max_iters = max(len(x) // batch_size, 1)
+        shuffled = {}
+
+        def next_batch(epoch, iteration):
+            if iteration == 0:
+                order = self.rng.permutation(len(x))
+                shuffled['x'], shuffled['t'] = x[order], t[order]
+            batch = slice(iteration * batch_size, (iteration + 1) * batch_size)
+            return shuffled['x'][batch], shuffled['t'][batch]
+
+        self._run(max_epoch, max_iters, next_batch, max_grad, eval_interval)
+
+
+class RnnlmTrainer(_TrainerBase):
+    """Truncated BPTT over one long corpus (the book's chapter-5 trainer).
+
+    The corpus is cut into ``batch_size`` rows starting at offsets i * (len // batch_size); each
+    step feeds the next ``time_size`` tokens of every row, so the hidden state carries over from
+    block to block.  ``ppl_list`` holds exp(mean loss) of every ``eval_interval`` steps.
+    """
+    history_name = 'perplexity'
+
+    def __init__(self, model, optimizer, verbose=True):
+        super().__init__(model, optimizer, verbose)
+        self.time_idx = 0
+
+    @property
+    def ppl_list(self):
+        return self.history
+
+    def summarize(self, mean_loss):
+        return float(np.exp(mean_loss))
+
+    def get_batch(self, xs, ts, batch_size, time_size):
+        """Next block: xs, ts (L,) -> batch_x, batch_t (batch_size, time_size)."""
+        xp = array_module(xs)
+        jump = len(xs) // batch_size
+        positions = (xp.arange(batch_size)[:, None] * jump
+                     + self.time_idx + xp.arange(time_size)[None, :]) % len(xs)
+        self.time_idx += time_size
+        return xs[positions], ts[positions]
+
+    def fit(self, xs, ts, max_epoch=10, batch_size=20, time_size=35, max_grad=None,
+            eval_interval=20):
+        """xs: (L,) input ids, ts: (L,) target ids (usually corpus[:-1] and corpus[1:])."""
+        max_iters = len(xs) // (batch_size * time_size)
+        if max_iters == 0:
+            raise ValueError(f'the corpus ({len(xs)} tokens) is shorter than one batch '
+                             f'(batch_size * time_size = {batch_size * time_size})')
+
+        def next_batch(epoch, iteration):
+            return self.get_batch(xs, ts, batch_size, time_size)
+
+        self._run(max_epoch, max_iters, next_batch, max_grad, eval_interval)

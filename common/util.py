@@ -1,0 +1,161 @@
+"""Text and word-vector utilities of chapters 2-4, and gradient clipping (chapter 5).
+
+Everything here is vectorised: the co-occurrence matrix, PPMI and the context windows of the
+whole PTB corpus are built with array operations, not Python loops over words.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from common.backend import array_module
+
+
+def preprocess(text):
+    """Split ``text`` into lower-case words (a '.' becomes its own word) and number them.
+
+    -> (corpus: (N,) int array of word ids, word_to_id: dict, id_to_word: dict), ids in order of
+    first appearance: preprocess('You say goodbye and I say hello.') numbers 'you' 0, 'say' 1, ...
+    """
+    words = text.lower().replace('.', ' .').split()
+    word_to_id = {}
+    for word in words:
+        word_to_id.setdefault(word, len(word_to_id))
+    id_to_word = {i: w for w, i in word_to_id.items()}
+    corpus = np.array([word_to_id[w] for w in words], dtype=np.int64)
+    return corpus, word_to_id, id_to_word
+
+
+def create_co_matrix(corpus, vocab_size, window_size=1):
+    """C[i, j] = how often word j stands within ``window_size`` words of word i.
+
+    corpus: (N,) word ids -> C: (V, V) int32, symmetric.
+    """
+    corpus = np.asarray(corpus)
+    C = np.zeros((vocab_size, vocab_size), dtype=np.int32)
+    for distance in range(1, window_size + 1):
+        left, right = corpus[:-distance], corpus[distance:]
+        np.add.at(C, (left, right), 1)
+        np.add.at(C, (right, left), 1)
+    return C
+
+
+def cos_similarity(x, y, eps=1e-8):
+    """cos(x, y) = x . y / (|x| |y|), with eps guarding zero vectors.  x, y: (D,) -> float."""
+    nx = x / (np.sqrt(np.sum(x ** 2)) + eps)
+    ny = y / (np.sqrt(np.sum(y ** 2)) + eps)
+    return float(np.dot(nx, ny))
+
+
+def cosine_similarities(query_vec, word_matrix, eps=1e-8):
+    """cos(query, w_i) for every row w_i of ``word_matrix``: (D,), (V, D) -> (V,)."""
+    norms = np.sqrt((word_matrix ** 2).sum(axis=1)) + eps
+    return (word_matrix @ query_vec) / norms / (np.sqrt(np.sum(query_vec ** 2)) + eps)
+
+
+def word_id(word, word_to_id):
+    """The id of ``word``; a clear KeyError-free ValueError when it is not in the vocabulary."""
+    if word not in word_to_id:
+        raise ValueError(f'{word!r} is not in the vocabulary ({len(word_to_id)} words); '
+                         'check the spelling (words are lower-case)')
+    return word_to_id[word]
+
+
+def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True):
+    """Print and return the ``top`` words closest to ``query`` by cosine similarity.
+
+    word_matrix: (V, D) word vectors -> [(word, similarity), ...], best first, query excluded.
+    """
+    query_id = word_id(query, word_to_id)
+    similarity = cosine_similarities(word_matrix[query_id], word_matrix)
+    similarity[query_id] = -np.inf
+    best = np.argsort(-similarity)[:top]
+    results = [(id_to_word[int(i)], float(similarity[i])) for i in best]
+    if verbose:
+        print(f'\n[query] {query}')
+        for word, score in results:
+            print(f' {word}: {score:.4f}')
+    return results
+
+
+def analogy(a, b, c, word_to_id, id_to_word, word_matrix, top=5, answer=None, verbose=True):
+    """Solve a:b = c:? by the word whose vector is closest (cosine) to b - a + c.
+
+    The three question words are excluded.  -> [(word, similarity), ...], best first.
+    With ``answer``, also prints the rank of the expected answer among all words.
+    """
+    ids = [word_id(w, word_to_id) for w in (a, b, c)]
+    vec_a, vec_b, vec_c = (normalize(word_matrix[i]) for i in ids)
+    similarity = cosine_similarities(vec_b - vec_a + vec_c, word_matrix)
+    similarity[ids] = -np.inf
+    order = np.argsort(-similarity)
+    results = [(id_to_word[int(i)], float(similarity[i])) for i in order[:top]]
+    if verbose:
+        print(f'\n[analogy] {a}:{b} = {c}:?')
+        for word, score in results:
+            print(f' {word}: {score:.4f}')
+        if answer is not None:
+            answer_id = word_id(answer, word_to_id)
+            rank = int(np.flatnonzero(order == answer_id)[0]) + 1
+            print(f' ==> {answer}: rank {rank}, similarity {similarity[answer_id]:.4f}')
+    return results
+
+
+def ppmi(C, verbose=False, eps=1e-8):
+    """Positive pointwise mutual information of a co-occurrence matrix.
+
+    PPMI(i, j) = max(0, log2(C[i, j] N / (S_i S_j) + eps)), N = sum of C, S_i = sum_j C[i, j].
+    C: (V, V) counts -> M: (V, V) float32.  Computed a block of rows at a time (no Python loop
+    over entries), so the 10,000 x 10,000 PTB matrix takes seconds, not minutes.
+    """
+    total = float(C.sum())
+    word_counts = np.maximum(C.sum(axis=0), 1).astype(np.float64)
+    M = np.empty(C.shape, dtype=np.float32)
+    block = 1000
+    for start in range(0, C.shape[0], block):
+        rows = slice(start, start + block)
+        pmi = C[rows] * (total / word_counts[rows, None]) / word_counts[None, :]
+        M[rows] = np.maximum(np.log2(pmi + eps), 0)
+        if verbose:
+            print(f'{min(start + block, C.shape[0]) / C.shape[0]:.0%} done')
+    return M
+
+
+def create_contexts_target(corpus, window_size=1):
+    """Contexts (the ``window_size`` words on each side) and targets (the centre word).
+
+    corpus: (N,) ids -> contexts: (N - 2w, 2w), target: (N - 2w,), contexts in left-to-right order.
+    """
+    corpus = np.asarray(corpus)
+    if len(corpus) <= 2 * window_size:
+        raise ValueError(f'the corpus has {len(corpus)} words: it needs more than '
+                         f'2 * window_size = {2 * window_size}')
+    windows = sliding_window_view(corpus, 2 * window_size + 1)
+    target = windows[:, window_size].copy()
+    contexts = np.delete(windows, window_size, axis=1)
+    return contexts, target
+
+
+def convert_one_hot(corpus, vocab_size):
+    """One-hot encode ids: (N,) -> (N, V) or (N, C) -> (N, C, V), int32."""
+    corpus = np.asarray(corpus)
+    return (corpus[..., None] == np.arange(vocab_size)).astype(np.int32)
+
+
+def clip_grads(grads, max_norm):
+    """Scale all gradients by max_norm / |g| when the global norm |g| = sqrt(sum g^2) > max_norm.
+
+    In place.  Returns the norm before clipping.
+    """
+    total_norm = float(sum(float((g * g).sum()) for g in grads)) ** 0.5
+    rate = max_norm / (total_norm + 1e-6)
+    if rate < 1:
+        for g in grads:
+            g *= rate
+    return total_norm
+
+
+def normalize(x):
+    """Scale vectors to unit length: (D,) -> (D,) or (N, D) -> (N, D) row-wise."""
+    xp = array_module(x)
+    if x.ndim == 2:
+        return x / xp.sqrt((x ** 2).sum(axis=1, keepdims=True))
+    return x / xp.sqrt((x ** 2).sum())
