@@ -145,7 +145,7 @@ def clip_grads(grads, max_norm):
 
     In place.  Returns the norm before clipping.
     """
-    total_norm = float(sum(float((g * g).sum()) for g in grads)) ** 0.5
+    total_norm = sum(float(array_module(g).vdot(g, g)) for g in grads) ** 0.5
     rate = max_norm / (total_norm + 1e-6)
     if rate < 1:
         for g in grads:
