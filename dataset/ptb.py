@@ -1,0 +1,126 @@
+"""Penn Treebank (PTB) corpus, the book's language-model data (chapters 2 to 6).
+
+The files ptb.train.txt, ptb.valid.txt and ptb.test.txt (the public copy at BASE_URL,
+which the book uses) are looked up in this order:
+
+1. the folder named by the environment variable ``DLFS_DATA_DIR`` (only read, never written);
+2. the cache folder: ``$DLFS_CACHE_DIR/ptb`` if ``DLFS_CACHE_DIR`` is set, else
+   ``$XDG_CACHE_HOME/dlfs2/ptb``, else ``~/.cache/dlfs2/ptb``;
+3. a download into the cache folder from ``$DLFS_PTB_URL`` (default BASE_URL), with a
+   progress line on stderr, a SHA-256 check and an atomic rename.
+
+Every file is checked against its known SHA-256 (table SHA256) before it is parsed.
+"""
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from dataset.download import download
+
+BASE_URL = 'https://raw.githubusercontent.com/tomsercu/lstm/master/data/'
+FILE_NAMES = {'train': 'ptb.train.txt', 'val': 'ptb.valid.txt', 'valid': 'ptb.valid.txt',
+              'test': 'ptb.test.txt'}
+SHA256 = {
+    'ptb.train.txt': 'fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf',
+    'ptb.valid.txt': 'c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2',
+    'ptb.test.txt': 'dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0',
+}
+EOS = '<eos>'
+
+
+def load_data(data_type='train'):
+    """Load one PTB split as word ids, with the vocabulary of the training split.
+
+    data_type: 'train' | 'val' | 'valid' | 'test' ('val' and 'valid' are the same file).
+    Each line break becomes the token '<eos>'; ids are given in order of first appearance
+    in ptb.train.txt, so they are the same for every split.
+    Returns (corpus, word_to_id, id_to_word): corpus (n_tokens,) np.int32, word_to_id
+    {word: id}, id_to_word {id: word}; vocabulary 10,000 words; n_tokens 929,589 (train),
+    73,760 (valid), 82,430 (test).
+    Each file is parsed once per process; every call returns fresh copies, which the caller may modify.
+    """
+    if data_type not in FILE_NAMES:
+        raise ValueError(f'data_type must be one of {", ".join(map(repr, FILE_NAMES))}; got {data_type!r}')
+    train_path = str(find_file(FILE_NAMES['train']))
+    split_path = str(find_file(FILE_NAMES[data_type]))
+    word_to_id, corpus = _read_train(train_path)
+    if split_path != train_path:
+        corpus = _read_split(split_path, train_path)
+    return corpus.copy(), dict(word_to_id), dict(enumerate(word_to_id))
+
+
+def find_file(file_name):
+    """Path of the PTB file ``file_name``: DLFS_DATA_DIR, else the cache folder, else downloaded there."""
+    data_dir = os.environ.get('DLFS_DATA_DIR')
+    if data_dir:
+        if not os.path.isdir(data_dir):
+            raise FileNotFoundError(f'DLFS_DATA_DIR is set to {data_dir!r}, but that folder does not exist; '
+                                    f'point it at the folder that holds {_file_list()}, or unset it.')
+        local = Path(data_dir) / file_name
+        if local.is_file():
+            return local
+    cached = cache_dir() / file_name
+    if cached.is_file():
+        return cached
+    url = (os.environ.get('DLFS_PTB_URL') or BASE_URL).rstrip('/') + '/' + file_name
+    return download(url, cached, SHA256[file_name], advice=_manual_install_advice())
+
+
+def cache_dir():
+    """Folder for downloaded PTB files: $DLFS_CACHE_DIR/ptb, else $XDG_CACHE_HOME/dlfs2/ptb,
+    else ~/.cache/dlfs2/ptb."""
+    root = os.environ.get('DLFS_CACHE_DIR')
+    if root:
+        return Path(root) / 'ptb'
+    xdg = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
+    return Path(xdg) / 'dlfs2' / 'ptb'
+
+
+def _file_list():
+    """'ptb.train.txt, ptb.valid.txt, ptb.test.txt'."""
+    return ', '.join(dict.fromkeys(FILE_NAMES.values()))
+
+
+def _manual_install_advice():
+    """The end of a download error: where to put the files by hand."""
+    return (f'\nTo install the PTB files by hand, get {_file_list()} from {BASE_URL} and either '
+            f'put them in a folder and set the environment variable DLFS_DATA_DIR to that folder, '
+            f'or put them in the cache folder {cache_dir()}')
+
+
+@functools.lru_cache(maxsize=None)
+def _read_train(path):
+    """Parse ptb.train.txt once: ({word: id} in order of first appearance, corpus (n,) int32)."""
+    words = _read_words(path)
+    word_to_id = {word: i for i, word in enumerate(dict.fromkeys(words))}
+    return word_to_id, _to_ids(words, word_to_id)
+
+
+@functools.lru_cache(maxsize=None)
+def _read_split(path, train_path):
+    """Parse a valid/test file once, with the vocabulary of the train file at ``train_path``."""
+    word_to_id, _ = _read_train(train_path)
+    return _to_ids(_read_words(path), word_to_id)
+
+
+def _read_words(path):
+    """Tokens of a verified PTB file; each line break becomes the token '<eos>'."""
+    path = Path(path)
+    data = path.read_bytes()
+    expected = SHA256[path.name]
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != expected:
+        raise ValueError(f'{path} is not the expected PTB file: its SHA-256 is {digest}, expected '
+                         f'{expected}; replace it with the original from {BASE_URL}{path.name}')
+    return data.decode('utf-8').replace('\n', f' {EOS} ').split()
+
+
+def _to_ids(words, word_to_id):
+    """(n,) int32 ids of ``words``; ValueError for a word outside the vocabulary."""
+    try:
+        return np.array([word_to_id[word] for word in words], dtype=np.int32)
+    except KeyError as err:
+        raise ValueError(f'word {err.args[0]!r} is not in the vocabulary of ptb.train.txt') from None

@@ -1,0 +1,181 @@
+"""Toy seq2seq data of chapter 7, generated here (no files are read or copied).
+
+'addition.txt': 50,000 distinct questions 'a+b' -> '_' + str(a + b); each operand has a random
+    number (1 to 3) of random digits, as in the book's data, so 0 <= a, b <= 999.
+    Example: '16+75  ' -> '_91  '. Questions are 7 characters, answers 5.
+'date.txt': 50,000 distinct dates between 1970-01-01 and 2029-12-31, each written in one of
+    15 human formats in lower, Title or UPPER case -> '_' + ISO date.
+    Example: 'tuesday, september 27, 1994' -> '_1994-09-27'. Questions are 29 characters, answers 11.
+
+The content comes from a fixed seed (CONTENT_SEED), so it is the same in every call and run;
+only the train/test split depends on the ``seed`` of load_data. Texts are padded with spaces.
+Vocabulary: the sorted characters of the data set, so the padding ' ' has id 0.
+"""
+import datetime
+import functools
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+CONTENT_SEED = 2016
+SET_SIZE = 50_000
+PAD = ' '
+
+MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+          'September', 'October', 'November', 'December')
+WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
+DATE_FORMATS = (
+    '{Month} {d}, {Y}',              # September 27, 1994
+    '{d} {Mon} {Y}',                 # 27 Sep 1994
+    '{m}/{d}/{y}',                   # 9/27/94
+    '{Weekday}, {Month} {d}, {Y}',   # Tuesday, September 27, 1994
+    '{dd}.{mm}.{Y}',                 # 27.09.1994
+    '{Mon} {d}, {Y}',                # Sep 27, 1994
+    '{d} {Month} {Y}',               # 27 September 1994
+    '{mm}/{dd}/{Y}',                 # 09/27/1994
+    '{dd}.{mm}.{y}',                 # 27.09.94
+    '{Wkd}, {Mon} {d}, {Y}',         # Tue, Sep 27, 1994
+    '{Month} {d} {Y}',               # September 27 1994
+    '{d} {Mon}, {Y}',                # 27 Sep, 1994
+    '{Weekday} {d} {Month} {Y}',     # Tuesday 27 September 1994
+    '{d}-{Mon}-{Y}',                 # 27-Sep-1994
+    '{Y}/{mm}/{dd}',                 # 1994/09/27
+)
+LETTER_CASES = (str.lower, str, str.upper)
+FIRST_DAY = datetime.date(1970, 1, 1)
+LAST_DAY = datetime.date(2029, 12, 31)
+
+
+def _distinct_pairs(draw_batch):
+    """The first SET_SIZE pairs with distinct questions from the iterables that draw_batch() returns."""
+    pairs = {}
+    while True:
+        for question, answer in draw_batch():
+            pairs.setdefault(question, answer)
+            if len(pairs) == SET_SIZE:
+                return tuple(pairs), tuple(pairs.values())
+
+
+def _addition_pairs(rng):
+    """(questions, answers): 'a+b' -> '_a+b'; a and b have k ~ U{1, 2, 3} digits, each digit ~ U{0..9}."""
+    def draw_batch():
+        digits = rng.integers(1, 4, size=(SET_SIZE, 2))
+        a, b = rng.integers(0, 10 ** digits).T.tolist()
+        return ((f'{x}+{y}', f'_{x + y}') for x, y in zip(a, b))
+    return _distinct_pairs(draw_batch)
+
+
+def _date_pairs(rng):
+    """(questions, answers): a uniform day, a uniform format and letter case -> '_YYYY-MM-DD'."""
+    first, last = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
+
+    def draw_batch():
+        days = rng.integers(first, last + 1, size=SET_SIZE).tolist()
+        formats = rng.integers(len(DATE_FORMATS), size=SET_SIZE).tolist()
+        cases = rng.integers(len(LETTER_CASES), size=SET_SIZE).tolist()
+        for ordinal, form, case in zip(days, formats, cases):
+            day = datetime.date.fromordinal(ordinal)
+            yield LETTER_CASES[case](_write_date(DATE_FORMATS[form], day)), '_' + day.isoformat()
+    return _distinct_pairs(draw_batch)
+
+
+def _write_date(form, day):
+    """``day`` written in ``form`` (a DATE_FORMATS entry), with English month and weekday names."""
+    month, weekday = MONTHS[day.month - 1], WEEKDAYS[day.weekday()]
+    return form.format(Month=month, Mon=month[:3], Weekday=weekday, Wkd=weekday[:3],
+                       d=day.day, dd=f'{day.day:02d}', m=day.month, mm=f'{day.month:02d}',
+                       Y=day.year, y=f'{day.year % 100:02d}')
+
+
+class DataSpec(NamedTuple):
+    """How one data set is made: generate(rng) -> (questions, answers), and the padded widths."""
+    generate: Callable
+    question_length: int
+    answer_length: int
+
+
+DATASETS = {
+    'addition.txt': DataSpec(_addition_pairs, question_length=7, answer_length=5),
+    'date.txt': DataSpec(_date_pairs, question_length=29, answer_length=11),
+}
+
+
+def load_data(file_name='addition.txt', seed=1984):
+    """Train/test split of a toy seq2seq set as character ids.
+
+    file_name: 'addition.txt' | 'date.txt'; seed: seeds np.random.default_rng for the shuffle
+    before the split (the content itself never changes).
+    Returns (x_train, t_train), (x_test, t_test): int32 arrays, x (N, question_length),
+    t (N, answer_length) with question_length/answer_length 7/5 (addition) or 29/11 (date),
+    N = 45,000 for train and 5,000 for test. Decode rows with get_vocab(file_name)[1].
+    """
+    x, t = _encoded(file_name)
+    order = np.random.default_rng(seed).permutation(len(x))
+    split_at = len(x) - len(x) // 10
+    train, test = order[:split_at], order[split_at:]
+    return (x[train], t[train]), (x[test], t[test])
+
+
+def get_vocab(file_name='addition.txt'):
+    """(char_to_id, id_to_char) of a data set: its sorted characters (' ' has id 0).
+
+    The same for every call; the dicts are new each time, so changing them changes nothing here.
+    """
+    chars = _characters(file_name)
+    return {char: i for i, char in enumerate(chars)}, dict(enumerate(chars))
+
+
+def encode(texts, char_to_id, length):
+    """Character ids of texts padded with ' ' to ``length``: N str (or one str) -> (N, length) int32.
+
+    Raises ValueError for a text longer than ``length`` or a character not in char_to_id.
+    """
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    for text in texts:
+        if len(text) > length:
+            raise ValueError(f'text {text!r} has {len(text)} characters; the maximum length is {length}')
+        unknown = [char for char in text.ljust(length, PAD) if char not in char_to_id]
+        if unknown:
+            raise ValueError(f'character {unknown[0]!r} in text {text!r} is not in the vocabulary '
+                             f'({"".join(sorted(char_to_id))!r})')
+    ids = [[char_to_id[char] for char in text.ljust(length, PAD)] for text in texts]
+    return np.array(ids, dtype=np.int32).reshape(len(texts), length)
+
+
+def decode(ids, id_to_char):
+    """Text of a row of character ids: (T,) ints -> str of T characters (padding kept)."""
+    try:
+        return ''.join(id_to_char[int(i)] for i in ids)
+    except KeyError as err:
+        raise ValueError(f'id {err.args[0]} is not in the vocabulary '
+                         f'(ids 0..{len(id_to_char) - 1})') from None
+
+
+def _spec(file_name):
+    """DATASETS[file_name], or a ValueError listing the available names."""
+    if file_name not in DATASETS:
+        raise ValueError(f'unknown data set {file_name!r}; available: {", ".join(DATASETS)}')
+    return DATASETS[file_name]
+
+
+@functools.lru_cache(maxsize=None)
+def _pairs(file_name):
+    """(questions, answers) of a data set, generated once per process from CONTENT_SEED."""
+    return _spec(file_name).generate(np.random.default_rng(CONTENT_SEED))
+
+
+@functools.lru_cache(maxsize=None)
+def _characters(file_name):
+    """Sorted tuple of the characters of a data set's questions and answers, plus the padding ' '."""
+    questions, answers = _pairs(file_name)
+    return tuple(sorted(set(''.join(questions + answers)) | {PAD}))
+
+
+@functools.lru_cache(maxsize=None)
+def _encoded(file_name):
+    """(x, t) id arrays of the whole set, in generation order; load_data indexes copies out of them."""
+    spec = _spec(file_name)
+    questions, answers = _pairs(file_name)
+    char_to_id, _ = get_vocab(file_name)
+    return (encode(questions, char_to_id, spec.question_length),
+            encode(answers, char_to_id, spec.answer_length))
