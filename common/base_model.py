@@ -14,8 +14,8 @@ class BaseModel:
     every layer's parameters in order, gives each a readable name (``'02.TimeLSTM.Wx'``), and finds
     shared (tied) weights once: a parameter that is the same array as an earlier one, or its
     transpose view (``Affine(embed_W.T, b)`` in weight tying), is listed only once, and
-    ``sum_tied_grads()`` (called by the subclass at the end of ``backward``) adds the duplicate's
-    gradient into the kept one exactly once per step.
+    ``sum_tied_grads()`` (called by the subclass at the end of ``backward``) writes the sum of the
+    gradients of all its uses into its entry of ``grads``, exactly once per step.
     """
     params = ()
     grads = ()
@@ -23,7 +23,7 @@ class BaseModel:
 
     def collect_params(self, layers):
         self.params, self.grads, self.param_names = [], [], []
-        self._tied = []  # (index of the kept parameter, gradient of the duplicate, transposed?)
+        self._tied = {}  # index of a shared parameter -> [(gradient of one use, transposed?), ...]
         for layer_index, layer in enumerate(layers):
             names = getattr(layer, 'param_names', None) or [f'p{i}' for i in range(len(layer.params))]
             for name, param, grad in zip(names, layer.params, layer.grads):
@@ -32,8 +32,13 @@ class BaseModel:
                     self.params.append(param)
                     self.grads.append(grad)
                     self.param_names.append(f'{layer_index:02d}.{type(layer).__name__}.{name}')
-                else:
-                    self._tied.append((kept, grad, param is not self.params[kept]))
+                    continue
+                uses = self._tied.setdefault(kept, [(self.grads[kept], False)])
+                uses.append((grad, param is not self.params[kept]))
+        for kept in self._tied:
+            # The sum gets a buffer of its own, rewritten whole every step: a layer may rewrite
+            # only part of its own gradient (Embedding touches only the rows it used).
+            self.grads[kept] = array_module(self.params[kept]).zeros_like(self.params[kept])
 
     def _find_shared(self, param):
         for index, kept in enumerate(self.params):
@@ -45,9 +50,13 @@ class BaseModel:
         return None
 
     def sum_tied_grads(self):
-        """Add the gradient of each duplicate (tied) parameter into the kept one, once."""
-        for kept, grad, transposed in self._tied:
-            self.grads[kept] += grad.T if transposed else grad
+        """Write into each shared parameter's gradient the sum of the gradients of all its uses."""
+        for kept, uses in self._tied.items():
+            total = self.grads[kept]
+            (first, first_transposed), *others = uses
+            total[...] = first.T if first_transposed else first
+            for grad, transposed in others:
+                total += grad.T if transposed else grad
 
     def save_params(self, path):
         """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class).

@@ -1,0 +1,75 @@
+"""Optimizers: first steps against hand-computed values, in-place updates, convergence."""
+import numpy as np
+import pytest
+
+from common.optimizer import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+
+W0 = np.array([1.0, -2.0])
+G = np.array([0.5, 0.25])
+
+
+def two_steps(optimizer):
+    """Apply the same gradient twice; return the parameter after each step."""
+    param = W0.copy()
+    same_array = param
+    after = []
+    for _ in range(2):
+        optimizer.update([param], [G.copy()])
+        after.append(param.copy())
+    assert param is same_array  # updated in place
+    return after
+
+
+def test_sgd():
+    first, second = two_steps(SGD(lr=0.1))
+    np.testing.assert_allclose(first, [0.95, -2.025])
+    np.testing.assert_allclose(second, [0.90, -2.05])
+
+
+def test_momentum():
+    # v1 = -lr g; W1 = W0 + v1;  v2 = 0.9 v1 - lr g = -1.9 lr g; W2 = W1 + v2
+    first, second = two_steps(Momentum(lr=0.1, momentum=0.9))
+    np.testing.assert_allclose(first, W0 - 0.1 * G)
+    np.testing.assert_allclose(second, W0 - 0.1 * G - 0.19 * G)
+
+
+def test_nesterov():
+    # v1 = -lr g; W1 = W0 + 0.9 v1 - lr g = W0 - 1.9 lr g
+    # v2 = 0.9 v1 - lr g = -1.9 lr g; W2 = W1 + 0.9 v2 - lr g = W1 - 2.71 lr g
+    first, second = two_steps(Nesterov(lr=0.1, momentum=0.9))
+    np.testing.assert_allclose(first, W0 - 0.19 * G)
+    np.testing.assert_allclose(second, W0 - 0.19 * G - 0.271 * G)
+
+
+def test_adagrad():
+    # h1 = g^2 -> step lr g / |g| = lr sign(g); h2 = 2 g^2 -> step lr / sqrt(2)
+    first, second = two_steps(AdaGrad(lr=0.1))
+    np.testing.assert_allclose(first, W0 - 0.1, rtol=1e-6)
+    np.testing.assert_allclose(second, W0 - 0.1 - 0.1 / np.sqrt(2), rtol=1e-6)
+
+
+def test_rmsprop():
+    # h1 = 0.01 g^2 -> step lr g / (0.1 |g|) = 10 lr;  h2 = (0.99 * 0.01 + 0.01) g^2
+    first, second = two_steps(RMSprop(lr=0.01, decay_rate=0.99))
+    np.testing.assert_allclose(first, W0 - 0.1, rtol=1e-5)
+    np.testing.assert_allclose(second, W0 - 0.1 - 0.01 / np.sqrt(0.0199), rtol=1e-5)
+
+
+def test_adam():
+    # m1 = 0.1 g, v1 = 0.001 g^2, lr_1 = lr sqrt(0.001) / 0.1  -> step lr * sign(g)
+    # m2 = 0.19 g, v2 = 0.001999 g^2, lr_2 = lr sqrt(1 - 0.999^2) / (1 - 0.81)
+    first, second = two_steps(Adam(lr=0.001))
+    np.testing.assert_allclose(first, W0 - 0.001, rtol=1e-6)
+    step2 = 0.001 * np.sqrt(1 - 0.999 ** 2) / 0.19 * 0.19 / np.sqrt(0.001999)
+    np.testing.assert_allclose(second, W0 - 0.001 - step2, rtol=1e-6)
+
+
+@pytest.mark.parametrize('optimizer', [SGD(0.1), Momentum(0.05), Nesterov(0.05), AdaGrad(0.5),
+                                       RMSprop(0.05), Adam(0.1)])
+def test_minimises_a_quadratic_in_float32(optimizer):
+    target = np.array([3.0, -1.0, 0.5], dtype=np.float32)
+    param = np.zeros(3, dtype=np.float32)
+    for _ in range(500):
+        optimizer.update([param], [2 * (param - target)])
+    assert param.dtype == np.float32
+    np.testing.assert_allclose(param, target, atol=0.05)
