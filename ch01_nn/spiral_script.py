@@ -1,0 +1,43 @@
+"""What the two spiral training scripts share: flags, data and model, and the final report."""
+import numpy as np
+
+from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
+from ch01_nn.two_layer_net import TwoLayerNet
+from common.cli import make_parser, make_rng
+from dataset import spiral
+
+
+def parse_spiral_args(description, argv=None):
+    """The book's settings as defaults: 300 epochs, batch 30, SGD lr 1.0, hidden size 10."""
+    parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984,
+                         save=None, load=None, plot=None)
+    parser.add_argument('--hidden-size', type=int, default=10, help='units in the hidden layer')
+    parser.add_argument('--eval-interval', type=int, default=10,
+                        help='record (and print) the mean loss every this many iterations')
+    parser.add_argument('--boundary-plot', metavar='PATH',
+                        help='save the decision regions with the data to this PNG file')
+    return parser.parse_args(argv)
+
+
+def spiral_data_and_model(args):
+    """-> (x: (300, 2) float32, t: (300, 3) one-hot, TwoLayerNet, rng seeded with --seed).
+
+    The model's weights come from the rng first (or from --load), then the rng shuffles.
+    """
+    rng = make_rng(args.seed)
+    x, t = spiral.load_data()
+    model = TwoLayerNet(input_size=2, hidden_size=args.hidden_size, output_size=3, rng=rng)
+    if args.load:
+        model.load_params(args.load)
+    return x.astype(np.float32), t, model, rng
+
+
+def report(args, model, x, t, loss_list):
+    """Print the final loss; save the parameters and the plots the flags ask for."""
+    print(f'final loss {loss_list[-1]:.4f}')
+    if args.save:
+        model.save_params(args.save)
+    if args.plot:
+        plot_loss(loss_list, args.eval_interval, path=args.plot)
+    if args.boundary_plot:
+        plot_decision_boundary(model, x, t, path=args.boundary_plot)

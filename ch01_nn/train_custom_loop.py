@@ -1,0 +1,44 @@
+"""Train the two-layer net on the spiral data with a hand-written loop (book chapter 1).
+
+    python -m ch01_nn.train_custom_loop --plot loss.png --boundary-plot boundary.png
+
+The loop ``Trainer`` hides, spelled out: shuffle every epoch, cut mini-batches, forward,
+backward, update, and record (print) the mean loss every ``--eval-interval`` iterations and at
+the end of each epoch.  With the same seed it gives exactly the losses of ch01_nn.train.
+"""
+from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
+from common.optimizer import SGD
+
+
+def main(argv=None):
+    """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
+    args = parse_spiral_args(__doc__, argv)
+    x, t, model, rng = spiral_data_and_model(args)
+    optimizer = SGD(lr=args.lr)
+
+    data_size = len(x)
+    max_iters = max(data_size // args.batch_size, 1)
+    total_loss, loss_count, loss_list = 0.0, 0, []
+    for epoch in range(args.epochs):
+        order = rng.permutation(data_size)
+        x_shuffled, t_shuffled = x[order], t[order]
+        for iteration in range(max_iters):
+            batch = slice(iteration * args.batch_size, (iteration + 1) * args.batch_size)
+            loss = model.forward(x_shuffled[batch], t_shuffled[batch])
+            model.backward()
+            optimizer.update(model.params, model.grads)
+            total_loss += loss
+            loss_count += 1
+            if (iteration + 1) % args.eval_interval == 0 or iteration + 1 == max_iters:
+                loss_list.append(total_loss / loss_count)
+                total_loss, loss_count = 0.0, 0
+                if not args.quiet:
+                    print(f'| epoch {epoch + 1} |  iter {iteration + 1} / {max_iters} '
+                          f'| loss {loss_list[-1]:.2f}')
+
+    report(args, model, x, t, loss_list)
+    return model, loss_list
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,23 @@
+"""The words closest to a query by cosine similarity of co-occurrence vectors (book chapter 2).
+
+    python -m ch02_count.most_similar --query you
+"""
+from ch02_count.toy_corpus import TEXT, load_toy_corpus
+from common.cli import make_parser
+from common.util import most_similar
+
+
+def main(argv=None):
+    """Returns ``[(word, similarity), ...]``, best first."""
+    parser = make_parser(__doc__)
+    parser.add_argument('--query', default='you', help='the query word')
+    parser.add_argument('--top', type=int, default=5, help='how many neighbours to list')
+    parser.add_argument('--text', default=TEXT, help='the corpus')
+    args = parser.parse_args(argv)
+
+    _, word_to_id, id_to_word, C = load_toy_corpus(args.text)
+    return most_similar(args.query, word_to_id, id_to_word, C, top=args.top)
+
+
+if __name__ == '__main__':
+    main()
