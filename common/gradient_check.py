@@ -16,15 +16,14 @@ def numerical_gradient(f, x, eps=1e-6):
     if x.dtype != np.float64:
         raise TypeError(f'numerical gradients need float64 arrays, got {x.dtype}')
     grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + eps
+    for index in np.ndindex(x.shape):  # indexes x itself, so any memory layout (x = W.T) works
+        original = x[index]
+        x[index] = original + eps
         f_plus = f()
-        flat_x[i] = original - eps
+        x[index] = original - eps
         f_minus = f()
-        flat_x[i] = original
-        flat_grad[i] = (f_plus - f_minus) / (2 * eps)
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 

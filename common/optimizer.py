@@ -8,14 +8,21 @@ from common.backend import array_module
 
 
 class SGD:
-    """W <- W - lr * dL/dW."""
+    """W <- W - lr * dL/dW.
+
+    lr * dL/dW is written into a scratch buffer kept per parameter, so a step allocates nothing.
+    """
 
     def __init__(self, lr=0.01):
         self.lr = lr
+        self.scratch = None
 
     def update(self, params, grads):
-        for param, grad in zip(params, grads):
-            param -= self.lr * grad
+        if self.scratch is None or len(self.scratch) != len(params):
+            self.scratch = [array_module(p).empty_like(p) for p in params]
+        for param, grad, step in zip(params, grads, self.scratch):
+            array_module(param).multiply(grad, self.lr, out=step)
+            param -= step
 
 
 class Momentum:

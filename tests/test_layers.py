@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from common.functions import cross_entropy_error, log_softmax, sigmoid, softmax
-from common.gradient_check import check_gradients
+from common.gradient_check import check_gradients, numerical_gradient
 from common.layers import (Affine, Dropout, Embedding, MatMul, Sigmoid, SigmoidWithLoss, Softmax,
                            SoftmaxWithLoss)
 
@@ -171,3 +171,10 @@ def test_layers_keep_the_parameter_dtype(rng, dtype):
         assert layer.backward(np.ones_like(out)).dtype == dtype
     emb = Embedding(W)
     assert emb.forward(np.array([0, 2])).dtype == dtype
+
+
+def test_numerical_gradient_perturbs_non_contiguous_arrays(rng):
+    W = rng.standard_normal((3, 4))
+    W_t = W.T  # a transposed view, as in weight tying
+    grad = numerical_gradient(lambda: float((W_t ** 2).sum()), W_t)
+    np.testing.assert_allclose(grad, 2 * W_t, rtol=1e-8)
