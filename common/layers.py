@@ -7,7 +7,7 @@ references to the buffers.  Dtypes follow the parameters (or the input, for laye
 """
 import numpy as np
 
-from common.backend import array_module
+from common.backend import array_module, to_cpu
 from common.checks import check_ids, check_last_dim
 from common.functions import log_softmax, sigmoid, softmax
 
@@ -236,3 +236,119 @@ def sum_rows_by_id(ids, rows):
     sorted_ids = ids[order]
     starts = xp.flatnonzero(xp.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
     return sorted_ids[starts], xp.add.reduceat(rows[order], starts, axis=0)
+
+
+class EmbeddingDot:
+    """Scores of words against hidden vectors: out[n, k] = h[n] . W[idx[n, k]] (chapter 4).
+
+    h: (N, D), idx: (N,) or (N, K) word ids -> out: (N,) or (N, K), with W: (V, D).
+    It replaces the output MatMul h W_out followed by picking the target's column: only the
+    rows of W that are scored are read.
+    Backward: dh[n] = sum_k dout[n, k] W[idx[n, k]];  dW[v] = sum over (n, k) with idx[n, k] = v
+    of dout[n, k] h[n], written row-sparse by an inner ``Embedding`` (``embed.touched_rows``,
+    ``embed.row_grads``).
+    """
+    param_names = ('W',)
+
+    def __init__(self, W):
+        self.embed = Embedding(W)
+        self.params, self.grads = self.embed.params, self.embed.grads
+        self.cache = None
+
+    def forward(self, h, idx):
+        W, = self.params
+        check_last_dim(h, W.shape[1], 'EmbeddingDot input h', '(N, D)')
+        if h.ndim != 2 or idx.shape[:1] != h.shape[:1] or idx.ndim > 2:
+            raise ValueError(f'EmbeddingDot expects h: (N, D) and idx: (N,) or (N, K); '
+                             f'got h {h.shape} and idx {idx.shape}')
+        rows = self.embed.forward(idx.reshape(len(idx), -1))  # (N, K, D)
+        self.cache = (h, rows, idx.shape)
+        return (rows @ h[:, :, None]).reshape(idx.shape)
+
+    def backward(self, dout):
+        h, rows, _ = self.cache
+        dout = dout.reshape(len(h), 1, -1)  # (N, 1, K)
+        self.embed.backward(dout.transpose(0, 2, 1) * h[:, None, :])
+        return (dout @ rows)[:, 0]
+
+
+class UnigramSampler:
+    """Negative samples from the unigram distribution raised to ``power`` (chapter 4):
+
+        P(w) = count(w)^power / sum_v count(v)^power    (power 0.75 lifts rare words a little).
+
+    corpus: (L,) word ids whose counts define P (a word that never occurs is never drawn).
+    get_negative_sample(target): target (N,) -> (N, sample_size) ids.  Each id is drawn
+    independently from P conditioned on differing from its row's target, P(w) / (1 - P(t_n)):
+    all N * sample_size ids come from one inverse-CDF draw (uniforms located on the cumulative
+    distribution by a binary search), and only the ids that hit their row's target are drawn
+    again, until none does.  (The book's CPU version loops over rows in Python, drawing without
+    replacement; its GPU version may return the target.)
+    rng: a numpy Generator (a fresh unseeded one when omitted).
+    """
+
+    def __init__(self, corpus, power, sample_size, rng=None):
+        if int(sample_size) != sample_size or sample_size < 1:
+            raise ValueError(f'sample_size must be a positive integer, got {sample_size}')
+        counts = np.bincount(to_cpu(corpus).reshape(-1))
+        if np.count_nonzero(counts) < 2:
+            raise ValueError('the corpus needs at least two different words to draw negative samples')
+        self.sample_size = int(sample_size)
+        self.vocab_size = counts.size
+        self.word_p = counts.astype(np.float64) ** power * (counts > 0)
+        self.word_p /= self.word_p.sum()
+        self.cumulative_p = np.cumsum(self.word_p)
+        self.cumulative_p /= self.cumulative_p[-1]  # exactly 1 at the end: every draw is < 1
+        self.rng = rng if rng is not None else np.random.default_rng()
+
+    def draw(self, size):
+        """Ids drawn independently from P: ``size`` (int or shape) -> int64 array of that shape."""
+        return np.searchsorted(self.cumulative_p, self.rng.random(size), side='right')
+
+    def get_negative_sample(self, target):
+        """target: (N,) ids -> (N, sample_size) ids from P(w) / (1 - P(t_n)), none equal to t_n."""
+        xp = array_module(target)
+        check_ids(target, self.vocab_size, 'target id')
+        target = to_cpu(target).reshape(-1, 1)
+        negative = self.draw((len(target), self.sample_size))
+        hit = negative == target
+        while hit.any():
+            negative[hit] = self.draw(int(hit.sum()))
+            hit = negative == target
+        return xp.asarray(negative)
+
+
+class NegativeSamplingLoss:
+    """Binary classification of the true target against ``sample_size`` sampled words (chapter 4):
+
+        L = (1/N) sum_n [ -log sigma(h_n . w_{t_n}) - sum_s log sigma(-h_n . w_{n_{n,s}}) ],
+
+    with w_v the rows of W (the output-side word vectors) and n_{n,s} ~ P(w)^power / Z drawn by a
+    ``UnigramSampler`` from the counts in ``corpus``, never equal to t_n.  The book sums one
+    SigmoidWithLoss per column (positive, then each negative), each a mean over the batch; here
+    the 1 + S columns are scored by one EmbeddingDot and one SigmoidWithLoss, whose mean over
+    N (1 + S) entries is multiplied by (1 + S) to give the same L.
+    h: (N, D), target: (N,) -> L: float.  Backward: dout -> dh: (N, D); dW row-sparse.
+    """
+    param_names = ('W',)
+
+    def __init__(self, W, corpus, power=0.75, sample_size=5, rng=None):
+        self.sampler = UnigramSampler(corpus, power, sample_size, rng)
+        self.embed_dot = EmbeddingDot(W)
+        self.embed = self.embed_dot.embed  # the Embedding of W: touched_rows, row_grads
+        self.loss_layer = SigmoidWithLoss()
+        self.params, self.grads = self.embed_dot.params, self.embed_dot.grads
+        self.columns = 1 + self.sampler.sample_size
+
+    def forward(self, h, target):
+        xp = array_module(h)
+        negative = self.sampler.get_negative_sample(target)
+        ids = xp.concatenate([target.reshape(-1, 1), negative], axis=1)  # (N, 1 + S)
+        labels = xp.zeros(ids.shape, dtype=h.dtype)
+        labels[:, 0] = 1
+        score = self.embed_dot.forward(h, ids)
+        return self.loss_layer.forward(score, labels) * self.columns
+
+    def backward(self, dout=1):
+        dscore = self.loss_layer.backward(dout * self.columns)
+        return self.embed_dot.backward(dscore)

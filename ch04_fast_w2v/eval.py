@@ -1,0 +1,102 @@
+"""Nearest neighbours and analogies of trained word vectors (book chapter 4, eval.py).
+
+    python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz [--extended]
+
+For each file written by ch04_fast_w2v.train: the 5 most similar words (cosine) to you, year,
+car and toyota, and the book's analogies a:b = c:? (solved by the word closest to b - a + c),
+each with the rank of the expected answer among all 10,000 words.  Four analogies are a noisy
+measure, so --extended also scores every a:b = c:d among the word pairs of ANALOGY_PAIRS (1,204
+questions: verb tenses, plurals, comparatives, gender) by the mean reciprocal rank of the
+answer and the share of answers within the top 10.
+"""
+from itertools import permutations
+
+import numpy as np
+
+from ch04_fast_w2v.word_vectors import load_vectors
+from common.cli import make_parser
+from common.util import analogy, cosine_similarities, most_similar, normalize, word_id
+
+QUERIES = ['you', 'year', 'car', 'toyota']
+ANALOGIES = [('king', 'man', 'queen', 'woman'), ('take', 'took', 'go', 'went'),
+             ('car', 'cars', 'child', 'children'), ('good', 'better', 'bad', 'worse')]
+ANALOGY_PAIRS = {
+    'tense': [('take', 'took'), ('go', 'went'), ('come', 'came'), ('make', 'made'), ('buy', 'bought'),
+              ('sell', 'sold'), ('say', 'said'), ('rise', 'rose'), ('fall', 'fell'), ('give', 'gave'),
+              ('get', 'got'), ('see', 'saw'), ('know', 'knew'), ('pay', 'paid'), ('begin', 'began'),
+              ('find', 'found'), ('think', 'thought'), ('tell', 'told'), ('hold', 'held'),
+              ('lead', 'led'), ('leave', 'left'), ('run', 'ran'), ('win', 'won'), ('lose', 'lost')],
+    'plural': [('car', 'cars'), ('child', 'children'), ('company', 'companies'), ('year', 'years'),
+               ('share', 'shares'), ('bank', 'banks'), ('price', 'prices'), ('stock', 'stocks'),
+               ('market', 'markets'), ('investor', 'investors'), ('analyst', 'analysts'),
+               ('month', 'months'), ('day', 'days'), ('week', 'weeks'), ('man', 'men'),
+               ('woman', 'women'), ('country', 'countries'), ('firm', 'firms'), ('bond', 'bonds'),
+               ('plant', 'plants')],
+    'comparative': [('good', 'better'), ('bad', 'worse'), ('high', 'higher'), ('low', 'lower'),
+                    ('big', 'bigger'), ('strong', 'stronger'), ('weak', 'weaker'), ('large', 'larger'),
+                    ('small', 'smaller'), ('cheap', 'cheaper'), ('long', 'longer'),
+                    ('early', 'earlier'), ('late', 'later'), ('fast', 'faster')],
+    'gender': [('king', 'queen'), ('man', 'woman'), ('he', 'she'), ('his', 'her'),
+               ('father', 'mother'), ('son', 'daughter'), ('brother', 'sister'),
+               ('husband', 'wife'), ('mr.', 'mrs.'), ('boy', 'girl')],
+}
+
+
+def answer_rank(a, b, c, answer, word_to_id, word_vecs):
+    """Rank (1 = best) of ``answer`` among all words for a:b = c:?, scored as util.analogy does:
+    cosine similarity to normalize(b) - normalize(a) + normalize(c), the three words excluded."""
+    ids = [word_id(w, word_to_id) for w in (a, b, c)]
+    vec_a, vec_b, vec_c = (normalize(word_vecs[i]) for i in ids)
+    similarity = cosine_similarities(vec_b - vec_a + vec_c, word_vecs)
+    similarity[ids] = -np.inf
+    return int((similarity > similarity[word_id(answer, word_to_id)]).sum()) + 1
+
+
+def extended_scores(word_to_id, word_vecs):
+    """{category: (mean reciprocal rank, share of answers in the top 10, questions)} over all
+    a:b = c:d with (a, b) != (c, d) taken from the pairs of one category of ANALOGY_PAIRS."""
+    scores = {}
+    for category, pairs in ANALOGY_PAIRS.items():
+        ranks = np.array([answer_rank(a, b, c, d, word_to_id, word_vecs)
+                          for (a, b), (c, d) in permutations(pairs, 2)])
+        scores[category] = (float((1 / ranks).mean()), float((ranks <= 10).mean()), len(ranks))
+    return scores
+
+
+def main(argv=None):
+    """Returns ``{path: {'neighbours': {query: [(word, sim)]}, 'ranks': {analogy: rank},
+    'extended': {category: (mrr, top10, questions)} (with --extended)}}``."""
+    parser = make_parser(__doc__)
+    parser.add_argument('paths', nargs='*', default=['cbow_book_vectors.npz'],
+                        help='.npz files written by ch04_fast_w2v.train')
+    parser.add_argument('--top', type=int, default=5, help='words listed per query')
+    parser.add_argument('--extended', action='store_true',
+                        help='also score the 1,204 analogies of ANALOGY_PAIRS')
+    args = parser.parse_args(argv)
+    verbose = not args.quiet
+    results = {}
+    for path in args.paths:
+        word_vecs, word_to_id, id_to_word = load_vectors(path)
+        if verbose:
+            print(f'\n===== {path}')
+        result = {'neighbours': {query: most_similar(query, word_to_id, id_to_word, word_vecs,
+                                                     top=args.top, verbose=verbose)
+                                 for query in QUERIES},
+                  'ranks': {}}
+        for a, b, c, answer in ANALOGIES:
+            analogy(a, b, c, word_to_id, id_to_word, word_vecs, top=args.top, answer=answer,
+                    verbose=verbose)
+            result['ranks'][f'{a}:{b} = {c}:{answer}'] = answer_rank(a, b, c, answer, word_to_id,
+                                                                     word_vecs)
+        if args.extended:
+            result['extended'] = extended_scores(word_to_id, word_vecs)
+            print(f'\n[extended analogies] {path}')
+            for category, (mrr, top10, count) in result['extended'].items():
+                print(f' {category:>11}: mean reciprocal rank {mrr:.3f}, top-10 {top10:.1%} '
+                      f'({count} questions)')
+        results[path] = result
+    return results
+
+
+if __name__ == '__main__':
+    main()

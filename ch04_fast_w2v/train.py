@@ -1,0 +1,112 @@
+"""Train CBOW (or skip-gram) with negative sampling on PTB (book chapter 4, train.py).
+
+    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train                # the book's run
+    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train --mode fast    # in well under a minute
+    python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz
+
+--mode book (the book's configuration): window 5, hidden size 100, batch size 100, 10 epochs,
+Adam with lr 0.001, 5 negatives per target from P(w)^0.75.  The optimizer is Adam exactly; by
+default SparseGradAdam computes it in a few passes over the tables (--dense-adam uses the
+textbook update of common.optimizer.Adam: the same numbers, slower).
+
+--mode fast (CBOW only): the same model, but a batch is 64 text segments of 64 consecutive
+targets (SegmentCBOW: window sums as one band-matrix product; 25 negatives per segment shared by
+its targets, each weighted 5/25), and LazyAdam (lr 0.02, decaying linearly to 2e-6) updates only
+the rows a batch touches.
+
+Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
+speed in words/s: (contexts, target) pairs trained on / training time.
+"""
+import time
+
+from ch04_fast_w2v.cbow import CBOW
+from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
+from ch04_fast_w2v.skip_gram import SkipGram
+from ch04_fast_w2v.word_vectors import save_vectors
+from common.cli import make_parser, make_rng
+from common.optimizer import Adam
+from common.sparse_optimizer import LazyAdam, SparseGradAdam
+from common.trainer import Trainer
+from common.util import create_contexts_target
+from dataset import ptb
+
+MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
+                 'fast': {'batch_size': 4096, 'lr': 0.02}}
+
+
+def main(argv=None):
+    """Returns ``(model, trainer, words_per_second)``."""
+    parser = make_parser(__doc__, epochs=10, batch_size=None, lr=None, seed=1984,
+                         save=None, load=None, plot=None)
+    parser.add_argument('--mode', choices=['book', 'fast'], default='book',
+                        help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
+                             'LazyAdam (lr 0.02, decaying linearly); sets --batch-size/--lr defaults')
+    parser.add_argument('--model', choices=['cbow', 'skipgram'], default='cbow',
+                        help='which word2vec model')
+    parser.add_argument('--window-size', type=int, default=5, help='context words on each side')
+    parser.add_argument('--hidden-size', type=int, default=100, help='dimensions of the word vectors')
+    parser.add_argument('--segment-length', type=int, default=64,
+                        help='fast mode: consecutive targets per segment (--batch-size is rounded '
+                             'down to a multiple of it)')
+    parser.add_argument('--dense-adam', action='store_true',
+                        help='book mode: use the textbook dense Adam update (same result, slower)')
+    parser.add_argument('--max-words', type=int, default=None,
+                        help='train on the first this many words of PTB only (quick runs)')
+    parser.add_argument('--eval-interval', type=int, default=20,
+                        help='record (and print) the mean loss every this many iterations')
+    parser.add_argument('--vectors', metavar='PATH',
+                        help='where to write the word vectors (default MODEL_MODE_vectors.npz)')
+    args = parser.parse_args(argv)
+    if args.mode == 'fast' and args.model != 'cbow':
+        parser.error('--mode fast trains CBOW only; train skip-gram with --mode book')
+    defaults = MODE_DEFAULTS[args.mode]
+    batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
+    lr = defaults['lr'] if args.lr is None else args.lr
+    rng = make_rng(args.seed)
+
+    corpus, word_to_id, id_to_word = ptb.load_data('train')
+    corpus = corpus[:args.max_words]
+    vocab_size = len(word_to_id)
+    model_args = (vocab_size, args.hidden_size, args.window_size, corpus)
+    if args.mode == 'book':
+        x, t = create_contexts_target(corpus, args.window_size)
+        model = (CBOW if args.model == 'cbow' else SkipGram)(*model_args, rng=rng)
+        rows_per_batch, targets_per_row = batch_size, 1
+    else:
+        x, t = segment_windows(corpus, args.window_size, args.segment_length)
+        model = SegmentCBOW(*model_args, rng=rng)
+        rows_per_batch = max(batch_size // args.segment_length, 1)  # segments per batch
+        targets_per_row = args.segment_length
+    if args.load:
+        model.load_params(args.load)
+
+    steps = args.epochs * max(len(x) // rows_per_batch, 1)
+    if args.mode == 'fast':
+        optimizer = LazyAdam(model.embeddings, lr=lr, decay_steps=steps)
+    elif args.dense_adam:
+        optimizer = Adam(lr=lr)
+    else:
+        optimizer = SparseGradAdam(model.embeddings, lr=lr)
+    trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
+    start = time.perf_counter()
+    trainer.fit(x, t, max_epoch=args.epochs, batch_size=rows_per_batch,
+                eval_interval=args.eval_interval)
+    elapsed = time.perf_counter() - start
+    words = steps * rows_per_batch * targets_per_row
+    words_per_second = words / elapsed
+    print(f'{args.model} ({args.mode} mode): {words:,} words in {elapsed:.1f} s = '
+          f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')
+
+    vectors_path = args.vectors or f'{args.model}_{args.mode}_vectors.npz'
+    save_vectors(vectors_path, model.word_vecs, id_to_word)
+    if not args.quiet:
+        print(f'word vectors written to {vectors_path}')
+    if args.save:
+        model.save_params(args.save)
+    if args.plot:
+        trainer.plot(path=args.plot)
+    return model, trainer, words_per_second
+
+
+if __name__ == '__main__':
+    main()

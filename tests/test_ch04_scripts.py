@@ -1,0 +1,57 @@
+"""The chapter-4 scripts on the first words of PTB (needs DLFS_DATA_DIR), through main()."""
+import os
+
+import numpy as np
+import pytest
+
+from ch04_fast_w2v import eval as eval_script
+from ch04_fast_w2v import train
+from ch04_fast_w2v.word_vectors import load_vectors
+
+
+@pytest.fixture(autouse=True)
+def needs_ptb():
+    folder = os.environ.get('DLFS_DATA_DIR')
+    if not folder or not os.path.isfile(os.path.join(folder, 'ptb.train.txt')):
+        pytest.skip('needs the real PTB: set DLFS_DATA_DIR to the folder holding ptb.train.txt')
+
+
+@pytest.mark.parametrize('mode, words', [('book', 20_000), ('fast', 200_000)])
+def test_train_lowers_the_loss_and_writes_vectors_eval_reads(tmp_path, mode, words, capsys):
+    vectors = tmp_path / 'vectors.npz'
+    model, trainer, words_per_second = train.main(
+        ['--mode', mode, '--max-words', str(words), '--epochs', '1', '--quiet', '--eval-interval', '1',
+         '--vectors', str(vectors), '--save', str(tmp_path / 'params.npz')])
+    losses = trainer.loss_list
+    assert losses[0] == pytest.approx(6 * np.log(2), abs=0.03)  # 6 binary losses at p = 1/2
+    assert np.mean(losses[-10:]) < losses[0] - 0.3
+    assert words_per_second > 0 and 'words/s' in capsys.readouterr().out
+    word_vecs, word_to_id, _ = load_vectors(vectors)
+    np.testing.assert_array_equal(word_vecs, model.word_vecs)
+    assert len(word_to_id) == 10_000
+
+    results = eval_script.main([str(vectors)])
+    ranks = results[str(vectors)]['ranks']
+    assert set(ranks) == {'king:man = queen:woman', 'take:took = go:went',
+                          'car:cars = child:children', 'good:better = bad:worse'}
+    assert all(1 <= r <= 10_000 for r in ranks.values())
+    out = capsys.readouterr().out
+    assert '[query] toyota' in out
+    for question, rank in ranks.items():  # eval's ranks are the ones util.analogy prints
+        answer = question.split(':')[-1]
+        assert f'==> {answer}: rank {rank},' in out
+
+
+def test_skip_gram_book_mode_and_the_fast_mode_refusal(tmp_path):
+    _, trainer, _ = train.main(['--model', 'skipgram', '--max-words', '5000', '--epochs', '1',
+                                '--lr', '0.01', '--eval-interval', '1', '--quiet',
+                                '--vectors', str(tmp_path / 'sg.npz')])
+    assert trainer.loss_list[0] == pytest.approx(10 * 6 * np.log(2), abs=0.1)  # 10 context positions
+    assert np.mean(trainer.loss_list[-5:]) < trainer.loss_list[0] - 8
+    with pytest.raises(SystemExit):
+        train.main(['--mode', 'fast', '--model', 'skipgram'])
+
+
+def test_eval_missing_file():
+    with pytest.raises(FileNotFoundError, match='train first'):
+        eval_script.main(['no_such_vectors.npz'])
