@@ -15,7 +15,7 @@ import numpy as np
 
 from ch04_fast_w2v.word_vectors import load_vectors
 from common.cli import make_parser
-from common.util import analogy, cosine_similarities, most_similar, normalize, word_id
+from common.util import analogy, analogy_similarities, most_similar, word_id
 
 QUERIES = ['you', 'year', 'car', 'toyota']
 ANALOGIES = [('king', 'man', 'queen', 'woman'), ('take', 'took', 'go', 'went'),
@@ -45,10 +45,7 @@ ANALOGY_PAIRS = {
 def answer_rank(a, b, c, answer, word_to_id, word_vecs):
     """Rank (1 = best) of ``answer`` among all words for a:b = c:?, scored as util.analogy does:
     cosine similarity to normalize(b) - normalize(a) + normalize(c), the three words excluded."""
-    ids = [word_id(w, word_to_id) for w in (a, b, c)]
-    vec_a, vec_b, vec_c = (normalize(word_vecs[i]) for i in ids)
-    similarity = cosine_similarities(vec_b - vec_a + vec_c, word_vecs)
-    similarity[ids] = -np.inf
+    similarity = analogy_similarities(a, b, c, word_to_id, word_vecs)
     return int((similarity > similarity[word_id(answer, word_to_id)]).sum()) + 1
 
 

@@ -228,14 +228,24 @@ def sum_rows_by_id(ids, rows):
     """Group ``rows`` by ``ids`` and sum each group (a scatter-add done with one sort).
 
     ids: int array of any shape; rows: ids.shape + (D,) -> (unique_ids: (U,), sums: (U, D)).
+    An id used once has its row copied; only the ids used several times are summed (reduceat).
     """
     xp = array_module(rows)
     ids = ids.reshape(-1)
     rows = rows.reshape(ids.size, -1)
-    order = xp.argsort(ids, kind='stable')
+    order = xp.argsort(ids)
     sorted_ids = ids[order]
     starts = xp.flatnonzero(xp.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-    return sorted_ids[starts], xp.add.reduceat(rows[order], starts, axis=0)
+    sizes = xp.diff(xp.append(starts, ids.size))
+    sums = xp.empty((len(starts), rows.shape[1]), dtype=rows.dtype)
+    single = sizes == 1
+    sums[single] = rows[order[starts[single]]]
+    repeated = ~single
+    if repeated.any():
+        in_repeated_group = xp.repeat(repeated, sizes)
+        group_starts = xp.cumsum(sizes[repeated]) - sizes[repeated]
+        sums[repeated] = xp.add.reduceat(rows[order[in_repeated_group]], group_starts, axis=0)
+    return sorted_ids[starts], sums
 
 
 class EmbeddingDot:

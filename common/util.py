@@ -76,16 +76,23 @@ def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True
     return results
 
 
+def analogy_similarities(a, b, c, word_to_id, word_matrix):
+    """cos(b - a + c, w_i) for every word i (each of a, b, c unit-normalised first), with the
+    three question words set to -inf so they are never the answer.  -> (V,)."""
+    ids = [word_id(w, word_to_id) for w in (a, b, c)]
+    vec_a, vec_b, vec_c = (normalize(word_matrix[i]) for i in ids)
+    similarity = cosine_similarities(vec_b - vec_a + vec_c, word_matrix)
+    similarity[ids] = -np.inf
+    return similarity
+
+
 def analogy(a, b, c, word_to_id, id_to_word, word_matrix, top=5, answer=None, verbose=True):
     """Solve a:b = c:? by the word whose vector is closest (cosine) to b - a + c.
 
     The three question words are excluded.  -> [(word, similarity), ...], best first.
     With ``answer``, also prints the rank of the expected answer among all words.
     """
-    ids = [word_id(w, word_to_id) for w in (a, b, c)]
-    vec_a, vec_b, vec_c = (normalize(word_matrix[i]) for i in ids)
-    similarity = cosine_similarities(vec_b - vec_a + vec_c, word_matrix)
-    similarity[ids] = -np.inf
+    similarity = analogy_similarities(a, b, c, word_to_id, word_matrix)
     order = np.argsort(-similarity)
     results = [(id_to_word[int(i)], float(similarity[i])) for i in order[:top]]
     if verbose:

@@ -5,7 +5,7 @@ import pytest
 from common.functions import cross_entropy_error, log_softmax, sigmoid, softmax
 from common.gradient_check import check_gradients, numerical_gradient
 from common.layers import (Affine, Dropout, Embedding, MatMul, Sigmoid, SigmoidWithLoss, Softmax,
-                           SoftmaxWithLoss)
+                           SoftmaxWithLoss, sum_rows_by_id)
 
 TOLERANCE = 1e-6
 
@@ -178,3 +178,12 @@ def test_numerical_gradient_perturbs_non_contiguous_arrays(rng):
     W_t = W.T  # a transposed view, as in weight tying
     grad = numerical_gradient(lambda: float((W_t ** 2).sum()), W_t)
     np.testing.assert_allclose(grad, 2 * W_t, rtol=1e-8)
+
+
+def test_sum_rows_by_id_matches_a_loop(rng):
+    ids = rng.integers(0, 30, size=(50, 3))
+    rows = rng.standard_normal((50, 3, 4))
+    unique_ids, sums = sum_rows_by_id(ids, rows)
+    np.testing.assert_array_equal(unique_ids, np.unique(ids))
+    for uid, total in zip(unique_ids, sums):
+        np.testing.assert_allclose(total, rows[ids == uid].sum(axis=0), rtol=1e-12)
