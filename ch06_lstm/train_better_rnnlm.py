@@ -1,0 +1,77 @@
+"""Train BetterRnnlm on PTB with learning-rate decay on the validation perplexity (book 6.5.4).
+
+    python -m ch06_lstm.train_better_rnnlm --save better_rnnlm.npz
+
+Book settings (the defaults): word vectors and hidden state of 650, dropout 0.5, batch 20, 35 time
+steps, SGD with learning rate 20, gradients clipped to norm 0.25, 40 epochs (hours on a CPU; use a
+GPU, or --max-tokens/--epochs for a quick run).  After every epoch the validation perplexity is
+measured: if it improved, the model is kept (and saved) as the best one, otherwise the learning
+rate is divided by 4.  At the end the best model (not the last one, as in the book's listing) is
+evaluated on the test corpus; the book reports a test perplexity of about 75.
+"""
+from ch06_lstm.better_rnnlm import BetterRnnlm
+from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
+from common.cli import make_rng
+from common.evaluation import eval_perplexity
+from common.optimizer import SGD
+from common.trainer import RnnlmTrainer
+from common.training_state import TrainingRun
+from dataset.ptb import load_data
+
+
+def main(argv=None):
+    """Returns ``(model with the best parameters, {'train': perplexity every eval_interval iterations,
+    'valid': [perplexity after each epoch], 'test': float})``."""
+    parser = make_lm_parser(__doc__, epochs=40, size=650)  # word vectors = hidden size: tied weights
+    parser.add_argument('--dropout', type=float, default=0.5, help='dropout ratio between layers')
+    parser.add_argument('--variational-dropout', action='store_true',
+                        help='one dropout mask per sequence, shared by all time steps')
+    parser.add_argument('--lr-decay', type=float, default=4.0,
+                        help='divide the learning rate by this when the validation perplexity worsens')
+    args = parser.parse_args(argv)
+
+    corpus, word_to_id, _ = load_data('train')
+    corpus = corpus[:args.max_tokens]
+    corpus_val = load_data('valid')[0][:args.eval_tokens]
+    corpus_test = load_data('test')[0][:args.eval_tokens]
+
+    rng = make_rng(args.seed)  # initial weights, then the dropout masks
+    model = BetterRnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.dropout,
+                        args.variational_dropout, rng=rng)
+    optimizer = SGD(lr=args.lr)
+    trainer = RnnlmTrainer(model, optimizer, verbose=not args.quiet)
+    config = {key: getattr(args, key) for key in (
+        'wordvec_size', 'hidden_size', 'batch_size', 'time_size', 'max_grad', 'dropout',
+        'variational_dropout', 'lr_decay', 'max_tokens', 'eval_tokens')}
+    run = TrainingRun(model, trainer, config, rng)
+    if args.load:
+        run.load(args.load)
+
+    def end_of_epoch():
+        """Validation perplexity: keep (and save) the model if it improved, else decay the lr."""
+        ppl = eval_perplexity(model, corpus_val)  # resets the LSTM state before and after
+        print(f'valid perplexity: {ppl:.2f}')
+        improved = run.record_valid_ppl(ppl)
+        if not improved:
+            optimizer.lr /= args.lr_decay
+            print(f'learning rate: {optimizer.lr}')
+        if not args.quiet:
+            print('-' * 50)
+        return improved
+
+    run.train(args.epochs, lambda: fit_one_epoch(trainer, corpus, args), end_of_epoch,
+              save_path=args.save, interrupt_path='train_better_rnnlm_interrupted.npz')
+    if args.plot:
+        trainer.plot(ylim=(0, 500), path=args.plot)
+
+    if run.best_params is not None:
+        run.restore_best()
+        print(f'best model: epoch {run.valid_ppls.index(run.best_ppl) + 1}, '
+              f'valid perplexity {run.best_ppl:.2f}')
+    test_ppl = eval_perplexity(model, corpus_test)
+    print(f'test perplexity: {test_ppl:.2f}')
+    return model, {'train': trainer.ppl_list, 'valid': run.valid_ppls, 'test': test_ppl}
+
+
+if __name__ == '__main__':
+    main()

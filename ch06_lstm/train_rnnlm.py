@@ -1,0 +1,71 @@
+"""Train the LSTM language model Rnnlm on PTB (book section 6.4, train_rnnlm.py).
+
+    python -m ch06_lstm.train_rnnlm --save rnnlm.npz --plot rnnlm.png
+
+Book settings (the defaults): word vectors and hidden state of 100, batch 20, 35 time steps,
+SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perplexity about 136.
+--cell gru trains the same model with a GRU.  At the end the state is reset and the perplexity
+of the test corpus is printed.
+"""
+from ch06_lstm.rnnlm import CELLS, Rnnlm
+from common.cli import make_parser, make_rng
+from common.evaluation import eval_perplexity
+from common.optimizer import SGD
+from common.trainer import RnnlmTrainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
+from dataset.ptb import load_data
+
+
+def make_lm_parser(description, epochs, size):
+    """The flags of both chapter-6 training scripts, with the book's values as defaults."""
+    parser = make_parser(description, epochs=epochs, batch_size=20, lr=20.0, seed=1984, save=None,
+                         load=None, plot=None)
+    parser.epilog = CHECKPOINT_HELP
+    parser.add_argument('--wordvec-size', type=int, default=size, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=int, default=size, help='size of the LSTM hidden states')
+    parser.add_argument('--time-size', type=int, default=35, help='time steps per truncated-BPTT block')
+    parser.add_argument('--max-grad', type=float, default=0.25, help='clip gradients to this global norm')
+    parser.add_argument('--max-tokens', type=int, help='train on the first N tokens of PTB only')
+    parser.add_argument('--eval-tokens', type=int,
+                        help='measure perplexities on the first N tokens of the corpus only')
+    parser.add_argument('--eval-interval', type=int, default=20,
+                        help='record (and print) the perplexity every this many iterations')
+    return parser
+
+
+def fit_one_epoch(trainer, corpus, args):
+    """One epoch of truncated BPTT over ``corpus`` (predicting corpus[1:] from corpus[:-1])."""
+    trainer.fit(corpus[:-1], corpus[1:], max_epoch=1, batch_size=args.batch_size,
+                time_size=args.time_size, max_grad=args.max_grad, eval_interval=args.eval_interval)
+
+
+def main(argv=None):
+    """Returns ``(model, {'train': perplexity every eval_interval iterations, 'test': float})``."""
+    parser = make_lm_parser(__doc__, epochs=4, size=100)
+    parser.add_argument('--cell', choices=sorted(CELLS), default='lstm', help='recurrent layer')
+    args = parser.parse_args(argv)
+
+    corpus, word_to_id, _ = load_data('train')
+    corpus = corpus[:args.max_tokens]
+    corpus_test = load_data('test')[0][:args.eval_tokens]
+
+    model = Rnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.cell,
+                  rng=make_rng(args.seed))
+    trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
+    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'cell', 'batch_size',
+                                                  'time_size', 'max_grad', 'max_tokens')}
+    run = TrainingRun(model, trainer, config)
+    if args.load:
+        run.load(args.load)
+    run.train(args.epochs, lambda: fit_one_epoch(trainer, corpus, args),
+              save_path=args.save, interrupt_path='train_rnnlm_interrupted.npz')
+    if args.plot:
+        trainer.plot(ylim=(0, 500), path=args.plot)
+
+    test_ppl = eval_perplexity(model, corpus_test)
+    print(f'test perplexity: {test_ppl:.2f}')
+    return model, {'train': trainer.ppl_list, 'test': test_ppl}
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,81 @@
+"""Evaluation of trained models on held-out data (book chapters 6 and 7)."""
+import inspect
+import math
+
+from common.backend import array_module
+
+
+def eval_perplexity(model, corpus, batch_size=10, time_size=35):
+    """Perplexity of a stateful language model on ``corpus``: exp(mean negative log-likelihood).
+
+    PP = exp(-(1/K) sum_k log P(w_{k+1} | w_1 .. w_k)), as in the book: the corpus is cut into
+    ``batch_size`` rows of ``jump = (len(corpus) - 1) // batch_size`` tokens; each row is read in
+    blocks of ``time_size`` steps (the last block may be shorter) and the hidden state carries
+    over from block to block, so every word of a row is predicted from the whole row before it.
+    The K = batch_size * jump predictions cover all tokens but the last fewer than ``batch_size``
+    (the book's version also skipped each row's final partial block).
+
+    model: has ``forward(xs, ts) -> mean loss`` over (N, T) ids and ``reset_state()``; a model
+    with dropout gets ``train_flg=False``.  corpus: (L,) word ids -> float.
+    The model's state is reset before and after, so evaluation never leaks into training.
+    """
+    xp = array_module(corpus)
+    jump = (len(corpus) - 1) // batch_size
+    if jump < 1:
+        raise ValueError(f'the corpus ({len(corpus)} tokens) is too short for batch_size {batch_size}: '
+                         'it needs at least batch_size + 1 tokens')
+    test_mode = {'train_flg': False} if 'train_flg' in inspect.signature(model.forward).parameters else {}
+    row_starts = xp.arange(batch_size)[:, None] * jump
+    total_loss = 0.0
+    model.reset_state()
+    for start in range(0, jump, time_size):
+        positions = row_starts + xp.arange(start, min(start + time_size, jump))[None, :]
+        loss = model.forward(corpus[positions], corpus[positions + 1], **test_mode)
+        total_loss += loss * positions.shape[1]
+    model.reset_state()
+    return math.exp(total_loss / jump)
+
+
+def eval_seq2seq(model, question, correct, id_to_char, verbos=False, is_reverse=False):
+    """The book's check of one seq2seq answer: 1 if the greedy answer is entirely right, else 0.
+
+    question: (1, T_in) ids; correct: (1, T_out) ids, the start id ('_') first; id_to_char:
+    dict id -> character.  The model generates T_out - 1 ids after the start id.
+    verbos (the book's spelling): print the question (un-reversed when ``is_reverse``), the
+    expected answer and the guess marked ☑ (right) or ☒ (wrong).  For a whole test set use
+    ``seq2seq_accuracy``, which decodes thousands of questions per call.
+    """
+    xp = array_module(correct)
+    correct = [int(c) for c in xp.asarray(correct).reshape(-1)]
+    start_id, correct = correct[0], correct[1:]
+    guess = model.generate(question, start_id, len(correct))
+    guess = [int(c) for c in array_module(guess).asarray(guess).reshape(-1)]
+    if verbos:
+        question_ids = [int(c) for c in array_module(question).asarray(question).reshape(-1)]
+        if is_reverse:
+            question_ids = question_ids[::-1]
+        to_text = lambda ids: ''.join(id_to_char[i] for i in ids)  # noqa: E731
+        print('Q', to_text(question_ids))
+        print('T', to_text(correct))
+        print('☑' if guess == correct else '☒', to_text(guess))
+        print('---')
+    return int(guess == correct)
+
+
+def seq2seq_accuracy(model, questions, answers, batch_size=1000, **generate_options):
+    """Fraction of questions whose whole answer the model generates right (batched decoding).
+
+    accuracy = (1/N) sum_n [generate(x_n) == t_n[1:]] with the start id t_n[0] fed first.
+    questions: (N, T_in) ids; answers: (N, T_out) ids, start id first -> float in [0, 1].
+    ``batch_size`` questions are decoded per call of ``model.generate(xs, start_ids, T_out - 1,
+    **generate_options)`` (for example ``beam_width=3`` with the ch07 models).
+    """
+    if len(questions) != len(answers) or len(questions) == 0:
+        raise ValueError(f'need as many answers as questions (at least one), got {len(questions)} '
+                         f'questions and {len(answers)} answers')
+    right = 0
+    for start in range(0, len(questions), batch_size):
+        xs, ts = questions[start:start + batch_size], answers[start:start + batch_size]
+        guess = model.generate(xs, ts[:, 0], ts.shape[1] - 1, **generate_options)
+        right += int((guess == ts[:, 1:]).all(axis=1).sum())
+    return right / len(questions)

@@ -1,0 +1,224 @@
+"""Resumable training runs of the RNN language models: checkpoints, Ctrl-C and diverging losses.
+
+A run saved after epoch k and resumed continues exactly as if it had never stopped, so the
+checkpoint holds everything that decides the next step, not only the parameters.
+"""
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+from common.backend import array_module, to_cpu
+
+CHECKPOINT_HELP = """\
+Checkpoints: with --save PATH, every epoch writes two files (each atomically: a temporary file
+renamed over the old one). PATH holds the model's parameters (BaseModel.save_params; what
+ch06_lstm.eval and text generation load). PATH without .npz plus .state.npz holds the rest of
+the run: the current (and best) parameters, the epoch, the learning rate, the best validation
+perplexity, the trainer's position in the corpus, the carried LSTM state and the random number
+generator's state. --load PATH resumes that run exactly where it stopped, with its learning
+rate and random state (--lr and --seed are not used then; the settings that shape the run, such
+as sizes and batch size, must be the same; --epochs is the total to reach). Without a
+.state.npz file beside it, --load only starts a new run from PATH's parameters.
+Ctrl-C saves to --save (or to the file named in the message) and exits; resuming that save
+re-runs the interrupted epoch from its first batch. A NaN or infinite loss stops the run with
+an error and leaves the last checkpoint untouched."""
+
+
+def state_path(path):
+    """The training-state file beside the parameter file ``path``: 'a/rnnlm.npz' -> 'a/rnnlm.state.npz'."""
+    root, ext = os.path.splitext(path)
+    return root + '.state.npz' if ext == '.npz' else path + '.state.npz'
+
+
+def atomic_savez(path, arrays):
+    """np.savez ``arrays`` (name -> array) to ``path`` through a temporary file renamed over it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            np.savez(f, **arrays)
+        os.replace(tmp_path, path)
+    except BaseException:
+        os.unlink(tmp_path)
+        raise
+
+
+class TrainingRun:
+    """An epoch loop around ``RnnlmTrainer`` that can be saved after any epoch and resumed exactly.
+
+    model: a BaseModel whose recurrent layers are stateful; trainer: its RnnlmTrainer (its
+    optimizer's ``lr`` is the learning rate); config: JSON-able dict of the settings that shape
+    the run (sizes, batch and time size, ...), checked on resume; rng: the numpy Generator the
+    model draws from while training (dropout), or None.
+
+    The state (see ``CHECKPOINT_HELP``): ``epoch`` (epochs done), the learning rate,
+    the validation perplexities with the best one and its parameters (``record_valid_ppl``),
+    the trainer's ``time_idx`` and history, the recurrent layers' carried (h, c), and
+    ``rng.bit_generator.state`` (as JSON).
+    """
+
+    def __init__(self, model, trainer, config, rng=None):
+        self.model, self.trainer, self.config, self.rng = model, trainer, config, rng
+        self.epoch = 0
+        self.best_ppl = None
+        self.best_params = None
+        self.valid_ppls = []
+        self._epoch_start = (trainer.time_idx, len(trainer.history))
+
+    def record_valid_ppl(self, ppl):
+        """Note this epoch's validation perplexity -> True (and keep the current parameters as
+        the best ones) if it is the lowest so far."""
+        self.valid_ppls.append(ppl)
+        if self.best_ppl is not None and ppl >= self.best_ppl:
+            return False
+        self.best_ppl = ppl
+        self.best_params = [p.copy() for p in self.model.params]
+        return True
+
+    def restore_best(self):
+        """Put the best parameters (``record_valid_ppl``) back into the model."""
+        for param, best in zip(self.model.params, self.best_params):
+            param[...] = best
+
+    def train(self, epochs, fit_epoch, end_of_epoch=None, save_path=None,
+              interrupt_path='interrupted.npz'):
+        """Run the epochs from ``self.epoch + 1`` to ``epochs``.
+
+        Each epoch: fit_epoch() (one trainer.fit epoch); end_of_epoch() -> whether the model
+        file should get the current parameters (the validation perplexity improved; default:
+        always);
+        then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError) exits with
+        a message and saves nothing; Ctrl-C saves to ``save_path or interrupt_path`` and exits
+        with status 130.
+        """
+        try:
+            while self.epoch < epochs:
+                self._epoch_start = (self.trainer.time_idx, len(self.trainer.history))
+                fit_epoch()
+                write_model = end_of_epoch() if end_of_epoch else True
+                self.epoch += 1
+                if save_path:
+                    self.save(save_path, write_model=write_model)
+        except FloatingPointError as error:
+            kept = (f'{save_path!r} is left as it was' if save_path and os.path.exists(save_path)
+                    else 'nothing was saved')
+            raise SystemExit(f'training stopped in epoch {self.epoch + 1}: {error}; {kept}') from None
+        except KeyboardInterrupt:
+            path = save_path or interrupt_path
+            self.save(path, interrupted=True)
+            print(f'\ninterrupted in epoch {self.epoch + 1}: saved the parameters to {path!r} and the run '
+                  f'to {state_path(path)!r}; continue with --load {path}', file=sys.stderr)
+            raise SystemExit(130) from None
+
+    def save(self, path, write_model=True, interrupted=False):
+        """Write the training state to ``state_path(path)`` and, if ``write_model``, the current
+        parameters to ``path``.
+
+        An ``interrupted`` save (in the middle of an epoch) writes the best parameters to ``path``
+        when some are kept (else the current ones), and records the start of the epoch and no
+        carried state, so resuming re-runs the epoch from its first batch.
+        """
+        model, trainer = self.model, self.trainer
+        time_idx, history_length = self._epoch_start if interrupted else (trainer.time_idx, None)
+        meta = {
+            'model': type(model).__name__, 'config': self.config, 'epoch': self.epoch,
+            'lr': trainer.optimizer.lr, 'best_ppl': self.best_ppl,
+            'valid_ppls': self.valid_ppls[:self.epoch], 'interrupted': interrupted,
+            'time_idx': time_idx, 'history': trainer.history[:history_length],
+            'rng': None if self.rng is None else self.rng.bit_generator.state,
+        }
+        arrays = {'meta': np.array(json.dumps(meta))}
+        arrays.update({'params/' + n: to_cpu(p) for n, p in zip(model.param_names, model.params)})
+        if self.best_params is not None:
+            arrays.update({'best/' + n: to_cpu(p) for n, p in zip(model.param_names, self.best_params)})
+        if not interrupted:
+            arrays.update({'carried/' + n: to_cpu(s) for n, s in carried_state(model).items()})
+        atomic_savez(state_path(path), arrays)
+        if interrupted and self.best_params is not None:
+            current = [p.copy() for p in model.params]
+            self.restore_best()
+            model.save_params(path)
+            for param, value in zip(model.params, current):
+                param[...] = value
+        elif write_model or interrupted:
+            model.save_params(path)
+
+    def load(self, path):
+        """Resume the run saved at ``path`` -> True; or, with no state file beside ``path``, only
+        load its parameters into the model -> False (a new run from those weights)."""
+        if not os.path.exists(state_path(path)):
+            self.model.load_params(path)
+            return False
+        origin = repr(state_path(path))
+        with np.load(state_path(path), allow_pickle=False) as saved:
+            arrays = {name: saved[name] for name in saved.files}
+        if 'meta' not in arrays:
+            raise ValueError(f'{origin} is not a training state written by TrainingRun.save')
+        meta = json.loads(str(arrays['meta']))
+        if meta['model'] != type(self.model).__name__:
+            raise ValueError(f'{origin} is the run of a {meta["model"]}, not of a {type(self.model).__name__}')
+        differences = [f'{key}: saved {meta["config"].get(key)!r}, now {value!r}'
+                       for key, value in self.config.items() if meta['config'].get(key) != value]
+        if differences:
+            raise ValueError(f'{origin} was saved by a run with other settings ({"; ".join(differences)});'
+                             ' resume with the same settings, or drop --load to start a new run')
+        self._assign(self.model.params, 'params/', arrays, origin)
+        if meta['best_ppl'] is not None:
+            self.best_params = [p.copy() for p in self.model.params]
+            self._assign(self.best_params, 'best/', arrays, origin)
+        set_carried_state(self.model, {n[len('carried/'):]: a for n, a in arrays.items()
+                                       if n.startswith('carried/')})
+        if meta['rng'] is not None:
+            self.rng.bit_generator.state = meta['rng']
+        self.epoch, self.best_ppl, self.valid_ppls = meta['epoch'], meta['best_ppl'], meta['valid_ppls']
+        self.trainer.optimizer.lr = meta['lr']
+        self.trainer.time_idx, self.trainer.current_epoch = meta['time_idx'], self.epoch
+        self.trainer.history[:] = meta['history']
+        if meta['interrupted']:
+            print(f'note: {origin} was saved by Ctrl-C during epoch {self.epoch + 1}; '
+                  'that epoch restarts from its first batch')
+        return True
+
+    def _assign(self, targets, prefix, arrays, origin):
+        """targets[i][...] = arrays[prefix + name_i], after checking every name and shape."""
+        for name, target in zip(self.model.param_names, targets):
+            key = prefix + name
+            if key not in arrays:
+                raise ValueError(f'{origin} has no array {key!r}: it was saved from another model')
+            if arrays[key].shape != target.shape:
+                raise ValueError(f'{origin}: array {key!r} has shape {arrays[key].shape}, '
+                                 f'the model expects {target.shape}')
+        for name, target in zip(self.model.param_names, targets):
+            target[...] = array_module(target).asarray(arrays[prefix + name])
+
+
+def carried_state(model):
+    """The state each stateful recurrent layer of ``model.layers`` carries into the next batch.
+
+    -> {'02.TimeLSTM.h': (N, H), '02.TimeLSTM.c': (N, H), ...}; no entry for a layer after
+    reset_state().
+    """
+    state = {}
+    for index, layer in enumerate(model.layers):
+        if getattr(layer, 'stateful', False):
+            for name in ('h', 'c'):
+                value = getattr(layer, name, None)
+                if value is not None:
+                    state[f'{index:02d}.{type(layer).__name__}.{name}'] = value
+    return state
+
+
+def set_carried_state(model, state):
+    """Give the stateful recurrent layers the state ``carried_state`` returned (reset the others)."""
+    for index, layer in enumerate(model.layers):
+        if getattr(layer, 'stateful', False):
+            prefix = f'{index:02d}.{type(layer).__name__}.'
+            xp = array_module(layer.params[0])
+            values = [xp.asarray(state[prefix + n]) for n in ('h', 'c') if prefix + n in state]
+            layer.reset_state()
+            if values:
+                layer.set_state(*values)
