@@ -1,0 +1,93 @@
+"""What chapter 7's training scripts share: flags, data, the epoch loop with test accuracy, plots.
+
+Each epoch trains on all questions (Adam, gradient clipping, reshuffled), then decodes the whole
+test set greedily in batches (``seq2seq_accuracy``) and prints the accuracy, as the book's
+train_seq2seq.py and train_attention.py do (they decode one question at a time).
+"""
+import argparse
+import time
+
+from common.cli import make_parser
+from common.evaluation import eval_seq2seq, seq2seq_accuracy
+from common.optimizer import Adam
+from common.plot import finish_figure, new_figure
+from common.trainer import Trainer
+from dataset import sequence
+
+
+def seq2seq_parser(description, data, epochs, hidden_size, reverse):
+    """make_parser with the book's settings for ``data`` and the flags of the seq2seq scripts."""
+    parser = make_parser(description, epochs=epochs, batch_size=128, lr=0.001, seed=1984,
+                         save=None, load=None, plot=None)
+    parser.add_argument('--data', choices=sorted(sequence.DATASETS), default=data, help='toy data set')
+    parser.add_argument('--wordvec-size', type=int, default=16, help='size of the character vectors')
+    parser.add_argument('--hidden-size', type=int, default=hidden_size, help='size of the LSTM states')
+    parser.add_argument('--max-grad', type=float, default=5.0, help='clip gradients to this global norm')
+    parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=reverse,
+                        help='feed the questions reversed (book section 7.3.1)')
+    parser.add_argument('--beam-width', type=int, default=1,
+                        help='after training, also decode the test set with beam search of this width '
+                             'and compare with greedy decoding')
+    parser.add_argument('--train-size', type=int, help='train on the first N questions only')
+    parser.add_argument('--test-size', type=int, help='test on the first N test questions only')
+    return parser
+
+
+def load_seq2seq_data(args):
+    """((x_train, t_train), (x_test, t_test)), char_to_id, id_to_char for the script's flags."""
+    (x_train, t_train), (x_test, t_test) = sequence.load_data(args.data)
+    if args.reverse:
+        x_train, x_test = x_train[:, ::-1], x_test[:, ::-1]
+    train = x_train[:args.train_size], t_train[:args.train_size]
+    test = x_test[:args.test_size], t_test[:args.test_size]
+    return (train, test), *sequence.get_vocab(args.data)
+
+
+def train_and_test(model, data, id_to_char, args, rng):
+    """Train ``args.epochs`` epochs (shuffled by ``rng``); after each, print samples and the
+    test accuracy.  -> list of test accuracies (one per epoch, in [0, 1]).
+    """
+    (x_train, t_train), (x_test, t_test) = data
+    if args.load:
+        model.load_params(args.load)
+    trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet)
+    accuracies = []
+    for epoch in range(args.epochs):
+        start = time.perf_counter()
+        trainer.fit(x_train, t_train, max_epoch=1, batch_size=args.batch_size, max_grad=args.max_grad)
+        train_seconds = time.perf_counter() - start
+        if not args.quiet:
+            for i in range(min(10, len(x_test))):
+                eval_seq2seq(model, x_test[[i]], t_test[[i]], id_to_char, verbos=True,
+                             is_reverse=args.reverse)
+        accuracies.append(seq2seq_accuracy(model, x_test, t_test))
+        print(f'epoch {epoch + 1}: val acc {accuracies[-1] * 100:.3f}% '
+              f'(training {train_seconds:.1f}[s])', flush=True)
+    if args.save:
+        model.save_params(args.save)
+    return accuracies
+
+
+def compare_beam_search(model, x_test, t_test, beam_width):
+    """Print and return the test accuracy of greedy decoding and of beam search.
+
+    -> {'greedy': accuracy, 'beam': accuracy}.
+    """
+    results = {'greedy': seq2seq_accuracy(model, x_test, t_test),
+               'beam': seq2seq_accuracy(model, x_test, t_test, batch_size=250, beam_width=beam_width)}
+    print(f"greedy decoding: {results['greedy'] * 100:.3f}% | "
+          f"beam search (width {beam_width}): {results['beam'] * 100:.3f}%")
+    return results
+
+
+def plot_accuracy(accuracies, path, label=None):
+    """Test accuracy per epoch (the book's figure), saved to ``path`` (PNG) or shown inline."""
+    fig = new_figure(path)
+    ax = fig.add_subplot()
+    ax.plot(range(1, len(accuracies) + 1), accuracies, marker='o', label=label)
+    ax.set_xlabel('epochs')
+    ax.set_ylabel('accuracy')
+    ax.set_ylim(-0.05, 1.05)
+    if label:
+        ax.legend()
+    finish_figure(fig, path)

@@ -1,0 +1,104 @@
+"""Chapter-7 scripts, called through main([...]) with small settings."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ch07_seq2seq import generate_better_text, generate_text, rescore, train_attention, train_seq2seq
+from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
+from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
+from ch07_seq2seq.rnnlm_gen import RnnlmGen
+from common.evaluation import seq2seq_accuracy
+from dataset import sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
+                               reason='needs the PTB vocabulary: set DLFS_DATA_DIR')
+PNG_SIGNATURE = b'\x89PNG'
+
+
+def test_train_seq2seq_reports_the_accuracy_of_the_saved_model(tmp_path, capsys):
+    plot, saved = tmp_path / 'acc.png', tmp_path / 'peeky.npz'
+    model, accuracies = train_seq2seq.main(
+        ['--epochs', '2', '--train-size', '1280', '--test-size', '200', '--hidden-size', '32',
+         '--peeky', '--reverse', '--beam-width', '2', '--plot', str(plot), '--save', str(saved),
+         '--quiet'])
+    out = capsys.readouterr().out
+    assert 'epoch 2: val acc' in out and 'beam search (width 2)' in out
+    assert plot.read_bytes().startswith(PNG_SIGNATURE)
+    reloaded = PeekySeq2seq(13, 16, 32)
+    reloaded.load_params(saved)
+    _, (x_test, t_test) = sequence.load_data('addition.txt')
+    assert len(accuracies) == 2
+    assert seq2seq_accuracy(reloaded, x_test[:200, ::-1], t_test[:200]) == accuracies[-1]
+
+
+def test_train_attention_draws_a_heat_map(tmp_path, capsys):
+    heatmap = tmp_path / 'attention.png'
+    model, accuracies = train_attention.main(
+        ['--epochs', '1', '--train-size', '640', '--test-size', '50', '--hidden-size', '16',
+         '--heatmap', str(heatmap), '--heatmap-samples', '2', '--quiet'])
+    assert len(accuracies) == 1 and 0 <= accuracies[0] <= 1
+    assert heatmap.read_bytes().startswith(PNG_SIGNATURE)
+    _, (x_test, t_test) = sequence.load_data('date.txt')
+    answers, weights = model.generate_with_attention(x_test[:3, ::-1], t_test[:3, 0], 10)
+    assert weights.shape == (3, 10, 29)
+    np.testing.assert_allclose(weights.sum(axis=2), 1, rtol=1e-5)
+    np.testing.assert_array_equal(answers, model.generate(x_test[:3, ::-1], t_test[:3, 0], 10))
+
+
+@needs_ptb
+def test_generate_text_without_a_checkpoint_says_how_to_make_one(tmp_path):
+    missing = str(tmp_path / 'none.npz')
+    with pytest.raises(SystemExit, match=f'python -m ch06_lstm.train_rnnlm --save {missing}'):
+        generate_text.main(['--load', missing])
+
+
+@needs_ptb
+def test_generate_text_is_reproducible_and_skips_numbers_unk_and_dollar(tmp_path):
+    checkpoint = str(tmp_path / 'tiny_rnnlm.npz')
+    RnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
+    argv = ['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8', '--length', '200']
+    first = generate_text.main(argv + ['--seed', '1'])
+    assert first == generate_text.main(argv + ['--seed', '1'])
+    assert first != generate_text.main(argv + ['--seed', '2'])
+    words = first.split()
+    assert words[0] == 'you' and not {'N', '<unk>', '$'} & set(words)
+
+
+@needs_ptb
+def test_generate_better_text_continues_the_prompt(tmp_path, capsys):
+    checkpoint = str(tmp_path / 'tiny_better.npz')
+    BetterRnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
+    texts = generate_better_text.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
+                                       '--length', '20', '--greedy'])
+    assert texts[0].startswith('you ') and texts[1].startswith('the meaning of life is ')
+    with pytest.raises(ValueError, match="'zzzq' is not in the vocabulary"):
+        generate_better_text.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
+                                   '--prompt', 'zzzq is'])
+
+
+@needs_ptb
+def test_rescore_ranks_the_candidates_of_a_file(tmp_path, capsys):
+    checkpoint = str(tmp_path / 'tiny_rnnlm.npz')
+    RnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
+    candidates = tmp_path / 'candidates.txt'
+    candidates.write_text('the company said\n\nsaid the company\nthe market fell sharply\n')
+    ranking = rescore.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
+                            str(candidates)])
+    assert sorted(s for s, _ in ranking) == ['said the company', 'the company said',
+                                             'the market fell sharply']
+    log_probs = [result.log_prob for _, result in ranking]
+    assert log_probs == sorted(log_probs, reverse=True)
+    assert capsys.readouterr().out.splitlines()[0].startswith(' 1. log P')
+
+
+@pytest.mark.parametrize('script', ['train_seq2seq', 'train_attention', 'generate_text',
+                                    'generate_better_text', 'rescore'])
+def test_scripts_run_from_their_path(script):
+    result = subprocess.run([sys.executable, str(ROOT / 'ch07_seq2seq' / f'{script}.py'), '--help'],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0 and 'usage:' in result.stdout
