@@ -1,8 +1,10 @@
 """Word vectors with their vocabulary in one ``.npz`` file (no pickle): what train writes, eval reads."""
 import os
-import tempfile
 
 import numpy as np
+
+from common.backend import to_cpu
+from common.npz_file import atomic_savez
 
 
 def save_vectors(path, word_vecs, id_to_word):
@@ -11,15 +13,7 @@ def save_vectors(path, word_vecs, id_to_word):
     The file is written beside ``path`` and renamed over it only when complete.
     """
     words = np.array([id_to_word[i] for i in range(len(word_vecs))], dtype=str)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, word_vecs=np.asarray(word_vecs), words=words)
-        os.replace(tmp_path, path)
-    except BaseException:
-        os.unlink(tmp_path)
-        raise
+    atomic_savez(path, {'word_vecs': to_cpu(word_vecs), 'words': words})
 
 
 def load_vectors(path):

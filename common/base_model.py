@@ -1,10 +1,10 @@
 """BaseModel: the parameters of a stack of layers, tied weights, and named ``.npz`` checkpoints."""
 import os
-import tempfile
 
 import numpy as np
 
 from common.backend import array_module, to_cpu
+from common.npz_file import atomic_savez
 
 
 class BaseModel:
@@ -66,16 +66,7 @@ class BaseModel:
         """
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
         arrays['__model__'] = np.array(type(self).__name__)
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
-        try:
-            with os.fdopen(fd, 'wb') as f:
-                np.savez(f, **arrays)
-            os.replace(tmp_path, path)
-        except BaseException:
-            os.unlink(tmp_path)
-            raise
+        atomic_savez(path, arrays)
 
     def load_params(self, path):
         """Read parameters saved by ``save_params`` into this model's arrays (in place).

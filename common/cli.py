@@ -9,9 +9,14 @@ COMMON_FLAGS = {
     'lr': (float, 'learning rate'),
     'seed': (int, 'seed of the random number generator (initial weights, shuffling, sampling)'),
     'save': (str, 'write the trained parameters to this .npz file'),
-    'load': (str, 'start from the parameters in this .npz file'),
+    'load': (str, 'start from the parameters in this .npz file (training scripts of chapter 6 '
+                  'resume the whole run when its .state.npz is beside it)'),
     'plot': (str, 'save the plot to this PNG file'),
 }
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """--help keeps the script docstring's layout (its example commands) and shows defaults."""
 
 
 def make_parser(description, **defaults):
@@ -21,7 +26,7 @@ def make_parser(description, **defaults):
     with those defaults (a None default means "off unless given").  Scripts add their own flags.
     """
     parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=_HelpFormatter)
     for name, default in defaults.items():
         if name not in COMMON_FLAGS:
             raise ValueError(f'unknown common flag {name!r}; known: {sorted(COMMON_FLAGS)}')

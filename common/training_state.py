@@ -6,11 +6,11 @@ checkpoint holds everything that decides the next step, not only the parameters.
 import json
 import os
 import sys
-import tempfile
 
 import numpy as np
 
 from common.backend import array_module, to_cpu
+from common.npz_file import atomic_savez
 
 CHECKPOINT_HELP = """\
 Checkpoints: with --save PATH, every epoch writes two files (each atomically: a temporary file
@@ -31,20 +31,6 @@ def state_path(path):
     """The training-state file beside the parameter file ``path``: 'a/rnnlm.npz' -> 'a/rnnlm.state.npz'."""
     root, ext = os.path.splitext(path)
     return root + '.state.npz' if ext == '.npz' else path + '.state.npz'
-
-
-def atomic_savez(path, arrays):
-    """np.savez ``arrays`` (name -> array) to ``path`` through a temporary file renamed over it."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(suffix='.npz.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez(f, **arrays)
-        os.replace(tmp_path, path)
-    except BaseException:
-        os.unlink(tmp_path)
-        raise
 
 
 class TrainingRun:

@@ -7,6 +7,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from common.backend import array_module
+# The book keeps its evaluation helpers in util; they live in common.evaluation.
+from common.evaluation import eval_perplexity, eval_seq2seq  # noqa: F401
 
 
 def preprocess(text):
