@@ -34,31 +34,25 @@ class Momentum:
 
     def update(self, params, grads):
         if self.v is None:
-            self.v = [array_module(p).zeros_like(p) for p in params]
+            self.v = zeros_like_each(params)
         for param, grad, v in zip(params, grads, self.v):
             v *= self.momentum
             v -= self.lr * grad
-            param += v
+            self.step(param, grad, v)
+
+    def step(self, param, grad, v):
+        param += v
 
 
-class Nesterov:
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient (the look-ahead form used in the book's code).
 
     v <- momentum * v - lr * g;  W <- W + momentum^2 * v_old - (1 + momentum) * lr * g,
     which equals W <- W + momentum * v_new - lr * g.
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
-        self.v = None
-
-    def update(self, params, grads):
-        if self.v is None:
-            self.v = [array_module(p).zeros_like(p) for p in params]
-        for param, grad, v in zip(params, grads, self.v):
-            v *= self.momentum
-            v -= self.lr * grad
-            param += self.momentum * v - self.lr * grad
+    def step(self, param, grad, v):
+        param += self.momentum * v - self.lr * grad
 
 
 class AdaGrad:
@@ -70,26 +64,25 @@ class AdaGrad:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = [array_module(p).zeros_like(p) for p in params]
+            self.h = zeros_like_each(params)
         for param, grad, h in zip(params, grads, self.h):
-            h += grad * grad
+            self.accumulate(h, grad)
             param -= self.lr * grad / (array_module(h).sqrt(h) + 1e-7)
 
+    def accumulate(self, h, grad):
+        h += grad * grad
 
-class RMSprop:
+
+class RMSprop(AdaGrad):
     """h <- rho * h + (1 - rho) * g * g;  W <- W - lr * g / (sqrt(h) + 1e-7)."""
 
     def __init__(self, lr=0.01, decay_rate=0.99):
-        self.lr, self.decay_rate = lr, decay_rate
-        self.h = None
+        super().__init__(lr)
+        self.decay_rate = decay_rate
 
-    def update(self, params, grads):
-        if self.h is None:
-            self.h = [array_module(p).zeros_like(p) for p in params]
-        for param, grad, h in zip(params, grads, self.h):
-            h *= self.decay_rate
-            h += (1 - self.decay_rate) * grad * grad
-            param -= self.lr * grad / (array_module(h).sqrt(h) + 1e-7)
+    def accumulate(self, h, grad):
+        h *= self.decay_rate
+        h += (1 - self.decay_rate) * grad * grad
 
 
 class Adam:
@@ -104,14 +97,31 @@ class Adam:
         self.iter = 0
         self.m = None
         self.v = None
+        self.scratch = None
 
     def update(self, params, grads):
         if self.m is None:
-            self.m = [array_module(p).zeros_like(p) for p in params]
-            self.v = [array_module(p).zeros_like(p) for p in params]
+            self.m, self.v = zeros_like_each(params), zeros_like_each(params)
+            self.scratch = [array_module(p).empty_like(p) for p in params]
         self.iter += 1
         lr_t = self.lr * (1 - self.beta2 ** self.iter) ** 0.5 / (1 - self.beta1 ** self.iter)
-        for param, grad, m, v in zip(params, grads, self.m, self.v):
-            m += (1 - self.beta1) * (grad - m)
-            v += (1 - self.beta2) * (grad * grad - v)
-            param -= lr_t * m / (array_module(v).sqrt(v) + 1e-7)
+        for param, grad, m, v, tmp in zip(params, grads, self.m, self.v, self.scratch):
+            xp = array_module(param)
+            # The same formulas, computed in a scratch buffer: a step allocates nothing.
+            xp.subtract(grad, m, out=tmp)
+            tmp *= 1 - self.beta1
+            m += tmp  # m += (1 - beta1)(g - m)
+            xp.multiply(grad, grad, out=tmp)
+            tmp -= v
+            tmp *= 1 - self.beta2
+            v += tmp  # v += (1 - beta2)(g^2 - v)
+            xp.sqrt(v, out=tmp)
+            tmp += 1e-7
+            xp.divide(m, tmp, out=tmp)
+            tmp *= lr_t
+            param -= tmp  # W -= lr_t m / (sqrt(v) + 1e-7)
+
+
+def zeros_like_each(params):
+    """A zero buffer (state) for every parameter, same shape, dtype and array module."""
+    return [array_module(p).zeros_like(p) for p in params]
