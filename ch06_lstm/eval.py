@@ -4,10 +4,10 @@
 
 The model (Rnnlm with an LSTM or GRU, or BetterRnnlm) and its sizes are read from the checkpoint.
 """
-import numpy as np
 
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import CELLS, Rnnlm
+from common.base_model import read_checkpoint
 from common.cli import make_parser
 from common.evaluation import eval_perplexity
 from dataset.ptb import load_data
@@ -18,11 +18,7 @@ def load_model(path):
 
     -> Rnnlm or BetterRnnlm, in the dtype of the file.  ValueError for any other file.
     """
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            arrays = {name: saved[name] for name in saved.files}
-    except (ValueError, OSError) as error:
-        raise ValueError(f'{path!r} is not a checkpoint written by save_params: {error}') from error
+    arrays = read_checkpoint(path)
     model_name = str(arrays.get('__model__', 'no model name'))
     embed_W = arrays.get('00.TimeEmbedding.W')
     cells = [cell for cell, (layer, _) in CELLS.items() if f'01.{layer.__name__}.Wh' in arrays]

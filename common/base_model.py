@@ -74,13 +74,7 @@ class BaseModel:
         Every array is checked (name, shape) before any is written, so a wrong file leaves the
         model untouched and the error names the mismatched array.
         """
-        if not os.path.exists(path):
-            raise FileNotFoundError(f'checkpoint {path!r} does not exist')
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                arrays = {name: saved[name] for name in saved.files}
-        except (ValueError, OSError) as error:
-            raise ValueError(f'{path!r} is not a checkpoint written by save_params: {error}') from error
+        arrays = read_checkpoint(path)
         saved_model = str(arrays.pop('__model__', '?'))
         origin = f'{path!r} (saved from {saved_model})'
         missing = [n for n in self.param_names if n not in arrays]
@@ -96,3 +90,17 @@ class BaseModel:
                                  f'shape {arrays[name].shape}, the model expects {param.shape}')
         for name, param in zip(self.param_names, self.params):
             param[...] = array_module(param).asarray(arrays[name], dtype=param.dtype)
+
+
+def read_checkpoint(path):
+    """All arrays of a ``.npz`` checkpoint (read without pickle) -> {name: array}.
+
+    FileNotFoundError when ``path`` does not exist, ValueError when it is not an ``.npz`` file.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(f'checkpoint {path!r} does not exist')
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return {name: saved[name] for name in saved.files}
+    except (ValueError, OSError) as error:
+        raise ValueError(f'{path!r} is not a checkpoint written by save_params: {error}') from error
