@@ -27,6 +27,7 @@ import numpy as np
 
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
+from common.memory import reuse_freed_memory
 from common.optimizer import SGD
 from common.util import clip_grads
 
@@ -114,7 +115,12 @@ def main(argv=None):
     parser.add_argument('--steps', type=int, default=20, help='timed steps (after the warm-up)')
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--malloc-default', action='store_true',
+                        help="leave glibc's malloc thresholds alone (the trainers raise them with "
+                             'common.memory.reuse_freed_memory, as this benchmark does by default)')
     args = parser.parse_args(argv)
+    if not args.malloc_default:
+        print(f'freed memory kept for reuse (as in the trainers): {reuse_freed_memory()}')
     for name in CONFIGS if args.config == 'all' else [args.config]:
         bench(name, args.steps, args.warmup, args.seed)
 

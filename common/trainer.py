@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 from common.backend import array_module
+from common.memory import reuse_freed_memory
 from common.plot import finish_figure, new_figure
 from common.util import clip_grads
 
@@ -20,6 +21,7 @@ class _TrainerBase:
     history_name = 'loss'
 
     def __init__(self, model, optimizer, verbose):
+        reuse_freed_memory()  # a step's large arrays come back every step: keep their pages
         self.model, self.optimizer = model, optimizer
         self.verbose = verbose
         self.history = []
