@@ -1,7 +1,7 @@
 """Figures of chapter 1: the spiral data, a loss curve, and a classifier's decision regions."""
 import numpy as np
 
-from common.plot import finish_figure, new_figure
+from common.plot import finish_figure, new_figure, plot_curves
 
 MARKERS = ('o', 'x', '^')
 
@@ -25,12 +25,8 @@ def plot_spiral(x, t, path=None):
 
 def plot_loss(loss_list, eval_interval, path=None):
     """The mean training loss recorded every ``eval_interval`` iterations."""
-    fig = new_figure(path)
-    ax = fig.add_subplot()
-    ax.plot(np.arange(len(loss_list)), loss_list, label='train')
-    ax.set_xlabel(f'iterations (x{eval_interval})')
-    ax.set_ylabel('loss')
-    finish_figure(fig, path)
+    plot_curves({'train': (np.arange(len(loss_list)), loss_list)}, f'iterations (x{eval_interval})',
+                'loss', path=path)
 
 
 def plot_decision_boundary(model, x, t, path=None, resolution=300):

@@ -12,7 +12,7 @@ from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from common.cli import make_parser, make_rng
 from common.optimizer import Adam
-from common.plot import finish_figure, new_figure
+from common.plot import plot_curves
 from common.trainer import Trainer
 from common.util import convert_one_hot, create_contexts_target, preprocess
 
@@ -55,14 +55,9 @@ def main(argv=None):
         results[name] = (model, trainer.loss_list)
 
     if args.plot:
-        fig = new_figure(args.plot)
-        ax = fig.add_subplot()
-        for name, (_, loss_list) in results.items():
-            ax.plot(np.arange(len(loss_list)), loss_list, label=name)
-        ax.set_xlabel(f'evaluations (every {trainer.eval_interval} iterations and at epoch ends)')
-        ax.set_ylabel('loss')
-        ax.legend()
-        finish_figure(fig, args.plot)
+        curves = {name: (np.arange(len(losses)), losses) for name, (_, losses) in results.items()}
+        plot_curves(curves, f'evaluations (every {trainer.eval_interval} iterations and at epoch ends)',
+                    'loss', path=args.plot)
     return results
 
 

@@ -12,7 +12,7 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch05_rnn.train import load_corpus_start, make_simple_parser
 from common.cli import make_rng
 from common.optimizer import SGD
-from common.plot import finish_figure, new_figure
+from common.plot import plot_curves
 
 
 def main(argv=None):
@@ -57,12 +57,8 @@ def main(argv=None):
     if args.save:
         model.save_params(args.save)
     if args.plot:
-        fig = new_figure(args.plot)
-        ax = fig.add_subplot()
-        ax.plot(np.arange(1, len(ppl_list) + 1), ppl_list)
-        ax.set_xlabel('epochs')
-        ax.set_ylabel('perplexity')
-        finish_figure(fig, args.plot)
+        plot_curves({'train': (np.arange(1, len(ppl_list) + 1), ppl_list)}, 'epochs', 'perplexity',
+                    path=args.plot)
     return model, ppl_list
 
 

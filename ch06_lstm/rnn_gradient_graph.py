@@ -11,7 +11,7 @@ the norm explodes, with scale 0.5 it vanishes.
 import numpy as np
 
 from common.cli import make_parser, make_rng
-from common.plot import finish_figure, new_figure
+from common.plot import plot_curves
 
 
 def gradient_norms(Wh, time_size, batch_size=2):
@@ -49,15 +49,10 @@ def main(argv=None):
                   f'{results[scale][-1]:.3g}')
 
     if args.plot:
-        fig = new_figure(args.plot)
-        ax = fig.add_subplot()
-        for scale, norms in results.items():
-            ax.plot(np.arange(1, args.time_size + 1), norms, marker='o', label=f'Wh scale {scale}')
-        ax.set_yscale('log')
-        ax.set_xlabel('time steps backpropagated')
-        ax.set_ylabel('norm of dh')
-        ax.legend()
-        finish_figure(fig, args.plot)
+        steps = np.arange(1, args.time_size + 1)
+        curves = {f'Wh scale {scale}': (steps, norms) for scale, norms in results.items()}
+        plot_curves(curves, 'time steps backpropagated', 'norm of dh', path=args.plot, log_y=True,
+                    marker='o')
     return results
 
 

@@ -10,7 +10,7 @@ import time
 from common.cli import make_parser
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam
-from common.plot import finish_figure, new_figure
+from common.plot import plot_curves
 from common.trainer import Trainer
 from dataset import sequence
 
@@ -82,12 +82,5 @@ def compare_beam_search(model, x_test, t_test, beam_width):
 
 def plot_accuracy(accuracies, path, label=None):
     """Test accuracy per epoch (the book's figure), saved to ``path`` (PNG) or shown inline."""
-    fig = new_figure(path)
-    ax = fig.add_subplot()
-    ax.plot(range(1, len(accuracies) + 1), accuracies, marker='o', label=label)
-    ax.set_xlabel('epochs')
-    ax.set_ylabel('accuracy')
-    ax.set_ylim(-0.05, 1.05)
-    if label:
-        ax.legend()
-    finish_figure(fig, path)
+    plot_curves({label: (range(1, len(accuracies) + 1), accuracies)}, 'epochs', 'accuracy',
+                path=path, ylim=(-0.05, 1.05), marker='o', legend=bool(label))

@@ -22,3 +22,24 @@ def finish_figure(fig, path=None):
         return
     import matplotlib.pyplot as plt
     plt.show()
+
+
+def plot_curves(curves, xlabel, ylabel, path=None, log_y=False, ylim=None, marker=None,
+                legend=None):
+    """One line per entry of ``curves`` ({label: (xs, ys)}), saved to ``path`` or shown inline.
+
+    legend: draw the labels (default: when there is more than one curve).
+    """
+    fig = new_figure(path)
+    ax = fig.add_subplot()
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker=marker, label=label)
+    if log_y:
+        ax.set_yscale('log')
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if len(curves) > 1 if legend is None else legend:
+        ax.legend()
+    finish_figure(fig, path)

@@ -12,7 +12,7 @@ import numpy as np
 
 from common.backend import array_module
 from common.memory import reuse_freed_memory
-from common.plot import finish_figure, new_figure
+from common.plot import plot_curves
 from common.util import clip_grads
 
 
@@ -61,14 +61,9 @@ class _TrainerBase:
 
     def plot(self, ylim=None, path=None):
         """Plot the recorded history; saved to ``path`` (PNG) or shown inline (Jupyter)."""
-        fig = new_figure(path)
-        ax = fig.add_subplot()
-        ax.plot(np.arange(len(self.history)), self.history, label='train')
-        ax.set_xlabel(f'evaluations (every {self.eval_interval} iterations and at epoch ends)')
-        ax.set_ylabel(self.history_name)
-        if ylim is not None:
-            ax.set_ylim(*ylim)
-        finish_figure(fig, path)
+        plot_curves({'train': (np.arange(len(self.history)), self.history)},
+                    f'evaluations (every {self.eval_interval} iterations and at epoch ends)',
+                    self.history_name, path=path, ylim=ylim)
 
 
 def _train_step(model, optimizer, x, t, max_grad):
