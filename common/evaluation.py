@@ -1,8 +1,11 @@
 """Evaluation of trained models on held-out data (book chapters 6 and 7)."""
 import inspect
 import math
+import sys
 
 from common.backend import array_module
+
+LARGEST_EXPONENT = math.log(sys.float_info.max)  # exp of more overflows a float: report inf
 
 
 def eval_perplexity(model, corpus, batch_size=10, time_size=35):
@@ -33,7 +36,12 @@ def eval_perplexity(model, corpus, batch_size=10, time_size=35):
         loss = model.forward(corpus[positions], corpus[positions + 1], **test_mode)
         total_loss += loss * positions.shape[1]
     model.reset_state()
-    return math.exp(total_loss / jump)
+    return perplexity(total_loss / jump)
+
+
+def perplexity(mean_loss):
+    """exp(mean negative log-likelihood), or inf where that overflows a float (a diverged model)."""
+    return math.exp(mean_loss) if mean_loss < LARGEST_EXPONENT else math.inf
 
 
 def eval_seq2seq(model, question, correct, id_to_char, verbos=False, is_reverse=False):

@@ -3,7 +3,8 @@
 Both do, per step: forward (loss), backward, optional global-norm gradient clipping, optimizer
 update; print book-style progress lines with elapsed time and ETA; keep the history for ``plot``.
 A loss that is NaN or infinite stops training with a FloatingPointError before the update, so the
-parameters (and any checkpoint saved from them) stay those of the last good step.
+parameters (and any checkpoint saved from them) stay those of the last good step; so does, in
+RnnlmTrainer, a mean loss whose perplexity overflows (inf).
 """
 import math
 import time
@@ -11,6 +12,7 @@ import time
 import numpy as np
 
 from common.backend import array_module
+from common.evaluation import perplexity
 from common.memory import reuse_freed_memory
 from common.plot import plot_curves
 from common.util import clip_grads
@@ -126,7 +128,11 @@ class RnnlmTrainer(_TrainerBase):
         return self.history
 
     def summarize(self, mean_loss):
-        return float(np.exp(mean_loss))
+        ppl = perplexity(mean_loss)
+        if math.isinf(ppl):
+            raise FloatingPointError(f'the perplexity became inf (mean loss {mean_loss:.4g}): training '
+                                     'diverged (try a smaller learning rate or gradient clipping)')
+        return ppl
 
     def get_batch(self, xs, ts, batch_size, time_size):
         """Next block: xs, ts (L,) -> batch_x, batch_t (batch_size, time_size)."""

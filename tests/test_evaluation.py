@@ -5,7 +5,7 @@ import pytest
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
-from common.evaluation import eval_perplexity
+from common.evaluation import eval_perplexity, perplexity
 from common.training_state import carried_state
 
 V = 11
@@ -57,3 +57,9 @@ def test_perfect_and_uniform_models():
 def test_too_short_corpus_is_a_clear_error():
     with pytest.raises(ValueError, match='too short for batch_size 10'):
         eval_perplexity(Rnnlm(V, 4, 4), np.arange(10), batch_size=10)
+
+
+def test_perplexity_is_exp_of_the_mean_loss_and_inf_where_that_overflows():
+    assert perplexity(np.log(136.0)) == pytest.approx(136.0, rel=1e-12)
+    assert perplexity(709.0) == pytest.approx(np.exp(709.0), rel=1e-12)
+    assert perplexity(710.0) == float('inf')  # math.exp would raise OverflowError

@@ -69,6 +69,20 @@ class Recorder(BaseModel):
         pass
 
 
+class HugeLoss(Recorder):
+    """A language model whose loss is finite but whose perplexity exp(loss) overflows a float."""
+
+    def forward(self, xs, ts):
+        return 800.0
+
+
+def test_rnnlm_trainer_stops_when_the_perplexity_overflows():
+    corpus = np.arange(100)
+    with pytest.raises(FloatingPointError, match=r'perplexity became inf \(mean loss 800\)'):
+        RnnlmTrainer(HugeLoss(), SGD(1.0), verbose=False).fit(corpus[:-1], corpus[1:], max_epoch=1,
+                                                               batch_size=2, time_size=5, eval_interval=2)
+
+
 def test_rnnlm_trainer_walks_each_row_from_its_own_offset():
     corpus = np.arange(41)
     model = Recorder()
