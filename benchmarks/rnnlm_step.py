@@ -2,6 +2,7 @@
 
     python benchmarks/rnnlm_step.py                  # both configurations
     python benchmarks/rnnlm_step.py --config better --steps 10
+    python benchmarks/rnnlm_step.py --torch          # also the same step in PyTorch (installed separately)
 
 A step is what RnnlmTrainer does: forward (loss), backward, clip_grads(grads, 0.25), SGD update,
 on a float32 batch of 20 sequences x 35 time steps of random word ids (V = 10,000), with the
@@ -17,9 +18,12 @@ The floor is the time of the step's matrix products alone: computed (FLOPs / 250
 float32 peak of this 2-core AVX-512 machine) and measured (the same shapes through np.matmul, in
 the same run, alternating with the steps).  Other processes share the cores, so every figure is a
 median, and the ratio step / measured floor (median of the ratios of neighbouring runs) is the
-number to compare between runs.
+number to compare between runs.  With --torch, PyTorch's step (benchmarks/torch_reference.py)
+is timed in the same loop and ``ours / PyTorch`` is the median of the ratios of neighbouring steps.
+The first line printed says which OpenBLAS kernels were asked for (see benchmarks/README.md).
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -38,6 +42,7 @@ CONFIGS = {  # name: (model class, its arguments, number of LSTM layers)
 }
 BATCH_SIZE, TIME_SIZE, LR, MAX_GRAD = 20, 35, 20.0, 0.25
 PEAK_GFLOPS = 250
+SETTLE_SECONDS = 0.3  # pause between our step and PyTorch's: idle BLAS/OpenMP threads spin for a while
 
 
 def train_step(model, optimizer, xs, ts):
@@ -80,8 +85,8 @@ def time_gemms(operands):
     return time.perf_counter() - start
 
 
-def bench(name, steps, warmup, seed):
-    """Alternate training steps and GEMM-floor runs (so both see the same machine load); medians."""
+def bench(name, steps, warmup, seed, with_torch):
+    """Alternate training steps, GEMM-floor runs (and PyTorch steps) so all see the same load; medians."""
     model_class, sizes, lstm_layers = CONFIGS[name]
     rng = np.random.default_rng(seed)
     model = model_class(**sizes, rng=rng)
@@ -91,14 +96,17 @@ def bench(name, steps, warmup, seed):
                for _ in range(4)]
     shapes = gemm_shapes(sizes['vocab_size'], sizes['wordvec_size'], sizes['hidden_size'], lstm_layers)
     operands = gemm_operands(shapes, rng)
-    step_times, gemm_times = [], []
+    torch_step = make_torch_step(sizes, lstm_layers) if with_torch else None
+    step_times, gemm_times, torch_times = [], [], []
     for step in range(warmup + steps):
         xs, ts = batches[step % len(batches)]
-        start = time.perf_counter()
-        train_step(model, optimizer, xs, ts)
-        step_times.append(time.perf_counter() - start)
+        step_times.append(seconds(train_step, model, optimizer, xs, ts))
         gemm_times.append(time_gemms(operands))
-    step_times, gemm_times = step_times[warmup:], gemm_times[warmup:]
+        if torch_step:
+            time.sleep(SETTLE_SECONDS)
+            torch_times.append(seconds(torch_step, xs, ts))
+            time.sleep(SETTLE_SECONDS)
+    step_times, gemm_times, torch_times = step_times[warmup:], gemm_times[warmup:], torch_times[warmup:]
     step_time, floor = statistics.median(step_times), statistics.median(gemm_times)
     ratio = statistics.median(s / g for s, g in zip(step_times, gemm_times))
     flops = sum(2 * m * k * n * count for m, k, n, count in shapes)
@@ -107,6 +115,25 @@ def bench(name, steps, warmup, seed):
           f'GEMM floor: computed {computed * 1e3:.1f} ms ({flops / 1e9:.1f} GFLOP at {PEAK_GFLOPS} GFLOP/s), '
           f'measured {floor * 1e3:.1f} ms ({flops / floor / 1e9:.0f} GFLOP/s) | '
           f'step / measured floor {ratio:.2f}', flush=True)
+    if torch_step:
+        torch_ratio = statistics.median(s / t for s, t in zip(step_times, torch_times))
+        print(f'{"":6s}  PyTorch step {statistics.median(torch_times) * 1e3:7.1f} ms (median) | '
+              f'ours / PyTorch {torch_ratio:.2f}', flush=True)
+
+
+def seconds(function, *args):
+    """Wall-clock seconds of one call."""
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def make_torch_step(sizes, lstm_layers):
+    """The same training step in PyTorch (benchmarks/torch_reference.py), on as many threads as BLAS."""
+    from torch_reference import TorchTrainStep
+    return TorchTrainStep(sizes['vocab_size'], sizes['wordvec_size'], sizes['hidden_size'], lstm_layers,
+                          sizes.get('dropout_ratio', 0.0), LR, MAX_GRAD,
+                          threads=int(os.environ.get('OPENBLAS_NUM_THREADS', os.cpu_count())))
 
 
 def main(argv=None):
@@ -118,11 +145,14 @@ def main(argv=None):
     parser.add_argument('--malloc-default', action='store_true',
                         help="leave glibc's malloc thresholds alone (the trainers raise them with "
                              'common.memory.reuse_freed_memory, as this benchmark does by default)')
+    parser.add_argument('--torch', action='store_true',
+                        help='also time the same step in PyTorch (must be installed) and print ours / PyTorch')
     args = parser.parse_args(argv)
+    print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS picks by CPU)')}")
     if not args.malloc_default:
         print(f'freed memory kept for reuse (as in the trainers): {reuse_freed_memory()}')
     for name in CONFIGS if args.config == 'all' else [args.config]:
-        bench(name, args.steps, args.warmup, args.seed)
+        bench(name, args.steps, args.warmup, args.seed, args.torch)
 
 
 if __name__ == '__main__':
