@@ -1,13 +1,82 @@
-"""The command-line flags every chapter script shares, with the book's values as defaults."""
+"""The command-line flags every chapter script shares, with the book's values as defaults.
+
+Every numeric flag is checked by its argparse type before any work starts: a bad value stops the
+script with exit status 2 and a message naming the flag and the allowed range, e.g.
+``argument --batch-size: expected an integer >= 1, got '-3'``.
+"""
 import argparse
+import math
 
 import numpy as np
 
+
+def _integer(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected an integer, got {text!r}') from None
+
+
+def _finite_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number, got {text!r}') from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f'expected a finite number, got {text!r}')
+    return value
+
+
+def int_at_least(lowest):
+    """An argparse type: an integer >= ``lowest`` (sizes and counts: 1; counts where 0 means off: 0)."""
+    def parse(text):
+        value = _integer(text)
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f'expected an integer >= {lowest}, got {text!r}')
+        return value
+    parse.__name__ = f'integer >= {lowest}'
+    return parse
+
+
+positive_int = int_at_least(1)
+nonnegative_int = int_at_least(0)
+
+
+def float_in(low, high, low_open=False, high_open=False):
+    """An argparse type: a finite number in the interval from ``low`` to ``high`` (None: unbounded)."""
+    left = '(' if low_open or low is None else '['
+    right = ')' if high_open or high is None else ']'
+    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+
+    def parse(text):
+        value = _finite_float(text)
+        too_low = low is not None and (value < low or (low_open and value == low))
+        too_high = high is not None and (value > high or (high_open and value == high))
+        if too_low or too_high:
+            raise argparse.ArgumentTypeError(f'expected a number in {interval}, got {text!r}')
+        return value
+    parse.__name__ = f'number in {interval}'
+    return parse
+
+
+positive_float = float_in(0.0, None, low_open=True)      # learning rates, norms, temperatures
+nonnegative_float = float_in(0.0, None)                  # weight decay, optional margins
+dropout_ratio = float_in(0.0, 1.0, high_open=True)       # probability of dropping a unit
+
+
+def seed_int(text):
+    """An argparse type: a seed numpy.random.default_rng accepts (an integer >= 0)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'expected a seed >= 0, got {text!r}')
+    return value
+
+
 COMMON_FLAGS = {
-    'epochs': (int, 'number of training epochs'),
-    'batch_size': (int, 'mini-batch size'),
-    'lr': (float, 'learning rate'),
-    'seed': (int, 'seed of the random number generator (initial weights, shuffling, sampling)'),
+    'epochs': (positive_int, 'number of training epochs'),
+    'batch_size': (positive_int, 'mini-batch size'),
+    'lr': (positive_float, 'learning rate'),
+    'seed': (seed_int, 'seed of the random number generator (initial weights, shuffling, sampling)'),
     'save': (str, 'write the trained parameters to this .npz file'),
     'load': (str, 'start from the parameters in this .npz file (training scripts of chapter 6 '
                   'resume the whole run when its .state.npz is beside it)'),
