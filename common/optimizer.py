@@ -4,6 +4,8 @@ Each updates the parameter arrays themselves (``param -= ...``), so layers that 
 arrays see the new values.  State (velocities, moments) is created on the first call, one
 buffer per parameter, in the parameter's dtype.
 """
+import math
+
 from common.backend import array_module
 
 
@@ -120,6 +122,64 @@ class Adam:
             xp.divide(m, tmp, out=tmp)
             tmp *= lr_t
             param -= tmp  # W -= lr_t m / (sqrt(v) + 1e-7)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): before the Adam step,
+
+        W <- W - lr * weight_decay * W        for weight matrices only,
+
+    then the ``Adam`` step with the same lr.  The decay is "decoupled": it shrinks the weights
+    directly instead of being added to the gradient, so Adam's per-entry scaling does not weaken
+    it.  A parameter counts as a weight matrix when it has two or more dimensions (``ndim >= 2``:
+    the W of every Affine and attention projection, embedding tables); vectors (biases, LayerNorm
+    gains and shifts) are never decayed.  ``lr`` may be changed between steps (a schedule); the
+    decay uses the current one, as PyTorch's AdamW does.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, weight_decay=0.01):
+        super().__init__(lr, beta1, beta2)
+        self.weight_decay = weight_decay
+
+    def update(self, params, grads):
+        if self.weight_decay:
+            shrink = 1 - self.lr * self.weight_decay
+            for param in params:
+                if param.ndim >= 2:
+                    param *= shrink
+        super().update(params, grads)
+
+
+class WarmupCosineSchedule:
+    """Learning rate of step s = 0, 1, ..., total_steps - 1: a linear warm-up, then a cosine decay.
+
+        s < warmup:  lr(s) = peak_lr (s + 1) / warmup_steps
+        s >= warmup: lr(s) = min_lr + (peak_lr - min_lr) (1 + cos(pi p)) / 2,
+                     p = (s + 1 - warmup_steps) / (total_steps - warmup_steps)
+
+    so the last warm-up step uses peak_lr and the last step uses min_lr; steps past the end keep
+    min_lr.  ``step(optimizer)`` sets ``optimizer.lr`` for the next update and counts the step
+    (``steps_done``, which a resumed run restores).
+    """
+
+    def __init__(self, peak_lr, warmup_steps, total_steps, min_lr=0.0):
+        if not 0 <= warmup_steps <= total_steps or total_steps < 1:
+            raise ValueError(f'need 0 <= warmup_steps <= total_steps and total_steps >= 1, got '
+                             f'warmup_steps={warmup_steps}, total_steps={total_steps}')
+        self.peak_lr, self.min_lr = peak_lr, min_lr
+        self.warmup_steps, self.total_steps = warmup_steps, total_steps
+        self.steps_done = 0
+
+    def __call__(self, s):
+        if s < self.warmup_steps:
+            return self.peak_lr * (s + 1) / self.warmup_steps
+        progress = min(1.0, (s + 1 - self.warmup_steps) / (self.total_steps - self.warmup_steps))
+        return self.min_lr + (self.peak_lr - self.min_lr) * (1 + math.cos(math.pi * progress)) / 2
+
+    def step(self, optimizer):
+        """optimizer.lr <- lr(steps_done); steps_done += 1.  Call once before each update."""
+        optimizer.lr = self(self.steps_done)
+        self.steps_done += 1
 
 
 def zeros_like_each(params):

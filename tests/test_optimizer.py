@@ -73,3 +73,37 @@ def test_minimises_a_quadratic_in_float32(optimizer):
         optimizer.update([param], [2 * (param - target)])
     assert param.dtype == np.float32
     np.testing.assert_allclose(param, target, atol=0.05)
+
+
+def test_adamw_decays_matrices_only():
+    # step 1: W <- W (1 - lr wd), then the Adam step lr sign(g);  b (a vector) gets no decay
+    from common.optimizer import AdamW
+    W, b = np.array([[1.0, -2.0]]), np.array([1.0, -2.0])
+    optimizer = AdamW(lr=0.1, weight_decay=0.5)
+    optimizer.update([W, b], [G.reshape(1, 2).copy(), G.copy()])
+    np.testing.assert_allclose(W, [[1.0 * 0.95 - 0.1, -2.0 * 0.95 - 0.1]], rtol=1e-6)
+    np.testing.assert_allclose(b, [1.0 - 0.1, -2.0 - 0.1], rtol=1e-6)
+    # step 2: decay with the current lr (changed by a schedule), then Adam's second step
+    optimizer.lr = 0.01
+    W1 = W.copy()
+    optimizer.update([W, b], [G.reshape(1, 2).copy(), G.copy()])
+    step2 = 0.01 * np.sqrt(1 - 0.999 ** 2) / 0.19 * 0.19 / np.sqrt(0.001999)
+    np.testing.assert_allclose(W, W1 * (1 - 0.01 * 0.5) - step2, rtol=1e-6)
+
+
+def test_warmup_cosine_schedule():
+    from common.optimizer import SGD, WarmupCosineSchedule
+    schedule = WarmupCosineSchedule(peak_lr=1.0, warmup_steps=4, total_steps=14, min_lr=0.1)
+    assert [schedule(s) for s in range(4)] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert schedule(8) == pytest.approx(0.1 + 0.9 * (1 + np.cos(np.pi * 0.5)) / 2)  # half way: 0.55
+    assert schedule(13) == pytest.approx(0.1)  # the last step
+    assert schedule(20) == pytest.approx(0.1)
+    optimizer = SGD(lr=123)
+    lrs = []
+    for _ in range(14):
+        schedule.step(optimizer)
+        lrs.append(optimizer.lr)
+    assert lrs == pytest.approx([schedule(s) for s in range(14)]) and schedule.steps_done == 14
+    assert all(a >= b for a, b in zip(lrs[3:], lrs[4:]))
+    with pytest.raises(ValueError, match='warmup_steps'):
+        WarmupCosineSchedule(1.0, 10, 5)

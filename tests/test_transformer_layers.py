@@ -1,0 +1,225 @@
+"""Transformer layers: float64 gradient checks, masks (causal, padding), and independent formulas."""
+import math
+
+import numpy as np
+import pytest
+
+from common.gradient_check import numerical_gradient, relative_error
+from common.transformer_layers import (GELU, FeedForward, LayerNorm, MultiHeadAttention,
+                                       PositionalEncoding, TransformerBlock)
+
+TOLERANCE = 1e-6
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(2024)
+
+
+def make_attention(rng, D=6, heads=2, dropout_ratio=0.0, dropout_rng=None):
+    weights = []
+    for _ in range(4):
+        weights += [rng.standard_normal((D, D)) * 0.5, rng.standard_normal(D)]
+    return MultiHeadAttention(*weights, heads, dropout_ratio, dropout_rng)
+
+
+def reference_attention(layer, xq, xkv, causal=False, key_mask=None):
+    """The same attention written head by head and query by query with plain loops."""
+    Wq, bq, Wk, bk, Wv, bv, Wo, bo = layer.params
+    h = layer.num_heads
+    D = Wq.shape[0]
+    d = D // h
+    N, Tq, _ = xq.shape
+    Tk = xkv.shape[1]
+    out = np.zeros((N, Tq, D))
+    for n in range(N):
+        q, k, v = xq[n] @ Wq + bq, xkv[n] @ Wk + bk, xkv[n] @ Wv + bv
+        context = np.zeros((Tq, D))
+        for head in range(h):
+            cols = slice(head * d, (head + 1) * d)
+            for i in range(Tq):
+                visible = [j for j in range(Tk) if (not causal or j <= i + Tk - Tq)
+                           and (key_mask is None or key_mask[n, j])]
+                s = np.array([q[i, cols] @ k[j, cols] / math.sqrt(d) for j in visible])
+                a = np.exp(s - s.max())
+                a /= a.sum()
+                context[i, cols] = sum(a_j * v[j, cols] for a_j, j in zip(a, visible))
+        out[n] = context @ Wo + bo
+    return out
+
+
+def projected_check(forward, backward, layer, inputs, rng):
+    """Largest relative error of the gradients of sum(forward() * R) w.r.t. inputs and params.
+
+    The key bias bk has a gradient of exactly 0 (q . bk is the same for every key, and softmax
+    ignores a shift), so a gradient whose numerical value is zero up to rounding (< 1e-8) is
+    checked to be zero up to rounding, not by its relative error.
+    """
+    R = rng.standard_normal(forward().shape)
+    input_grads = backward(R)
+    input_grads = list(input_grads) if isinstance(input_grads, tuple) else [input_grads]
+    analytic = input_grads + [g.copy() for g in layer.grads]
+    errors = [0.0]
+    for x, grad in zip(list(inputs) + list(layer.params), analytic):
+        numeric = numerical_gradient(lambda: float((forward() * R).sum()), x)
+        if np.abs(numeric).max() < 1e-8:
+            errors.append(float(np.abs(grad).max()) * 1e2)  # must be ~0 too
+        else:
+            errors.append(relative_error(grad, numeric))
+    return max(errors)
+
+
+def test_layer_norm_gradient_and_statistics(rng):
+    gamma, beta = rng.standard_normal(5), rng.standard_normal(5)
+    layer = LayerNorm(gamma, beta)
+    x = rng.standard_normal((2, 3, 5)) * 3 + 1
+    assert projected_check(lambda: layer.forward(x), layer.backward, layer, [x], rng) < TOLERANCE
+    y = LayerNorm(np.ones(5), np.zeros(5)).forward(x)
+    np.testing.assert_allclose(y.mean(axis=-1), 0, atol=1e-12)
+    np.testing.assert_allclose(y.var(axis=-1), x.var(axis=-1) / (x.var(axis=-1) + 1e-5), rtol=1e-10)
+
+
+def test_gelu_gradient_and_values(rng):
+    x = rng.standard_normal((3, 4)) * 2
+    layer = GELU()
+    assert projected_check(lambda: layer.forward(x), layer.backward, layer, [x], rng) < TOLERANCE
+    # the tanh form is close to the exact x Phi(x)
+    exact = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.ravel()]).reshape(x.shape)
+    np.testing.assert_allclose(GELU().forward(x), exact, atol=1e-3)
+
+
+@pytest.mark.parametrize('case', ['self', 'cross', 'causal', 'key_mask', 'causal_key_mask', 'dropout'])
+def test_multi_head_attention_gradients(rng, case):
+    dropout = 0.3 if case == 'dropout' else 0.0
+    layer = make_attention(rng, dropout_ratio=dropout, dropout_rng=np.random.default_rng(5))
+    xq = rng.standard_normal((2, 4, 6))
+    xkv = rng.standard_normal((2, 5, 6)) if case == 'cross' else xq
+    causal = case.startswith('causal')
+    key_mask = None
+    if 'key_mask' in case:
+        key_mask = np.array([[True, True, True, False], [True, False, True, True]])
+
+    def forward():
+        if dropout:
+            layer.dropout.rng = np.random.default_rng(5)  # the same mask every call
+        return layer.forward(xq, xkv, causal=causal, key_mask=key_mask)
+
+    if xkv is xq:  # self-attention: x feeds both sides
+        def backward(dout):
+            dxq, dxkv = layer.backward(dout)
+            return dxq + dxkv
+        inputs = [xq]
+    else:
+        backward, inputs = layer.backward, [xq, xkv]
+    assert projected_check(forward, backward, layer, inputs, rng) < TOLERANCE
+    assert layer.attention_weights.shape == (2, 2, 4, xkv.shape[1])
+
+
+@pytest.mark.parametrize('causal, with_mask', [(False, False), (True, False), (True, True), (False, True)])
+def test_multi_head_attention_matches_loops(rng, causal, with_mask):
+    layer = make_attention(rng, D=6, heads=3)
+    xq, xkv = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 5, 6))
+    key_mask = np.array([[1, 1, 0, 1, 1], [1, 1, 1, 1, 0]], dtype=bool) if with_mask else None
+    out = layer.forward(xq, xkv, causal=causal, key_mask=key_mask)
+    np.testing.assert_allclose(out, reference_attention(layer, xq, xkv, causal, key_mask), rtol=1e-10)
+    np.testing.assert_allclose(layer.attention_weights.sum(axis=-1), 1, rtol=1e-12)
+
+
+def test_causal_attention_never_looks_ahead(rng):
+    layer = make_attention(rng)
+    x = rng.standard_normal((2, 6, 6))
+    before = layer.forward(x, x, causal=True).copy()
+    for t in range(6):
+        changed = x.copy()
+        changed[:, t] += 10 * rng.standard_normal((2, 6))
+        after = layer.forward(changed, changed, causal=True)
+        np.testing.assert_array_equal(after[:, :t], before[:, :t])
+        assert not np.allclose(after[:, t], before[:, t])
+    assert np.all(np.triu(layer.attention_weights, k=1) == 0)
+
+
+def test_masked_keys_change_nothing(rng):
+    layer = make_attention(rng)
+    xq, xkv = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 4, 6))
+    key_mask = np.array([[True, True, False, True], [True, True, True, False]])
+    before = layer.forward(xq, xkv, key_mask=key_mask).copy()
+    changed = xkv.copy()
+    changed[0, 2] = 100 * rng.standard_normal(6)
+    changed[1, 3] = -100 * rng.standard_normal(6)
+    np.testing.assert_array_equal(layer.forward(xq, changed, key_mask=key_mask), before)
+    assert np.all(layer.attention_weights[0, :, :, 2] == 0)
+    assert not np.allclose(layer.forward(xq, changed), layer.forward(xq, xkv))  # unmasked, it would
+
+
+def test_attention_checks_sizes(rng):
+    W, b = np.zeros((6, 6)), np.zeros(6)
+    with pytest.raises(ValueError, match='divisible by num_heads = 4'):
+        MultiHeadAttention(W, b, W, b, W, b, W, b, num_heads=4)
+    layer = make_attention(rng)
+    with pytest.raises(ValueError, match=r'key_mask must have shape \(N, Tk\)'):
+        layer.forward(np.zeros((2, 3, 6)), np.zeros((2, 3, 6)), key_mask=np.ones((2, 4), dtype=bool))
+
+
+def test_positional_encoding(rng):
+    layer = PositionalEncoding(max_len=50, d_model=6)
+    xs = np.zeros((1, 50, 6), dtype=np.float32)
+    pe = layer.forward(xs)[0]
+    assert pe.dtype == np.float32
+    pos, i = 7, 1
+    assert pe[pos, 2 * i] == pytest.approx(math.sin(pos / 10000 ** (2 * i / 6)), abs=1e-6)
+    assert pe[pos, 2 * i + 1] == pytest.approx(math.cos(pos / 10000 ** (2 * i / 6)), abs=1e-6)
+    dout = rng.standard_normal((1, 4, 6))
+    assert layer.backward(dout) is dout
+    with pytest.raises(ValueError, match='max_len = 50'):
+        layer.forward(np.zeros((1, 51, 6)))
+
+
+def test_feed_forward_gradient(rng):
+    layer = FeedForward(rng.standard_normal((4, 7)), rng.standard_normal(7),
+                        rng.standard_normal((7, 4)), rng.standard_normal(4))
+    x = rng.standard_normal((2, 3, 4))
+    assert projected_check(lambda: layer.forward(x), layer.backward, layer, [x], rng) < TOLERANCE
+
+
+def randomize_block_params(block, rng):
+    for p in block.params:  # LayerNorm gains 1 and biases 0 would hide mistakes
+        p[...] = rng.standard_normal(p.shape) * 0.5
+
+
+@pytest.mark.parametrize('causal', [False, True])
+def test_transformer_block_gradient(rng, causal):
+    block = TransformerBlock(6, 2, 8, causal=causal, rng=np.random.default_rng(1), dtype=np.float64)
+    randomize_block_params(block, rng)
+    x = rng.standard_normal((2, 4, 6))
+    key_mask = np.array([[True, True, True, False], [True, True, True, True]])
+    assert projected_check(lambda: block.forward(x, key_mask=key_mask), block.backward, block, [x],
+                           rng) < TOLERANCE
+
+
+def test_transformer_block_with_cross_attention_and_dropout_gradient(rng):
+    block = TransformerBlock(6, 3, 8, causal=True, cross_attention=True, dropout_ratio=0.2,
+                             rng=np.random.default_rng(1), dtype=np.float64)
+    randomize_block_params(block, rng)
+    x, memory = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 5, 6))
+    memory_mask = np.array([[True] * 5, [True, True, False, False, True]])
+    dropout_rngs = [block.self_attention.dropout, block.cross_attention.dropout] + block.dropouts
+
+    def forward():
+        for k, layer in enumerate(dropout_rngs):
+            layer.rng = np.random.default_rng(k)  # the same masks every call
+        return block.forward(x, memory, memory_mask=memory_mask)
+
+    assert projected_check(forward, block.backward, block, [x, memory], rng) < TOLERANCE
+    assert len(block.params) == len(block.param_names) == 2 + 8 + 2 + 8 + 2 + 4
+
+
+def test_transformer_block_runs_in_float32_and_test_mode_is_deterministic(rng):
+    block = TransformerBlock(8, 2, 16, causal=True, dropout_ratio=0.5, rng=np.random.default_rng(1))
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    y = block.forward(x)
+    assert y.dtype == np.float32 and all(p.dtype == np.float32 for p in block.params)
+    assert block.backward(np.ones_like(y)).dtype == np.float32
+    block.train_flg = False
+    np.testing.assert_array_equal(block.forward(x), block.forward(x))
+    with pytest.raises(ValueError, match='memory'):
+        block.forward(x, memory=x)
