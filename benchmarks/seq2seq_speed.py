@@ -21,7 +21,7 @@ import argparse
 import statistics
 import time
 
-from ch07_seq2seq.attention_seq2seq import AttentionSeq2seq
+from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from common.evaluation import eval_seq2seq, seq2seq_accuracy

@@ -1,8 +1,9 @@
 """Decoding a seq2seq model's answers: greedy search and beam search, for a whole batch at once.
 
-Both work with any model that has the decoder-step interface of ``ch07_seq2seq.seq2seq``:
+Chapters 7, 8 and 9 share this module.  It works with any model that has the decoder-step
+interface (chapter 7's ``Seq2seq`` and ``PeekySeq2seq``, chapter 8's ``AttentionSeq2seq``):
 
-    state = model.start_state(xs)          # encode the questions; arrays with the batch on axis 0
+    state = model.start_state(xs)          # encode the questions; a tuple of arrays, batch on axis 0
     scores, state = model.step(ids, state) # ids (N,) -> scores (N, V) of the next character
 
 Greedy search takes the most probable character at every step.  Beam search keeps the
@@ -15,6 +16,17 @@ import numpy as np
 
 from common.backend import array_module
 from common.functions import log_softmax
+
+
+def generate(model, xs, start_id, length, beam_width=1):
+    """Answer ids for questions xs: (N, T_in) -> (N, length).
+
+    start_id: int or (N,) ids of the first decoder input ('_'); beam_width 1 picks the most
+    probable character at every step (greedy, as in the book), a larger width runs beam search.
+    """
+    if beam_width == 1:
+        return greedy_search(model, xs, start_id, length)
+    return beam_search(model, xs, start_id, length, beam_width)
 
 
 def start_ids(xs, start_id):
@@ -72,18 +84,3 @@ def reorder(state, rows):
     """The state of the beams listed in ``rows``: every array of the tuple indexed on axis 0."""
     return tuple(array[rows] for array in state)
 
-
-def sequence_log_prob(model, xs, start_id, ys):
-    """log P(ys | xs) = sum_t log softmax(scores_t)[y_t] with the decoder reading ys (teacher forcing).
-
-    xs: (N, T_in), ys: (N, L) answer ids (without the start id) -> (N,) float64.
-    """
-    xp = array_module(xs)
-    state = model.start_state(xs)
-    ids = start_ids(xs, start_id)
-    total = xp.zeros(len(xs))
-    for t in range(ys.shape[1]):
-        scores, state = model.step(ids, state)
-        ids = ys[:, t]
-        total += log_softmax(scores.astype(np.float64))[xp.arange(len(xs)), ids]
-    return total

@@ -1,7 +1,5 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
-import os
-
-from common.cli import make_parser
+from common.cli import make_parser, require_checkpoint
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 
@@ -37,11 +35,7 @@ def load_language_model(model, args, vocab_size):
     A missing checkpoint ends the script with a message that says how to train and save one.
     """
     model_class, size, checkpoint, train_script = LANGUAGE_MODELS[model]
-    path = args.load or checkpoint
-    if not os.path.exists(path):
-        raise SystemExit(f'checkpoint {path!r} not found. Train the model and save it first:\n'
-                         f'    python -m {train_script} --save {path}\n'
-                         f'then pass that file with --load.')
+    path = require_checkpoint(args.load or checkpoint, train_script)
     language_model = model_class(vocab_size, args.wordvec_size or size, args.hidden_size or size)
     language_model.load_params(path)
     return language_model

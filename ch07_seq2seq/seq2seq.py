@@ -5,7 +5,7 @@
               -> scores of the next character (teacher forcing: the decoder reads the true answer)
 
 Every model here also exposes the decoder-step interface that greedy and beam search use
-(``ch07_seq2seq.beam_search``): ``start_state(xs) -> state`` (a tuple of arrays with the batch on
+(``ch07_seq2seq.decoding``): ``start_state(xs) -> state`` (a tuple of arrays with the batch on
 axis 0) and ``step(ids, state) -> (scores (N, V), state)`` for one output character.
 """
 import numpy as np
@@ -15,7 +15,7 @@ from common.base_model import BaseModel
 from common.checks import check_ndim
 from common.layers import Affine, Embedding
 from common.time_layers import LSTM, TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss
-from ch07_seq2seq.beam_search import beam_search, greedy_search
+from ch07_seq2seq import decoding
 
 
 def normal(rng, shape, scale, dtype):
@@ -149,12 +149,8 @@ class Seq2seq(BaseModel):
         return self.decoder.step(ids, state)
 
     def generate(self, xs, start_id, sample_size, beam_width=1):
-        """Answer ids for questions xs: (N, T_in) -> (N, sample_size).
-
-        start_id: int or (N,) ids of the first decoder input ('_'); beam_width 1 picks the
-        most probable character at every step (greedy, as in the book), a larger width runs
-        beam search.  (The book's version takes one question and returns a list.)
+        """Answer ids for questions xs: (N, T_in) -> (N, sample_size), by ``decoding.generate``
+        (greedy as in the book, or beam search when beam_width > 1).  start_id: int or (N,) ids.
+        (The book's version takes one question and returns a list.)
         """
-        if beam_width == 1:
-            return greedy_search(self, xs, start_id, sample_size)
-        return beam_search(self, xs, start_id, sample_size, beam_width)
+        return decoding.generate(self, xs, start_id, sample_size, beam_width)

@@ -1,8 +1,9 @@
-"""What chapter 7's training scripts share: flags, data, the epoch loop with test accuracy, plots.
+"""What the seq2seq training scripts share (chapter 7, and ch08_attention.train): flags, data, the
+epoch loop with test accuracy, plots.
 
 Each epoch trains on all questions (Adam, gradient clipping, reshuffled), then decodes the whole
 test set greedily in batches (``seq2seq_accuracy``) and prints the accuracy, as the book's
-train_seq2seq.py and train_attention.py do (they decode one question at a time).
+ch07/train_seq2seq.py and ch08/train.py do (they decode one question at a time).
 """
 import argparse
 import time

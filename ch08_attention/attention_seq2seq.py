@@ -9,7 +9,7 @@ import numpy as np
 
 from common.attention_layers import Attention, TimeAttention
 from common.backend import array_module
-from ch07_seq2seq.beam_search import start_ids
+from ch07_seq2seq.decoding import start_ids
 from ch07_seq2seq.seq2seq import Decoder, Encoder, Seq2seq
 
 

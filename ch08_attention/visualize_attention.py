@@ -1,7 +1,20 @@
-"""Attention heat maps (book figure 8-26): which input characters each output character used."""
+"""Attention heat maps (book section 8.3.3, ch08/visualize_attention.py, figure 8-26): which input
+characters the decoder looked at while it wrote each character of its answer.
+
+    python -m ch08_attention.train --save attention_seq2seq.npz      (once, about 5 minutes)
+    python -m ch08_attention.visualize_attention --load attention_seq2seq.npz --plot attention.png
+
+Draws ``--samples`` test questions of the date set picked at random (``--seed``), one heat map
+each: rows are the model's greedy answer characters, columns the question characters in reading
+order.  The model's sizes and ``--reverse`` must be those it was trained with.
+"""
+import argparse
+
+from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from common.backend import to_cpu
+from common.cli import make_parser, make_rng, positive_int, require_checkpoint
 from common.plot import finish_figure, new_figure
-from dataset.sequence import decode
+from dataset import sequence
 
 
 def plot_attention(model, xs, start_id, answer_length, id_to_char, is_reverse=False, path=None):
@@ -10,7 +23,8 @@ def plot_attention(model, xs, start_id, answer_length, id_to_char, is_reverse=Fa
     model: AttentionSeq2seq; xs: (N, T_in) question ids (reversed if ``is_reverse``; they are
     shown in reading order); start_id: int or (N,) ids.  The answers (answer_length characters)
     are the model's own greedy answers, with the weights of ``generate_with_attention``.
-    Saved to ``path`` (PNG) or shown inline.
+    Saved to ``path`` (PNG) or shown inline.  -> (answers (N, answer_length),
+    weights (N, answer_length, T_in)) as drawn (columns in reading order).
     """
     answers, weights = model.generate_with_attention(xs, start_id, answer_length)
     answers, weights, xs = to_cpu(answers), to_cpu(weights), to_cpu(xs)
@@ -20,8 +34,40 @@ def plot_attention(model, xs, start_id, answer_length, id_to_char, is_reverse=Fa
     for n in range(len(xs)):
         ax = fig.add_subplot(len(xs), 1, n + 1)
         ax.imshow(weights[n], cmap='Greys_r', vmin=0, vmax=1, aspect='auto')
-        ax.set_xticks(range(xs.shape[1]), list(decode(xs[n], id_to_char)))
-        ax.set_yticks(range(answers.shape[1]), list(decode(answers[n], id_to_char)))
+        ax.set_xticks(range(xs.shape[1]), list(sequence.decode(xs[n], id_to_char)))
+        ax.set_yticks(range(answers.shape[1]), list(sequence.decode(answers[n], id_to_char)))
         ax.set_xlabel('question')
         ax.set_ylabel('answer')
     finish_figure(fig, path)
+    return answers, weights
+
+
+def main(argv=None):
+    """Returns ``(answers, weights)`` of the drawn questions (see ``plot_attention``)."""
+    parser = make_parser(__doc__, seed=None, load='attention_seq2seq.npz', plot='attention.png')
+    parser.add_argument('--samples', type=positive_int, default=5, help='test questions to draw')
+    parser.add_argument('--wordvec-size', type=positive_int, default=16, help='size of the character vectors')
+    parser.add_argument('--hidden-size', type=positive_int, default=256, help='size of the LSTM states')
+    parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=True,
+                        help='the model reads the questions reversed (as ch08_attention.train does)')
+    args = parser.parse_args(argv)
+
+    require_checkpoint(args.load, 'ch08_attention.train')
+    _, (x_test, t_test) = sequence.load_data('date.txt')
+    char_to_id, id_to_char = sequence.get_vocab('date.txt')
+    model = AttentionSeq2seq(len(char_to_id), args.wordvec_size, args.hidden_size)
+    model.load_params(args.load)
+
+    picked = make_rng(args.seed).choice(len(x_test), size=min(args.samples, len(x_test)), replace=False)
+    xs = x_test[picked, ::-1] if args.reverse else x_test[picked]
+    answers, weights = plot_attention(model, xs, t_test[picked, 0], t_test.shape[1] - 1, id_to_char,
+                                      args.reverse, args.plot)
+    if not args.quiet:
+        for question, answer in zip(x_test[picked], answers):
+            print(f'{sequence.decode(question, id_to_char)} -> {sequence.decode(answer, id_to_char)}')
+    print(f'attention maps of {len(picked)} test questions saved to {args.plot}')
+    return answers, weights
+
+
+if __name__ == '__main__':
+    main()

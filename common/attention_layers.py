@@ -1,4 +1,4 @@
-"""Attention layers (the book's chapter 8; used by ch07_seq2seq.attention_seq2seq).
+"""Attention layers (the book's chapter 8; used by ch08_attention.attention_seq2seq).
 
 The decoder's hidden vector h asks "which encoder positions matter now?":
 

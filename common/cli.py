@@ -6,6 +6,7 @@ script with exit status 2 and a message naming the flag and the allowed range, e
 """
 import argparse
 import math
+import os
 
 import numpy as np
 
@@ -108,3 +109,13 @@ def make_parser(description, **defaults):
 def make_rng(seed):
     """A numpy Generator seeded with ``seed`` (None: fresh entropy)."""
     return np.random.default_rng(seed)
+
+
+def require_checkpoint(path, train_script):
+    """``path`` if that file exists; otherwise end the script with a message saying how to make it
+    (``python -m {train_script} --save {path}``)."""
+    if not os.path.exists(path):
+        raise SystemExit(f'checkpoint {path!r} not found. Train the model and save it first:\n'
+                         f'    python -m {train_script} --save {path}\n'
+                         f'then pass that file with --load.')
+    return path

@@ -17,8 +17,6 @@ Buffers: every forward allocates its per-call buffers once (not per step) and wo
 inside them; backward reads what forward cached.  Call backward once per forward (the softmax
 loss turns its cache into the gradient it returns).  Dtypes follow the parameters.
 """
-# The attention layers (used by chapter 7) live in common.attention_layers; also importable here.
-from common.attention_layers import Attention, AttentionWeight, TimeAttention, WeightSum  # noqa: F401
 from common.backend import array_module
 from common.checks import check_ids, check_last_dim, check_ndim
 from common.layers import Affine, Dropout, Embedding, bernoulli_keep_mask

@@ -4,10 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from ch07_seq2seq import generate_better_text, generate_text, rescore, train_attention, train_seq2seq
+from ch07_seq2seq import generate_better_text, generate_text, rescore, train_seq2seq
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
@@ -34,20 +33,6 @@ def test_train_seq2seq_reports_the_accuracy_of_the_saved_model(tmp_path, capsys)
     _, (x_test, t_test) = sequence.load_data('addition.txt')
     assert len(accuracies) == 2
     assert seq2seq_accuracy(reloaded, x_test[:200, ::-1], t_test[:200]) == accuracies[-1]
-
-
-def test_train_attention_draws_a_heat_map(tmp_path, capsys):
-    heatmap = tmp_path / 'attention.png'
-    model, accuracies = train_attention.main(
-        ['--epochs', '1', '--train-size', '640', '--test-size', '50', '--hidden-size', '16',
-         '--heatmap', str(heatmap), '--heatmap-samples', '2', '--quiet'])
-    assert len(accuracies) == 1 and 0 <= accuracies[0] <= 1
-    assert heatmap.read_bytes().startswith(PNG_SIGNATURE)
-    _, (x_test, t_test) = sequence.load_data('date.txt')
-    answers, weights = model.generate_with_attention(x_test[:3, ::-1], t_test[:3, 0], 10)
-    assert weights.shape == (3, 10, 29)
-    np.testing.assert_allclose(weights.sum(axis=2), 1, rtol=1e-5)
-    np.testing.assert_array_equal(answers, model.generate(x_test[:3, ::-1], t_test[:3, 0], 10))
 
 
 @needs_ptb
@@ -96,8 +81,7 @@ def test_rescore_ranks_the_candidates_of_a_file(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0].startswith(' 1. log P')
 
 
-@pytest.mark.parametrize('script', ['train_seq2seq', 'train_attention', 'generate_text',
-                                    'generate_better_text', 'rescore'])
+@pytest.mark.parametrize('script', ['train_seq2seq', 'generate_text', 'generate_better_text', 'rescore'])
 def test_scripts_run_from_their_path(script):
     result = subprocess.run([sys.executable, str(ROOT / 'ch07_seq2seq' / f'{script}.py'), '--help'],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)

@@ -1,13 +1,12 @@
-"""Seq2seq, PeekySeq2seq, AttentionSeq2seq: gradients, decoder steps, greedy and beam search, training."""
-import itertools
+"""Seq2seq, PeekySeq2seq, AttentionSeq2seq: gradients, decoder steps, bad input, training.
 
+Greedy and beam decoding of these models: tests/test_decoding.py."""
 import numpy as np
 import pytest
 
-from ch07_seq2seq.attention_seq2seq import AttentionDecoder, AttentionEncoder, AttentionSeq2seq
-from ch07_seq2seq.beam_search import beam_search, greedy_search, sequence_log_prob
 from ch07_seq2seq.peeky_seq2seq import PeekyDecoder, PeekySeq2seq
 from ch07_seq2seq.seq2seq import Decoder, Encoder, Seq2seq
+from ch08_attention.attention_seq2seq import AttentionDecoder, AttentionEncoder, AttentionSeq2seq
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.gradient_check import check_gradients
 from common.optimizer import Adam
@@ -93,40 +92,6 @@ def test_decoder_steps_give_the_teacher_forced_scores(model_class):
     for t in range(T_OUT):
         scores, state = model.step(ys[:, t], state)
         np.testing.assert_allclose(scores, expected[:, t], rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize('model_class', MODELS)
-def test_beam_width_one_is_greedy_and_greedy_follows_the_argmax(model_class):
-    rng = np.random.default_rng(6)
-    model = model_class(V, D, 8, rng=rng)
-    xs = rng.integers(0, V, size=(50, T_IN))
-    greedy = model.generate(xs, 0, 5)
-    np.testing.assert_array_equal(beam_search(model, xs, 0, 5, beam_width=1), greedy)
-    for t in range(5):  # each greedy id is the argmax after feeding the previous ones
-        scores = model.decoder.forward(np.concatenate([np.zeros((50, 1), int), greedy[:, :t]], axis=1),
-                                       model.encoder.forward(xs))
-        np.testing.assert_array_equal(scores[:, -1].argmax(axis=1), greedy[:, t])
-
-
-@pytest.mark.parametrize('model_class', MODELS)
-def test_wide_beam_finds_the_most_probable_answer(model_class):
-    """With width V^(L-1) nothing is ever pruned: beam search equals an exhaustive search."""
-    rng = np.random.default_rng(7)
-    model = model_class(4, D, H, rng=rng, dtype=np.float64)
-    xs, length = rng.integers(0, 4, size=(3, T_IN)), 3
-    found = beam_search(model, xs, 1, length, beam_width=4 ** (length - 1))
-    for n in range(len(xs)):
-        candidates = np.array(list(itertools.product(range(4), repeat=length)))
-        log_p = sequence_log_prob(model, np.repeat(xs[n:n + 1], len(candidates), axis=0), 1, candidates)
-        np.testing.assert_array_equal(found[n], candidates[log_p.argmax()])
-    assert np.all(sequence_log_prob(model, xs, 1, found) >=
-                  sequence_log_prob(model, xs, 1, greedy_search(model, xs, 1, length)) - 1e-12)
-
-
-def test_beam_search_rejects_a_bad_width():
-    model = Seq2seq(V, D, H, rng=0)
-    with pytest.raises(ValueError, match='beam_width'):
-        model.generate(np.zeros((1, T_IN), int), 0, 3, beam_width=0)
 
 
 def test_bad_input_gives_clear_errors():
