@@ -1,10 +1,12 @@
-"""Seconds per training epoch of Seq2seq, PeekySeq2seq and AttentionSeq2seq, and of evaluation.
+"""Seconds per training epoch of Seq2seq, PeekySeq2seq, AttentionSeq2seq and TransformerSeq2seq,
+and of evaluation.
 
     python benchmarks/seq2seq_speed.py                    # fixed number of steps, extrapolated
     python benchmarks/seq2seq_speed.py --full-epochs 3    # median of 3 real epochs instead
 
 Settings are the book's: addition (Seq2seq, Peeky: vectors 16, hidden 128) and dates (attention:
-vectors 16, hidden 256), 45,000 questions, batch 128 -> 351 steps an epoch, Adam, clipping at 5.
+vectors 16, hidden 256), 45,000 questions, batch 128 -> 351 steps an epoch, Adam, clipping at 5;
+the Transformer (ch09) runs with ``train_transformer``'s defaults on both data sets.
 One step = forward, backward, gradient clipping and the Adam update (what ``Trainer`` does).
 
 By default each model runs a few warm-up steps, then ``--repeat`` timings of ``--steps`` steps;
@@ -30,11 +32,13 @@ from common.trainer import Trainer
 from common.util import clip_grads
 from dataset import sequence
 
-# name -> (model class, data set, hidden size, book's seconds per epoch)
+# name -> (model(vocab_size), data set, sizes, book's seconds per epoch or None)
 CASES = {
-    'Seq2seq': (Seq2seq, 'addition.txt', 128, 20),
-    'Peeky': (PeekySeq2seq, 'addition.txt', 128, 11),
-    'Attention': (AttentionSeq2seq, 'date.txt', 256, 230),
+    'Seq2seq': (lambda V: Seq2seq(V, 16, 128, rng=0), 'addition.txt', 'H=128', 20),
+    'Peeky': (lambda V: PeekySeq2seq(V, 16, 128, rng=0), 'addition.txt', 'H=128', 11),
+    'Attention': (lambda V: AttentionSeq2seq(V, 16, 256, rng=0), 'date.txt', 'H=256', 230),
+    'Transformer': (lambda V: TransformerSeq2seq(V, rng=0), 'date.txt', 'D=64 L=2', None),
+    'TransformerAdd': (lambda V: TransformerSeq2seq(V, rng=0), 'addition.txt', 'D=64 L=2', None),
 }
 BATCH_SIZE = 128
 
@@ -103,10 +107,10 @@ def main(argv=None):
 
     results = {}
     for name in args.models:
-        model_class, data, hidden_size, book_seconds = CASES[name]
+        make_model, data, sizes, book_seconds = CASES[name]
         (x_train, t_train), (x_test, t_test) = sequence.load_data(data)
         char_to_id, id_to_char = sequence.get_vocab(data)
-        model = model_class(len(char_to_id), 16, hidden_size, rng=0)
+        model = make_model(len(char_to_id))
         if args.full_epochs:
             seconds, cpu = seconds_per_epoch_measured(model, x_train, t_train, args.full_epochs)
             how = f'median of {args.full_epochs} epochs'
@@ -116,8 +120,8 @@ def main(argv=None):
             how = f'extrapolated from {args.repeat} x {args.steps} steps'
         results[name] = seconds
         batched, single = evaluation_seconds(model, x_test, t_test, id_to_char)
-        print(f'{name:9s} ({data}, H={hidden_size}): {seconds:6.1f} s/epoch, CPU {cpu:6.1f} s ({how}) '
-              f'| book {book_seconds} s -> {book_seconds / seconds:4.1f}x faster '
+        book = f'book {book_seconds} s -> {book_seconds / seconds:4.1f}x faster' if book_seconds else 'not in the book'
+        print(f'{name:12s} ({data}, {sizes}): {seconds:6.1f} s/epoch, CPU {cpu:6.1f} s ({how}) | {book} '
               f'| test set decoding: batched {batched:.2f} s, one at a time ~{single:.1f} s', flush=True)
     return results
 

@@ -1,7 +1,8 @@
 """Decoding a seq2seq model's answers: greedy search and beam search, for a whole batch at once.
 
 Chapters 7, 8 and 9 share this module.  It works with any model that has the decoder-step
-interface (chapter 7's ``Seq2seq`` and ``PeekySeq2seq``, chapter 8's ``AttentionSeq2seq``):
+interface (chapter 7's ``Seq2seq`` and ``PeekySeq2seq``, chapter 8's ``AttentionSeq2seq``,
+chapter 9's ``TransformerSeq2seq``):
 
     state = model.start_state(xs)          # encode the questions; a tuple of arrays, batch on axis 0
     scores, state = model.step(ids, state) # ids (N,) -> scores (N, V) of the next character

@@ -16,13 +16,18 @@ from common.trainer import Trainer
 from dataset import sequence
 
 
-def seq2seq_parser(description, data, epochs, hidden_size, reverse):
-    """make_parser with the book's settings for ``data`` and the flags of the seq2seq scripts."""
-    parser = make_parser(description, epochs=epochs, batch_size=128, lr=0.001, seed=1984,
+def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, lr=0.001):
+    """make_parser with the book's settings for ``data`` and the flags of the seq2seq scripts.
+
+    hidden_size: default of --hidden-size, with --wordvec-size, for the LSTM models; None for a
+    model that adds flags for its own sizes.
+    """
+    parser = make_parser(description, epochs=epochs, batch_size=128, lr=lr, seed=1984,
                          save=None, load=None, plot=None)
     parser.add_argument('--data', choices=sorted(sequence.DATASETS), default=data, help='toy data set')
-    parser.add_argument('--wordvec-size', type=int, default=16, help='size of the character vectors')
-    parser.add_argument('--hidden-size', type=int, default=hidden_size, help='size of the LSTM states')
+    if hidden_size is not None:
+        parser.add_argument('--wordvec-size', type=int, default=16, help='size of the character vectors')
+        parser.add_argument('--hidden-size', type=int, default=hidden_size, help='size of the LSTM states')
     parser.add_argument('--max-grad', type=float, default=5.0, help='clip gradients to this global norm')
     parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=reverse,
                         help='feed the questions reversed (book section 7.3.1)')
@@ -46,7 +51,8 @@ def load_seq2seq_data(args):
 
 def train_and_test(model, data, id_to_char, args, rng):
     """Train ``args.epochs`` epochs (shuffled by ``rng``); after each, print samples and the
-    test accuracy.  -> list of test accuracies (one per epoch, in [0, 1]).
+    test accuracy, and save the parameters to ``args.save`` if given.
+    -> list of test accuracies (one per epoch, in [0, 1]).
     """
     (x_train, t_train), (x_test, t_test) = data
     if args.load:
@@ -64,9 +70,18 @@ def train_and_test(model, data, id_to_char, args, rng):
         accuracies.append(seq2seq_accuracy(model, x_test, t_test))
         print(f'epoch {epoch + 1}: val acc {accuracies[-1] * 100:.3f}% '
               f'(training {train_seconds:.1f}[s])', flush=True)
-    if args.save:
-        model.save_params(args.save)
+        if args.save:  # after every epoch, so an interrupted run keeps its last finished epoch
+            model.save_params(args.save)
     return accuracies
+
+
+def report(model, test, accuracies, args, label):
+    """What a training script does after training: with ``--beam-width`` > 1, compare beam search
+    with greedy decoding on the test set; with ``--plot``, draw the accuracy per epoch."""
+    if args.beam_width > 1:
+        compare_beam_search(model, *test, args.beam_width)
+    if args.plot:
+        plot_accuracy(accuracies, args.plot, label)
 
 
 def compare_beam_search(model, x_test, t_test, beam_width):

@@ -10,8 +10,7 @@ accuracies of about 10% (baseline), 54% (reversed) and 98% (reversed + peeky) af
 """
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
-from ch07_seq2seq.seq2seq_training import (compare_beam_search, load_seq2seq_data, plot_accuracy,
-                                           seq2seq_parser, train_and_test)
+from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from common.cli import make_rng
 
 
@@ -26,12 +25,8 @@ def main(argv=None):
     model_class = PeekySeq2seq if args.peeky else Seq2seq
     model = model_class(len(char_to_id), args.wordvec_size, args.hidden_size, rng=rng)
     accuracies = train_and_test(model, (train, test), id_to_char, args, rng)
-
-    if args.beam_width > 1:
-        compare_beam_search(model, *test, args.beam_width)
-    if args.plot:
-        label = ('peeky ' if args.peeky else '') + ('reversed' if args.reverse else 'baseline')
-        plot_accuracy(accuracies, args.plot, label)
+    label = ('peeky ' if args.peeky else '') + ('reversed' if args.reverse else 'baseline')
+    report(model, test, accuracies, args, label)
     return model, accuracies
 
 

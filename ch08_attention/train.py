@@ -8,8 +8,7 @@ Book settings (the defaults): character vectors of 16, hidden size 256, batch 12
 reached 99.9% test accuracy from epoch 3.  ``visualize_attention`` draws, for a few test
 questions, which input characters the saved model attended to while writing each answer character.
 """
-from ch07_seq2seq.seq2seq_training import (compare_beam_search, load_seq2seq_data, plot_accuracy,
-                                           seq2seq_parser, train_and_test)
+from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from common.cli import make_rng
 
@@ -23,11 +22,7 @@ def main(argv=None):
     (train, test), char_to_id, id_to_char = load_seq2seq_data(args)
     model = AttentionSeq2seq(len(char_to_id), args.wordvec_size, args.hidden_size, rng=rng)
     accuracies = train_and_test(model, (train, test), id_to_char, args, rng)
-
-    if args.beam_width > 1:
-        compare_beam_search(model, *test, args.beam_width)
-    if args.plot:
-        plot_accuracy(accuracies, args.plot, 'attention')
+    report(model, test, accuracies, args, 'attention')
     return model, accuracies
 
 

@@ -1,5 +1,6 @@
-"""Greedy and beam decoding (ch07_seq2seq.decoding) of every seq2seq model, against references
-built another way: teacher-forced scores for greedy search, an exhaustive search for beam search."""
+"""The decoder-step interface and greedy and beam decoding (ch07_seq2seq.decoding) of every seq2seq
+model, against references built another way: the teacher-forced scores of the whole-sequence
+layers for the steps and for greedy search, an exhaustive search for beam search."""
 import itertools
 
 import numpy as np
@@ -9,6 +10,7 @@ from ch07_seq2seq.decoding import beam_search, greedy_search, start_ids
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from common.functions import log_softmax
 
 T_IN = 4
@@ -17,6 +19,8 @@ MODELS = {
     'Seq2seq': lambda V, rng, dtype: Seq2seq(V, 3, 8, rng=rng, dtype=dtype),
     'Peeky': lambda V, rng, dtype: PeekySeq2seq(V, 3, 8, rng=rng, dtype=dtype),
     'Attention': lambda V, rng, dtype: AttentionSeq2seq(V, 3, 8, rng=rng, dtype=dtype),
+    'Transformer': lambda V, rng, dtype: TransformerSeq2seq(V, d_model=8, num_heads=2, num_layers=1,
+                                                            d_ff=12, rng=rng, dtype=dtype),
 }
 
 
@@ -33,6 +37,19 @@ def sequence_log_prob(model, xs, start_id, ys):
         ids = ys[:, t]
         total += log_softmax(scores.astype(np.float64))[np.arange(len(xs)), ids]
     return total
+
+
+@pytest.mark.parametrize('name', MODELS)
+def test_decoder_steps_give_the_teacher_forced_scores(name):
+    """The one-step path used for generation computes what the layers compute in training."""
+    rng = np.random.default_rng(5)
+    model = MODELS[name](6, rng, np.float64)
+    xs, ys = rng.integers(0, 6, size=(3, T_IN)), rng.integers(0, 6, size=(3, 3))
+    expected = model.decoder.forward(ys, model.encoder.forward(xs))
+    state = model.start_state(xs)
+    for t in range(3):
+        scores, state = model.step(ys[:, t], state)
+        np.testing.assert_allclose(scores, expected[:, t], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize('name', MODELS)

@@ -1,6 +1,6 @@
-"""Seq2seq, PeekySeq2seq, AttentionSeq2seq: gradients, decoder steps, bad input, training.
+"""Seq2seq, PeekySeq2seq, AttentionSeq2seq: gradients, bad input, training.
 
-Greedy and beam decoding of these models: tests/test_decoding.py."""
+Decoder steps, greedy and beam decoding of these models: tests/test_decoding.py."""
 import numpy as np
 import pytest
 
@@ -79,19 +79,6 @@ def test_whole_model_gradients(model_class):
     model.backward()
     grads = [g.copy() for g in model.grads]
     assert check_gradients(lambda: model.forward(xs, ts), model.params, grads) < 1e-6
-
-
-@pytest.mark.parametrize('model_class', MODELS)
-def test_decoder_steps_give_the_teacher_forced_scores(model_class):
-    """The one-step path used for generation computes what the Time layers compute in training."""
-    rng = np.random.default_rng(5)
-    model = model_class(V, D, H, rng=rng, dtype=np.float64)
-    xs, ys = tiny_ids(rng, T_IN), tiny_ids(rng, T_OUT)
-    expected = model.decoder.forward(ys, model.encoder.forward(xs))
-    state = model.start_state(xs)
-    for t in range(T_OUT):
-        scores, state = model.step(ys[:, t], state)
-        np.testing.assert_allclose(scores, expected[:, t], rtol=1e-10, atol=1e-12)
 
 
 def test_bad_input_gives_clear_errors():
