@@ -10,7 +10,7 @@ import time
 
 from common.cli import make_parser
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
-from common.optimizer import Adam
+from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
 from common.trainer import Trainer
 from dataset import sequence
@@ -49,15 +49,35 @@ def load_seq2seq_data(args):
     return (train, test), *sequence.get_vocab(args.data)
 
 
-def train_and_test(model, data, id_to_char, args, rng):
+class ScheduledOptimizer:
+    """An optimizer whose learning rate follows ``schedule`` (``WarmupCosineSchedule``): the
+    schedule sets ``optimizer.lr`` before every update."""
+
+    def __init__(self, optimizer, schedule):
+        self.optimizer, self.schedule = optimizer, schedule
+
+    def update(self, params, grads):
+        self.schedule.step(self.optimizer)
+        self.optimizer.update(params, grads)
+
+
+def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
     """Train ``args.epochs`` epochs (shuffled by ``rng``); after each, print samples and the
     test accuracy, and save the parameters to ``args.save`` if given.
+
+    Adam runs at the constant rate ``args.lr`` (the book's way), or, with ``warmup_steps``, rises
+    linearly to it over that many steps and then decays to 0 at the last step (cosine).
     -> list of test accuracies (one per epoch, in [0, 1]).
     """
     (x_train, t_train), (x_test, t_test) = data
     if args.load:
         model.load_params(args.load)
-    trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet)
+    optimizer = Adam(lr=args.lr)
+    if warmup_steps is not None:
+        total_steps = max(len(x_train) // args.batch_size, 1) * args.epochs
+        schedule = WarmupCosineSchedule(args.lr, min(warmup_steps, total_steps), total_steps)
+        optimizer = ScheduledOptimizer(optimizer, schedule)
+    trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
     accuracies = []
     for epoch in range(args.epochs):
         start = time.perf_counter()

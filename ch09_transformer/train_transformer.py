@@ -7,25 +7,28 @@ notes' Transformer, next to chapter 7's LSTMs and chapter 8's attention on the s
 
 The questions are read in their written order (no reversal: every answer position attends to
 every question position).  Defaults (the settings measured in the README): model width 64,
-4 heads, 2 encoder and 2 decoder blocks, feed-forward width 256, no dropout; batch 128, Adam,
+4 heads, 2 encoder and 2 decoder blocks, feed-forward width 128, no dropout; batch 128, Adam
+whose rate rises linearly to 0.005 over 200 steps and then falls to 0 at the last step (cosine),
 gradients clipped to norm 5.  --epochs defaults to 5 on dates and 25 on addition (the book's
 addition runs).
 """
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
-from common.cli import dropout_ratio, make_rng, positive_int
+from common.cli import dropout_ratio, make_rng, nonnegative_int, positive_int
 
 DEFAULT_EPOCHS = {'date.txt': 5, 'addition.txt': 25}
 
 
 def main(argv=None):
     """Returns ``(model, accuracies)``: the trained model and the test accuracy of every epoch."""
-    parser = seq2seq_parser(__doc__, data='date.txt', epochs=None, reverse=False, lr=0.003)
+    parser = seq2seq_parser(__doc__, data='date.txt', epochs=None, reverse=False, lr=0.005)
     parser.add_argument('--d-model', type=positive_int, default=64, help='model width D (divisible by --num-heads)')
     parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads per layer')
     parser.add_argument('--num-layers', type=positive_int, default=2, help='blocks in the encoder and in the decoder')
-    parser.add_argument('--d-ff', type=positive_int, default=256, help='width of the feed-forward layers')
+    parser.add_argument('--d-ff', type=positive_int, default=128, help='width of the feed-forward layers')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='residual and attention dropout')
+    parser.add_argument('--warmup-steps', type=nonnegative_int, default=200,
+                        help='steps of linear learning-rate warm-up; then a cosine decay to 0 at the last step')
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = DEFAULT_EPOCHS[args.data]
@@ -36,7 +39,7 @@ def main(argv=None):
     (train, test), char_to_id, id_to_char = load_seq2seq_data(args)
     model = TransformerSeq2seq(len(char_to_id), args.d_model, args.num_heads, args.num_layers, args.d_ff,
                                args.dropout, rng=rng)
-    accuracies = train_and_test(model, (train, test), id_to_char, args, rng)
+    accuracies = train_and_test(model, (train, test), id_to_char, args, rng, args.warmup_steps)
     report(model, test, accuracies, args, 'Transformer')
     return model, accuracies
 

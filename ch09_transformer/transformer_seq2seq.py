@@ -116,7 +116,7 @@ class TransformerSeq2seq(BaseModel):
     encoder and as many in the decoder; questions and answers of at most ``max_len`` characters.
     """
 
-    def __init__(self, vocab_size, d_model=64, num_heads=4, num_layers=2, d_ff=256, dropout_ratio=0.0,
+    def __init__(self, vocab_size, d_model=64, num_heads=4, num_layers=2, d_ff=128, dropout_ratio=0.0,
                  max_len=64, rng=None, dtype=np.float32):
         rng = np.random.default_rng(rng)
         sizes = (vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio, max_len)

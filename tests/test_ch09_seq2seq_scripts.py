@@ -1,13 +1,17 @@
-"""ch09_transformer.train_transformer, called through main([...]) with small settings."""
+"""ch09_transformer.train_transformer, called through main([...]) with small settings, and its
+learning-rate schedule."""
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from ch07_seq2seq.seq2seq_training import ScheduledOptimizer
 from ch09_transformer import train_transformer
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from common.evaluation import seq2seq_accuracy
+from common.optimizer import SGD, WarmupCosineSchedule
 from dataset import sequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +30,18 @@ def test_train_transformer_reports_the_accuracy_of_the_saved_model(tmp_path, cap
     _, (x_test, t_test) = sequence.load_data('addition.txt')
     assert len(accuracies) == 2
     assert seq2seq_accuracy(reloaded, x_test[:100], t_test[:100]) == accuracies[-1]
+
+
+def test_scheduled_optimizer_sets_the_rate_before_each_update():
+    """Warm-up over 2 of 4 steps to 0.5, then cosine to 0: rates 0.25, 0.5, 0.25, 0."""
+    sgd = SGD(lr=1.0)
+    optimizer = ScheduledOptimizer(sgd, WarmupCosineSchedule(0.5, 2, 4))
+    param, rates = np.zeros(1), []
+    for _ in range(4):
+        optimizer.update([param], [np.ones(1)])
+        rates.append(sgd.lr)
+    np.testing.assert_allclose(rates, [0.25, 0.5, 0.25, 0.0], atol=1e-15)
+    np.testing.assert_allclose(param, [-1.0])
 
 
 @pytest.mark.parametrize('flags', [['--d-model', '30', '--num-heads', '4'], ['--dropout', '1'],
