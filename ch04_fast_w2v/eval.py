@@ -1,6 +1,8 @@
 """Nearest neighbours and analogies of trained word vectors (book chapter 4, eval.py).
 
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz [--extended]
+    python -m ch04_fast_w2v.eval cbow_fast_vectors.npz --analogy-file questions-words.txt \
+        --similarity-file wordsim353.tsv
 
 For each file written by ch04_fast_w2v.train: the 5 most similar words (cosine) to you, year,
 car and toyota, and the book's analogies a:b = c:? (solved by the word closest to b - a + c),
@@ -8,14 +10,23 @@ each with the rank of the expected answer among all 10,000 words.  Four analogie
 measure, so --extended also scores every a:b = c:d among the word pairs of ANALOGY_PAIRS (1,204
 questions: verb tenses, plurals, comparatives, gender) by the mean reciprocal rank of the
 answer and the share of answers within the top 10.
+
+--analogy-file / --similarity-file add the standard measures of common.word_vector_eval: accuracy
+on Mikolov's analogy questions whose four words are in the vocabulary, and the Spearman
+correlation with the human scores of WordSim-353.  The files are not part of this project; gensim
+ships both (`pip install gensim`, then
+`python -c "from gensim.test.utils import datapath; print(datapath('questions-words.txt'))"`,
+likewise 'wordsim353.tsv').
 """
 from itertools import permutations
 
 import numpy as np
 
 from ch04_fast_w2v.word_vectors import load_vectors
-from common.cli import make_parser
-from common.util import analogy, analogy_similarities, most_similar, word_id
+from common.cli import make_parser, positive_int
+from common.util import analogy, analogy_similarities, most_similar, rank_of, word_id
+from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
+                                     similarity_correlation)
 
 QUERIES = ['you', 'year', 'car', 'toyota']
 ANALOGIES = [('king', 'man', 'queen', 'woman'), ('take', 'took', 'go', 'went'),
@@ -44,9 +55,10 @@ ANALOGY_PAIRS = {
 
 def answer_rank(a, b, c, answer, word_to_id, word_vecs):
     """Rank (1 = best) of ``answer`` among all words for a:b = c:?, scored as util.analogy does:
-    cosine similarity to normalize(b) - normalize(a) + normalize(c), the three words excluded."""
+    cosine similarity to normalize(b) - normalize(a) + normalize(c), the three words excluded;
+    ties count against the answer (util.rank_of)."""
     similarity = analogy_similarities(a, b, c, word_to_id, word_vecs)
-    return int((similarity > similarity[word_id(answer, word_to_id)]).sum()) + 1
+    return rank_of(similarity, word_id(answer, word_to_id))
 
 
 def extended_scores(word_to_id, word_vecs):
@@ -62,15 +74,23 @@ def extended_scores(word_to_id, word_vecs):
 
 def main(argv=None):
     """Returns ``{path: {'neighbours': {query: [(word, sim)]}, 'ranks': {analogy: rank},
-    'extended': {category: (mrr, top10, questions)} (with --extended)}}``."""
+    'extended': {category: (mrr, top10, questions)} (with --extended),
+    'analogy': analogy_accuracy(...) (with --analogy-file),
+    'similarity': similarity_correlation(...) (with --similarity-file)}}``."""
     parser = make_parser(__doc__)
     parser.add_argument('paths', nargs='*', default=['cbow_book_vectors.npz'],
                         help='.npz files written by ch04_fast_w2v.train')
-    parser.add_argument('--top', type=int, default=5, help='words listed per query')
+    parser.add_argument('--top', type=positive_int, default=5, help='words listed per query')
     parser.add_argument('--extended', action='store_true',
                         help='also score the 1,204 analogies of ANALOGY_PAIRS')
+    parser.add_argument('--analogy-file', metavar='PATH',
+                        help="Mikolov's analogy questions (questions-words.txt): report the accuracy")
+    parser.add_argument('--similarity-file', metavar='PATH',
+                        help='WordSim-353 pairs (wordsim353.tsv): report the Spearman correlation')
     args = parser.parse_args(argv)
     verbose = not args.quiet
+    questions = read_analogy_questions(args.analogy_file) if args.analogy_file else None
+    pairs = read_similarity_pairs(args.similarity_file) if args.similarity_file else None
     results = {}
     for path in args.paths:
         word_vecs, word_to_id, id_to_word = load_vectors(path)
@@ -91,6 +111,14 @@ def main(argv=None):
             for category, (mrr, top10, count) in result['extended'].items():
                 print(f' {category:>11}: mean reciprocal rank {mrr:.3f}, top-10 {top10:.1%} '
                       f'({count} questions)')
+        if questions is not None:
+            result['analogy'] = found = analogy_accuracy(word_vecs, word_to_id, questions)
+            print(f'\n[analogy accuracy] {path}: {found["accuracy"]:.4f} ({found["correct"]} of '
+                  f'{found["questions"]} questions in the vocabulary; {found["skipped"]} skipped)')
+        if pairs is not None:
+            result['similarity'] = found = similarity_correlation(word_vecs, word_to_id, pairs)
+            print(f'[word similarity] {path}: Spearman {found["spearman"]:.4f} ({found["pairs"]} '
+                  f'pairs in the vocabulary; {found["skipped"]} skipped)')
         results[path] = result
     return results
 

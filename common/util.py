@@ -65,11 +65,14 @@ def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True
     """Print and return the ``top`` words closest to ``query`` by cosine similarity.
 
     word_matrix: (V, D) word vectors -> [(word, similarity), ...], best first, query excluded.
+    A query or word vector with a NaN raises ValueError naming the words.
     """
     query_id = word_id(query, word_to_id)
+    check_finite_vectors(word_matrix, [query_id], word_to_id)
     similarity = cosine_similarities(word_matrix[query_id], word_matrix)
+    check_finite_similarities(similarity, word_to_id)
     similarity[query_id] = -np.inf
-    best = np.argsort(-similarity)[:top]
+    best = np.argsort(-similarity, kind='stable')[:top]
     results = [(id_to_word[int(i)], float(similarity[i])) for i in best]
     if verbose:
         print(f'\n[query] {query}')
@@ -78,12 +81,47 @@ def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True
     return results
 
 
+def check_finite_vectors(word_matrix, ids, word_to_id):
+    """Raise ValueError naming (up to 5 of) the words among ``ids`` whose vectors hold a NaN or an
+    infinity.  word_matrix: (V, D); ids: sequence of word ids."""
+    ids = np.asarray(ids, dtype=np.int64)
+    bad = ids[~np.isfinite(word_matrix[ids]).all(axis=1)]
+    if bad.size:
+        raise ValueError(f'{bad.size} word vectors are not finite (NaN or inf), e.g. '
+                         f'{_names(bad[:5], word_to_id)}: the word vectors are broken '
+                         '(did training diverge?)')
+
+
+def check_finite_similarities(similarity, word_to_id):
+    """Raise ValueError naming (up to 5 of) the words whose similarity is NaN (a NaN vector)."""
+    bad = np.flatnonzero(np.isnan(similarity))
+    if bad.size:
+        raise ValueError(f'{bad.size} word vectors give NaN similarities, e.g. '
+                         f'{_names(bad[:5], word_to_id)}: the word vectors are broken '
+                         '(did training diverge?)')
+
+
+def _names(ids, word_to_id):
+    id_to_word = {i: w for w, i in word_to_id.items()}
+    return ', '.join(repr(id_to_word.get(int(i), f'#{int(i)}')) for i in ids)
+
+
+def rank_of(similarity, index):
+    """Rank (1 = best) of word ``index`` by ``similarity`` (V,), ties counted against it:
+    1 + the number of other words scoring >= its score (so equal scores never give rank 1)."""
+    return int((similarity >= similarity[index]).sum())
+
+
 def analogy_similarities(a, b, c, word_to_id, word_matrix):
     """cos(b - a + c, w_i) for every word i (each of a, b, c unit-normalised first), with the
-    three question words set to -inf so they are never the answer.  -> (V,)."""
+    three question words set to -inf so they are never the answer.  -> (V,).
+    A NaN in a question word's vector or in any word's similarity raises ValueError naming them.
+    """
     ids = [word_id(w, word_to_id) for w in (a, b, c)]
+    check_finite_vectors(word_matrix, ids, word_to_id)
     vec_a, vec_b, vec_c = (normalize(word_matrix[i]) for i in ids)
     similarity = cosine_similarities(vec_b - vec_a + vec_c, word_matrix)
+    check_finite_similarities(similarity, word_to_id)
     similarity[ids] = -np.inf
     return similarity
 
@@ -92,10 +130,11 @@ def analogy(a, b, c, word_to_id, id_to_word, word_matrix, top=5, answer=None, ve
     """Solve a:b = c:? by the word whose vector is closest (cosine) to b - a + c.
 
     The three question words are excluded.  -> [(word, similarity), ...], best first.
-    With ``answer``, also prints the rank of the expected answer among all words.
+    With ``answer``, also prints the rank of the expected answer among all words (``rank_of``:
+    ties count against the answer).
     """
     similarity = analogy_similarities(a, b, c, word_to_id, word_matrix)
-    order = np.argsort(-similarity)
+    order = np.argsort(-similarity, kind='stable')
     results = [(id_to_word[int(i)], float(similarity[i])) for i in order[:top]]
     if verbose:
         print(f'\n[analogy] {a}:{b} = {c}:?')
@@ -103,7 +142,7 @@ def analogy(a, b, c, word_to_id, id_to_word, word_matrix, top=5, answer=None, ve
             print(f' {word}: {score:.4f}')
         if answer is not None:
             answer_id = word_id(answer, word_to_id)
-            rank = int(np.flatnonzero(order == answer_id)[0]) + 1
+            rank = rank_of(similarity, answer_id)
             print(f' ==> {answer}: rank {rank}, similarity {similarity[answer_id]:.4f}')
     return results
 
@@ -162,8 +201,11 @@ def clip_grads(grads, max_norm):
 
 
 def normalize(x):
-    """Scale vectors to unit length: (D,) -> (D,) or (N, D) -> (N, D) row-wise."""
+    """Scale vectors to unit length: (D,) -> (D,) or (N, D) -> (N, D) row-wise (a zero vector
+    stays zero instead of becoming NaN)."""
     xp = array_module(x)
     if x.ndim == 2:
-        return x / xp.sqrt((x ** 2).sum(axis=1, keepdims=True))
-    return x / xp.sqrt((x ** 2).sum())
+        norm = xp.sqrt((x ** 2).sum(axis=1, keepdims=True))
+    else:
+        norm = xp.sqrt((x ** 2).sum())
+    return x / xp.where(norm > 0, norm, 1)
