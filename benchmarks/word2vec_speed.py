@@ -21,6 +21,8 @@ CONFIGS = {
                         ['--mode', 'book', '--dense-adam']),
     'book-skipgram': ('book configuration, skip-gram', ['--mode', 'book', '--model', 'skipgram']),
     'fast': ('fast mode: CBOW, 64 segments x 64 targets, LazyAdam', ['--mode', 'fast']),
+    'fast-skipgram': ('fast mode: skip-gram, 64 segments x 64 targets, LazyAdam',
+                      ['--mode', 'fast', '--model', 'skipgram']),
 }
 
 
@@ -37,7 +39,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         for name in args.configs:
             description, flags = CONFIGS[name]
-            words = [] if name == 'fast' else ['--max-words', str(args.words)]
+            words = [] if name.startswith('fast') else ['--max-words', str(args.words)]
             speeds = [train.main(flags + words + ['--epochs', '1', '--quiet', '--vectors',
                                                   os.path.join(folder, 'vectors.npz')])[2]
                       for _ in range(args.repeat)]

@@ -47,7 +47,27 @@ def segment_windows(corpus, window_size, length):
     return windows, windows[:, window_size:window_size + length].copy()
 
 
-class SegmentCBOW(Word2VecModel):
+class SegmentModel(Word2VecModel):
+    """What SegmentCBOW and SegmentSkipGram share: the number K of negatives per segment (25)
+    and the check of a batch's shapes.  Parameters as in Word2VecModel."""
+
+    def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
+                 negatives_per_segment=25):
+        self.negatives_per_segment = negatives_per_segment
+        super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype)
+
+    def segment_length(self, windows, target):
+        """windows: (S, L + 2w), target: (S, L) -> L, or a ValueError saying what is wrong."""
+        check_ndim(windows, 2, f'{type(self).__name__} windows', '(S, L + 2w)')
+        length = windows.shape[1] - 2 * self.window_size
+        if target.shape != (len(windows), length):
+            raise ValueError(f'target must have shape (S, L) = {(len(windows), length)} for windows of '
+                             f'shape {windows.shape} (window_size {self.window_size}); '
+                             f'got {target.shape}')
+        return length
+
+
+class SegmentCBOW(SegmentModel):
     """CBOW on segments: h_si = (1/2w) sum_{j != w} W_in[windows[s, i + j]], with the loss of
     SharedNegativeSamplingLoss (the K negatives of a segment are shared by its targets).
 
@@ -55,24 +75,14 @@ class SegmentCBOW(Word2VecModel):
     negatives_per_segment=25); parameters as in Word2VecModel.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     """
-
-    def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-                 negatives_per_segment=25):
-        self.negatives_per_segment = negatives_per_segment
-        super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype)
-        self.band = None
+    band = None
 
     def make_loss(self, W_out, corpus, rng):
         return SharedNegativeSamplingLoss(W_out, corpus, power=0.75, sample_size=5, rng=rng,
                                           negatives_per_segment=self.negatives_per_segment)
 
     def forward(self, windows, target):
-        check_ndim(windows, 2, 'SegmentCBOW windows', '(S, L + 2w)')
-        length = windows.shape[1] - 2 * self.window_size
-        if target.shape != (len(windows), length):
-            raise ValueError(f'target must have shape (S, L) = {(len(windows), length)} for windows of '
-                             f'shape {windows.shape} (window_size {self.window_size}); '
-                             f'got {target.shape}')
+        length = self.segment_length(windows, target)
         X = self.in_layer.forward(windows)  # (S, L + 2w, H)
         if self.band is None or self.band.shape[0] != length or self.band.dtype != X.dtype:
             self.band = array_module(X).asarray(window_mean_matrix(length, self.window_size, X.dtype))

@@ -42,8 +42,8 @@ class SharedNegativeSamplingLoss:
         negative_score = h @ negative_rows.transpose(0, 2, 1)  # (S, L, K)
         keep = (negative[:, None, :] != target[:, :, None]).astype(h.dtype) * h.dtype.type(self.weight)
         self.cache = h, positive_rows, negative_rows, positive_score, negative_score, keep
-        loss = (_minus_log_sigmoid(positive_score).sum()
-                + (keep * _minus_log_sigmoid(-negative_score)).sum())
+        loss = (minus_log_sigmoid(positive_score).sum()
+                + (keep * minus_log_sigmoid(-negative_score)).sum())
         return float(loss) / target.size
 
     def backward(self, dout=1):
@@ -62,7 +62,7 @@ class SharedNegativeSamplingLoss:
         return dh
 
 
-def _minus_log_sigmoid(x):
+def minus_log_sigmoid(x):
     """-log sigma(x) = log(1 + exp(-x)), computed as max(-x, 0) + log(1 + exp(-|x|)) (no overflow)."""
     xp = array_module(x)
     return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))

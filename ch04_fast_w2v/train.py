@@ -9,10 +9,11 @@ Adam with lr 0.001, 5 negatives per target from P(w)^0.75.  The optimizer is Ada
 default SparseGradAdam computes it in a few passes over the tables (--dense-adam uses the
 textbook update of common.optimizer.Adam: the same numbers, slower).
 
---mode fast (CBOW only): the same model, but a batch is 64 text segments of 64 consecutive
-targets (SegmentCBOW: window sums as one band-matrix product; 25 negatives per segment shared by
-its targets, each weighted 5/25), and LazyAdam (lr 0.02, decaying linearly to 2e-6) updates only
-the rows a batch touches.
+--mode fast: the same model, but a batch is 64 text segments of 64 consecutive targets
+(SegmentCBOW: window sums as one band-matrix product; SegmentSkipGram: every centre scored
+against its segment's window in one product; 25 negatives per segment shared by its targets,
+each weighted 5/25), and LazyAdam (lr 0.02, decaying linearly to 2e-6) updates only the rows a
+batch touches.
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.
@@ -21,9 +22,10 @@ import time
 
 from ch04_fast_w2v.cbow import CBOW
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
+from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import make_parser, make_rng
+from common.cli import make_parser, make_rng, positive_int
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
@@ -43,22 +45,22 @@ def main(argv=None):
                              'LazyAdam (lr 0.02, decaying linearly); sets --batch-size/--lr defaults')
     parser.add_argument('--model', choices=['cbow', 'skipgram'], default='cbow',
                         help='which word2vec model')
-    parser.add_argument('--window-size', type=int, default=5, help='context words on each side')
-    parser.add_argument('--hidden-size', type=int, default=100, help='dimensions of the word vectors')
-    parser.add_argument('--segment-length', type=int, default=64,
+    parser.add_argument('--window-size', type=positive_int, default=5,
+                        help='context words on each side')
+    parser.add_argument('--hidden-size', type=positive_int, default=100,
+                        help='dimensions of the word vectors')
+    parser.add_argument('--segment-length', type=positive_int, default=64,
                         help='fast mode: consecutive targets per segment (--batch-size is rounded '
                              'down to a multiple of it)')
     parser.add_argument('--dense-adam', action='store_true',
                         help='book mode: use the textbook dense Adam update (same result, slower)')
-    parser.add_argument('--max-words', type=int, default=None,
+    parser.add_argument('--max-words', type=positive_int, default=None,
                         help='train on the first this many words of PTB only (quick runs)')
-    parser.add_argument('--eval-interval', type=int, default=20,
+    parser.add_argument('--eval-interval', type=positive_int, default=20,
                         help='record (and print) the mean loss every this many iterations')
     parser.add_argument('--vectors', metavar='PATH',
                         help='where to write the word vectors (default MODEL_MODE_vectors.npz)')
     args = parser.parse_args(argv)
-    if args.mode == 'fast' and args.model != 'cbow':
-        parser.error('--mode fast trains CBOW only; train skip-gram with --mode book')
     defaults = MODE_DEFAULTS[args.mode]
     batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
     lr = defaults['lr'] if args.lr is None else args.lr
@@ -74,7 +76,7 @@ def main(argv=None):
         rows_per_batch, targets_per_row = batch_size, 1
     else:
         x, t = segment_windows(corpus, args.window_size, args.segment_length)
-        model = SegmentCBOW(*model_args, rng=rng)
+        model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(*model_args, rng=rng)
         rows_per_batch = max(batch_size // args.segment_length, 1)  # segments per batch
         targets_per_row = args.segment_length
     if args.load:

@@ -1,0 +1,101 @@
+"""Where the fast mode of chapter 4 spends its time: CPU seconds by stage of a training step.
+
+    DLFS_DATA_DIR=../shared/data/ptb python benchmarks/word2vec_profile.py --model cbow --steps 100
+
+Runs --steps training steps of ch04_fast_w2v's fast mode (64 segments x 64 targets, LazyAdam)
+under cProfile with a CPU-time clock (so other processes on a shared machine do not count), and
+prints the CPU time of each stage: the functions of the step, with the NumPy work they do
+themselves ("own" time: the band-matrix products sit in SegmentCBOW.forward/backward, the
+score products in the loss).
+"""
+import os
+
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows  # noqa: E402
+from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram  # noqa: E402
+from common.cli import positive_int  # noqa: E402
+from common.sparse_optimizer import LazyAdam  # noqa: E402
+from dataset import ptb  # noqa: E402
+
+STAGES = {  # (file suffix, function name) -> stage
+    ('layers.py', 'forward'): 'gather embedding rows (Embedding.forward)',
+    ('layers.py', 'sum_rows_by_id'): 'sum gradient rows by id (sort + reduceat)',
+    ('layers.py', 'backward'): 'write row gradients into the tables (Embedding.backward)',
+    ('layers.py', 'draw'): 'sample negatives',
+    ('checks.py', 'check_ids'): 'check ids (Embedding.forward)',
+    ('checks.py', 'check_ndim'): 'check ids (Embedding.forward)',
+    ('sparse_optimizer.py', 'step'): 'LazyAdam on the touched rows',
+    ('sparse_optimizer.py', 'update'): 'LazyAdam on the touched rows',
+    ('shared_negative_sampling.py', 'forward'): 'scores and loss (forward)',
+    ('segment_skip_gram.py', 'forward'): 'scores and loss (forward)',
+    ('shared_negative_sampling.py', 'minus_log_sigmoid'): 'scores and loss (forward)',
+    ('functions.py', 'sigmoid'): 'gradients of the scores (backward)',
+    ('shared_negative_sampling.py', 'backward'): 'gradients of the scores (backward)',
+    ('segment_skip_gram.py', 'backward'): 'gradients of the scores (backward)',
+    ('segment_cbow.py', 'forward'): 'window means / band products',
+    ('segment_cbow.py', 'backward'): 'window means / band products',
+}
+
+
+def stage_of(function):
+    """The stage of a profiled (path, line, name)."""
+    path, _, name = function
+    return next((stage for (suffix, fn), stage in STAGES.items()
+                 if path.endswith(suffix) and name == fn), 'other (Python, bookkeeping)')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--model', choices=['cbow', 'skipgram'], default='cbow')
+    parser.add_argument('--steps', type=positive_int, default=100)
+    args = parser.parse_args(argv)
+    corpus, word_to_id, _ = ptb.load_data('train')
+    rng = np.random.default_rng(0)
+    windows, targets = segment_windows(corpus, 5, 64)
+    model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
+        len(word_to_id), 100, 5, corpus, rng=rng)
+    optimizer = LazyAdam(model.embeddings, lr=0.02, decay_steps=args.steps)
+
+    def train():
+        for step in range(args.steps):
+            batch = slice(step * 64, (step + 1) * 64)
+            model.forward(windows[batch], targets[batch])
+            model.backward()
+            optimizer.update(model.params, model.grads)
+
+    profile = cProfile.Profile(timer=time.process_time)
+    profile.runcall(train)
+    stats = pstats.Stats(profile).stats
+    by_stage, total = {}, sum(own for _, _, own, _, _ in stats.values())
+
+    def attribute(function, seconds, depth=0):
+        """Book CPU time on the stage of ``function``, or, for NumPy's own code (builtins and
+        its Python wrappers), on the stages of its callers in proportion to their calls' time."""
+        callers = stats[function][4] if function in stats else {}
+        if (function[0] == '~' or f'{os.sep}numpy{os.sep}' in function[0]) and callers and depth < 10:
+            weights = {caller: entry[3] for caller, entry in callers.items()}
+            for caller, weight in weights.items():
+                attribute(caller, seconds * weight / (sum(weights.values()) or 1), depth + 1)
+        else:
+            by_stage[stage_of(function)] = by_stage.get(stage_of(function), 0.0) + seconds
+
+    for function, (_, _, own, _, _) in stats.items():
+        attribute(function, own)
+    words = args.steps * 64 * 64
+    print(f'{args.model}: {args.steps} steps, {total:.2f} CPU s = {words / total:,.0f} words per '
+          f'CPU second; load average {os.getloadavg()[0]:.2f}')
+    for stage, seconds in sorted(by_stage.items(), key=lambda item: -item[1]):
+        print(f'  {seconds / args.steps * 1e3:6.2f} ms/step  {seconds / total:6.1%}  {stage}')
+
+
+if __name__ == '__main__':
+    main()

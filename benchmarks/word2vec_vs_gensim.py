@@ -1,0 +1,170 @@
+"""Our word2vec fast mode against gensim, side by side: words/s and vector quality.
+
+    python -m venv /tmp/bench && /tmp/bench/bin/pip install gensim    # benchmark-only peer
+    DLFS_DATA_DIR=../shared/data/ptb PYTHONPATH=$PWD /tmp/bench/bin/python \\
+        benchmarks/word2vec_vs_gensim.py --models cbow skipgram --seeds 1 2 3
+
+gensim is not a dependency of this project: install it only where you run this benchmark (it
+brings its own NumPy).  Without gensim the script times our fast mode alone, and needs
+--analogy-file / --similarity-file for the quality figures (gensim's wheel ships both files:
+gensim/test/test_data/questions-words.txt and wordsim353.tsv).
+
+Both train on the same PTB training text (929,589 words with <eos>; gensim gets it as
+sentences of 10,000 words, the longest it takes) with the same settings: window 5, 100
+dimensions, 5 negatives from P(w)^0.75, --epochs (10) passes, no subsampling, every word of the
+vocabulary kept (min_count 1), learning rates each library's default.  gensim runs with
+--workers threads (2); our fast mode is NumPy on one thread (OPENBLAS_NUM_THREADS=1 is set
+below).  Each seed trains both, ours first, so the two alternate in time and see the same load.
+
+words/s = words trained / wall time of training (our Trainer.fit, gensim's Word2Vec.train);
+the CPU time of the process during training is printed too, since this machine is shared.
+Quality: common.word_vector_eval on both sets of vectors (analogy accuracy on the questions
+whose four words are in PTB's vocabulary; Spearman correlation on the WordSim-353 pairs in it).
+The medians over the seeds and the median of the per-seed speed ratios are printed last, with
+the load average and a float32 GEMM rate measured in the same run.
+"""
+import os
+
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # before NumPy loads: our fast mode's setting
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from ch04_fast_w2v import train  # noqa: E402
+from ch04_fast_w2v.word_vectors import load_vectors  # noqa: E402
+from common.cli import positive_int, seed_int  # noqa: E402
+from common.word_vector_eval import (analogy_accuracy, read_analogy_questions,  # noqa: E402
+                                     read_similarity_pairs, similarity_correlation)
+from dataset import ptb  # noqa: E402
+
+try:
+    import gensim
+    from gensim.models import Word2Vec
+    from gensim.test.utils import datapath
+except ImportError:
+    gensim = None
+
+
+def gemm_rate(size=1000, repeat=5):
+    """GFLOP/s of a float32 (size x size) matrix product, best of ``repeat``."""
+    a = np.ones((size, size), dtype=np.float32)
+    best = min(_timed(lambda: a @ a) for _ in range(repeat))
+    return 2 * size ** 3 / best / 1e9
+
+
+def _timed(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def quality(word_vecs, word_to_id, questions, pairs):
+    """(analogy accuracy, Spearman) of a (V, D) table; None for a file not given."""
+    accuracy = analogy_accuracy(word_vecs, word_to_id, questions)['accuracy'] if questions else None
+    rho = similarity_correlation(word_vecs, word_to_id, pairs)['spearman'] if pairs else None
+    return accuracy, rho
+
+
+def run_ours(model, seed, epochs, folder):
+    """Train our fast mode -> (words/s, CPU seconds, word_vecs, word_to_id)."""
+    path = os.path.join(folder, f'{model}_{seed}.npz')
+    cpu = time.process_time()
+    _, _, words_per_second = train.main(['--mode', 'fast', '--model', model, '--epochs', str(epochs),
+                                         '--seed', str(seed), '--quiet', '--vectors', path])
+    cpu = time.process_time() - cpu
+    word_vecs, word_to_id, _ = load_vectors(path)
+    return words_per_second, cpu, word_vecs, word_to_id
+
+
+def run_gensim(model, seed, epochs, workers, sentences, id_to_word):
+    """Train gensim's Word2Vec -> (words/s, CPU seconds, word_vecs in our id order)."""
+    w2v = Word2Vec(vector_size=100, window=5, negative=5, hs=0, sample=0, min_count=1,
+                   sg=int(model == 'skipgram'), workers=workers, seed=seed)
+    w2v.build_vocab(sentences)
+    words = sum(len(s) for s in sentences) * epochs
+    cpu, start = time.process_time(), time.perf_counter()
+    w2v.train(sentences, total_examples=len(sentences), epochs=epochs)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    word_vecs = np.stack([w2v.wv[id_to_word[i]] for i in range(len(id_to_word))])
+    return words / elapsed, cpu, word_vecs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--models', nargs='+', choices=['cbow', 'skipgram'], default=['cbow', 'skipgram'])
+    parser.add_argument('--seeds', nargs='+', type=seed_int, default=[1, 2, 3],
+                        help='one run of each library per seed (at least 3 for a median)')
+    parser.add_argument('--epochs', type=positive_int, default=10)
+    parser.add_argument('--workers', type=positive_int, default=2, help='gensim worker threads')
+    parser.add_argument('--analogy-file', help="default: gensim's questions-words.txt")
+    parser.add_argument('--similarity-file', help="default: gensim's wordsim353.tsv")
+    parser.add_argument('--no-gensim', action='store_true', help='time our fast mode only')
+    args = parser.parse_args(argv)
+
+    use_gensim = gensim is not None and not args.no_gensim
+    if gensim is None:
+        print('gensim is not installed: timing our fast mode only.  To compare, install it in the '
+              'environment that runs this script (`pip install gensim`; benchmark-only, never a '
+              'dependency of this project).')
+    analogy_file = args.analogy_file or (datapath('questions-words.txt') if gensim else None)
+    similarity_file = args.similarity_file or (datapath('wordsim353.tsv') if gensim else None)
+    questions = read_analogy_questions(analogy_file) if analogy_file else None
+    pairs = read_similarity_pairs(similarity_file) if similarity_file else None
+
+    corpus, word_to_id, id_to_word = ptb.load_data('train')
+    words = [id_to_word[int(i)] for i in corpus]
+    sentences = [words[i:i + 10_000] for i in range(0, len(words), 10_000)]
+    print(f'gensim {gensim.__version__ if gensim else "absent"}, NumPy {np.__version__}; '
+          f'load average {os.getloadavg()[0]:.2f} (2 cores); GEMM {gemm_rate():.0f} GFLOP/s')
+
+    summary = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for model in args.models:
+            runs = {'ours': [], 'gensim': []}
+            for seed in args.seeds:
+                load = os.getloadavg()[0]
+                speed, cpu, vecs, vocab = run_ours(model, seed, args.epochs, folder)
+                runs['ours'].append((speed, *quality(vecs, vocab, questions, pairs)))
+                print(f'{model} seed {seed} ours  : {speed:9,.0f} words/s, CPU {cpu:5.1f} s, '
+                      f'analogy {_f(runs["ours"][-1][1])}, WS-353 {_f(runs["ours"][-1][2])}, '
+                      f'load {load:.2f}', flush=True)
+                if use_gensim:
+                    load = os.getloadavg()[0]
+                    speed, cpu, vecs = run_gensim(model, seed, args.epochs, args.workers,
+                                                  sentences, id_to_word)
+                    runs['gensim'].append((speed, *quality(vecs, word_to_id, questions, pairs)))
+                    print(f'{model} seed {seed} gensim: {speed:9,.0f} words/s, CPU {cpu:5.1f} s, '
+                          f'analogy {_f(runs["gensim"][-1][1])}, '
+                          f'WS-353 {_f(runs["gensim"][-1][2])}, load {load:.2f}', flush=True)
+            summary[model] = runs
+            _print_summary(model, runs, args.workers)
+    print(f'load average at the end {os.getloadavg()[0]:.2f}; GEMM {gemm_rate():.0f} GFLOP/s')
+    return summary
+
+
+def _f(value):
+    return 'n/a' if value is None else f'{value:.4f}'
+
+
+def _print_summary(model, runs, workers):
+    def median(side, column):
+        values = [run[column] for run in runs[side]]
+        return None if not values or values[0] is None else statistics.median(values)
+
+    line = (f'== {model}: ours {median("ours", 0):,.0f} words/s, analogy {_f(median("ours", 1))}, '
+            f'WS-353 {_f(median("ours", 2))} (medians of {len(runs["ours"])})')
+    if runs['gensim']:
+        ratio = statistics.median(o[0] / g[0] for o, g in zip(runs['ours'], runs['gensim']))
+        line += (f' | gensim ({workers} workers) {median("gensim", 0):,.0f} words/s, analogy '
+                 f'{_f(median("gensim", 1))}, WS-353 {_f(median("gensim", 2))} | '
+                 f'ours / gensim {ratio:.2f}x (median of per-seed ratios)')
+    print(line, flush=True)
+
+
+if __name__ == '__main__':
+    main()
