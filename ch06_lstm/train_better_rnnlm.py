@@ -64,10 +64,7 @@ def main(argv=None):
     if args.plot:
         trainer.plot(ylim=(0, 500), path=args.plot)
 
-    if run.best_params is not None:
-        run.restore_best()
-        print(f'best model: epoch {run.valid_ppls.index(run.best_ppl) + 1}, '
-              f'valid perplexity {run.best_ppl:.2f}')
+    run.use_best()
     test_ppl = eval_perplexity(model, corpus_test)
     print(f'test perplexity: {test_ppl:.2f}')
     return model, {'train': trainer.ppl_list, 'valid': run.valid_ppls, 'test': test_ppl}

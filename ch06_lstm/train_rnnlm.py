@@ -8,7 +8,7 @@ SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perple
 of the test corpus is printed.
 """
 from ch06_lstm.rnnlm import CELLS, Rnnlm
-from common.cli import make_parser, make_rng
+from common.cli import add_corpus_flags, make_parser, make_rng
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -25,11 +25,7 @@ def make_lm_parser(description, epochs, size):
     parser.add_argument('--hidden-size', type=int, default=size, help='size of the LSTM hidden states')
     parser.add_argument('--time-size', type=int, default=35, help='time steps per truncated-BPTT block')
     parser.add_argument('--max-grad', type=float, default=0.25, help='clip gradients to this global norm')
-    parser.add_argument('--max-tokens', type=int, help='train on the first N tokens of PTB only')
-    parser.add_argument('--eval-tokens', type=int,
-                        help='measure perplexities on the first N tokens of the corpus only')
-    parser.add_argument('--eval-interval', type=int, default=20,
-                        help='record (and print) the perplexity every this many iterations')
+    add_corpus_flags(parser)
     return parser
 
 

@@ -8,11 +8,9 @@ Starts from 'you' and draws each next word from the model's softmax; 'N' (number
 """
 from common.cli import make_rng
 from common.util import word_id
-from ch07_seq2seq.generation_cli import (ids_to_text, language_model_parser, load_language_model,
-                                         sampling_options)
+from ch07_seq2seq.generation_cli import (SKIP_WORDS, ids_to_text, language_model_parser,
+                                         load_language_model, sampling_options)
 from dataset.ptb import load_data
-
-SKIP_WORDS = ('N', '<unk>', '$')
 
 
 def main(argv=None):

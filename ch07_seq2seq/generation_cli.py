@@ -1,7 +1,10 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
-from common.cli import make_parser, require_checkpoint
+from common.cli import make_parser, make_rng, positive_float, positive_int, require_checkpoint
+from common.util import word_id
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
+
+SKIP_WORDS = ('N', '<unk>', '$')  # numbers, unknown words and '$' are never drawn
 
 # model name -> (class, default word-vector/hidden size, default checkpoint, training script)
 LANGUAGE_MODELS = {
@@ -12,21 +15,46 @@ LANGUAGE_MODELS = {
 
 def language_model_parser(description, sampling=True, **defaults):
     """make_parser plus --load, --wordvec-size, --hidden-size (default: the book's model and file)
-    and, with ``sampling``, --start, --length, --temperature, --top-k, --greedy."""
+    and, with ``sampling``, the flags of ``add_sampling_flags``."""
     parser = make_parser(description, **defaults)
     parser.add_argument('--load', help='checkpoint of the language model (.npz); default: '
                         + ', '.join(f'{v[2]} ({k})' for k, v in LANGUAGE_MODELS.items()))
     for flag in ('--wordvec-size', '--hidden-size'):
-        parser.add_argument(flag, type=int, help='size used when the model was trained; default: '
+        parser.add_argument(flag, type=positive_int, help='size used when the model was trained; default: '
                             + ', '.join(f'{v[1]} ({k})' for k, v in LANGUAGE_MODELS.items()))
     if sampling:
-        parser.add_argument('--start', default='you', help='the first word (a PTB word, lower case)')
-        parser.add_argument('--length', type=int, default=100, help='number of words to generate')
-        parser.add_argument('--temperature', type=float, default=1.0,
-                            help='divide the scores by this before the softmax (< 1: safer words)')
-        parser.add_argument('--top-k', type=int, help='draw only among the k most probable words')
-        parser.add_argument('--greedy', action='store_true', help='always take the most probable word')
+        add_sampling_flags(parser)
     return parser
+
+
+def add_sampling_flags(parser, prompt=False):
+    """--start, --length, --temperature, --top-k, --greedy (and, with ``prompt``, --prompt)."""
+    parser.add_argument('--start', default='you', help='the first word (a PTB word, lower case)')
+    parser.add_argument('--length', type=positive_int, default=100, help='number of words to generate')
+    parser.add_argument('--temperature', type=positive_float, default=1.0,
+                        help='divide the scores by this before the softmax (< 1: safer words)')
+    parser.add_argument('--top-k', type=positive_int, help='draw only among the k most probable words')
+    parser.add_argument('--greedy', action='store_true', help='always take the most probable word')
+    if prompt:
+        parser.add_argument('--prompt', default='the meaning of life is', help='start of the second text')
+
+
+def texts_from_start_and_prompt(model, args, word_to_id, id_to_word):
+    """Print and return two texts: one from --start, one that continues --prompt.
+
+    'N', '<unk>' and '$' are never drawn; the state is reset before each text.
+    """
+    skip_ids = [word_to_id[w] for w in SKIP_WORDS]
+    rng = make_rng(args.seed)
+    texts = []
+    for start in ([word_id(args.start, word_to_id)],
+                  [word_id(w, word_to_id) for w in args.prompt.lower().split()]):
+        model.reset_state()
+        word_ids = model.generate(start, skip_ids, **sampling_options(args, rng))
+        texts.append(ids_to_text(word_ids, id_to_word))
+        print(texts[-1])
+        print('-' * 50)
+    return texts
 
 
 def load_language_model(model, args, vocab_size):

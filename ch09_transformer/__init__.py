@@ -1,0 +1,7 @@
+"""Chapter 9 (beyond the book): the Transformer, GPT and BERT-style models, from NumPy.
+
+The book ends with attention (its chapter 8); its closing notes sketch what came next: the
+Transformer, GPT (a one-directional language model) and BERT (a bidirectional encoder).  This
+package builds them from the layers of ``common.transformer_layers`` with hand-written backward
+passes and trains them on PTB.
+"""

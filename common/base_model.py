@@ -1,4 +1,5 @@
 """BaseModel: the parameters of a stack of layers, tied weights, and named ``.npz`` checkpoints."""
+import json
 import os
 
 import numpy as np
@@ -20,6 +21,7 @@ class BaseModel:
     params = ()
     grads = ()
     param_names = ()
+    config = None  # a model whose shapes do not tell its whole configuration sets a JSON-able dict
 
     def collect_params(self, layers):
         self.params, self.grads, self.param_names = [], [], []
@@ -59,24 +61,35 @@ class BaseModel:
                 total += grad.T if transposed else grad
 
     def save_params(self, path):
-        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class).
+        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class
+        and, when the model has one, its ``config`` as JSON).
 
         The file is written to a temporary file beside ``path`` and renamed over it only when
         complete, so an interrupted save never corrupts an existing checkpoint.
         """
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
         arrays['__model__'] = np.array(type(self).__name__)
+        if self.config is not None:
+            arrays['__config__'] = np.array(json.dumps(self.config))
         atomic_savez(path, arrays)
 
     def load_params(self, path):
         """Read parameters saved by ``save_params`` into this model's arrays (in place).
 
         Every array is checked (name, shape) before any is written, so a wrong file leaves the
-        model untouched and the error names the mismatched array.
+        model untouched and the error names the mismatched array, or the setting of ``config``
+        that differs (a number of heads, say, which no shape shows).
         """
         arrays = read_checkpoint(path)
         saved_model = str(arrays.pop('__model__', '?'))
         origin = f'{path!r} (saved from {saved_model})'
+        saved_config = json.loads(str(arrays.pop('__config__', 'null')))
+        if self.config is not None and saved_config is not None:
+            differences = [f'{key}: saved {saved_config.get(key)!r}, this model {value!r}'
+                           for key, value in self.config.items() if saved_config.get(key) != value]
+            if differences:
+                raise ValueError(f'{origin} does not fit this {type(self).__name__}: it was saved with '
+                                 f'other settings ({"; ".join(differences)})')
         missing = [n for n in self.param_names if n not in arrays]
         if missing:
             raise ValueError(f'{origin} does not fit {type(self).__name__}: it has no array '

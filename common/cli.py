@@ -106,6 +106,16 @@ def make_parser(description, **defaults):
     return parser
 
 
+def add_corpus_flags(parser):
+    """--max-tokens, --eval-tokens, --eval-interval: the corpus slices and progress lines of a
+    language-model training script."""
+    parser.add_argument('--max-tokens', type=positive_int, help='train on the first N tokens of PTB only')
+    parser.add_argument('--eval-tokens', type=positive_int,
+                        help='measure perplexities on the first N tokens of the corpus only')
+    parser.add_argument('--eval-interval', type=positive_int, default=20,
+                        help='record (and print) the perplexity every this many iterations')
+
+
 def make_rng(seed):
     """A numpy Generator seeded with ``seed`` (None: fresh entropy)."""
     return np.random.default_rng(seed)

@@ -39,6 +39,38 @@ def eval_perplexity(model, corpus, batch_size=10, time_size=35):
     return perplexity(total_loss / jump)
 
 
+def eval_perplexity_windows(model, xs, ts, context_size, stride=None, batch_size=32):
+    """Perplexity of a model that reads windows of at most ``context_size`` words (no carried state).
+
+    PP = exp(-(1/K) sum_k log P(ts[k] | xs[..k])) over all K = len(xs) targets, each counted
+    exactly once.  Strided sliding windows: windows of ``context_size`` start every ``stride``
+    positions (default context_size // 2); the first window counts all its targets, every later
+    one only the targets it has not counted yet, its last ``stride`` or fewer, so each of those
+    has at least context_size - stride words of context (half a window by default; only the first
+    window's early targets have less, as they have all there is).  A target that is not counted
+    gets the label -1, which the model's loss must ignore (``TimeSoftmaxWithLoss``).
+    model: ``forward(xs, ts, train_flg=False) -> mean loss`` over (B, T) windows; xs, ts: (K,).
+    """
+    xp = array_module(xs)
+    K = len(xs)
+    window = min(context_size, K)
+    stride = min(stride or max(context_size // 2, 1), window)
+    if stride < 1:
+        raise ValueError(f'stride must be a positive number of words, got {stride}')
+    starts = list(range(0, K - window + 1, stride))
+    if starts[-1] != K - window:
+        starts.append(K - window)
+    counted_from = xp.asarray([0] + [start + window for start in starts[:-1]])  # the previous end
+    starts = xp.asarray(starts)
+    total_loss = 0.0
+    for first in range(0, len(starts), batch_size):
+        positions = starts[first:first + batch_size, None] + xp.arange(window)[None, :]  # (B, window)
+        counted = positions >= counted_from[first:first + batch_size, None]
+        labels = xp.where(counted, ts[positions], -1)
+        total_loss += model.forward(xs[positions], labels, train_flg=False) * int(counted.sum())
+    return perplexity(total_loss / K)
+
+
 def perplexity(mean_loss):
     """exp(mean negative log-likelihood), or inf where that overflows a float (a diverged model)."""
     return math.exp(mean_loss) if mean_loss < LARGEST_EXPONENT else math.inf

@@ -104,6 +104,7 @@ class Adam:
     def update(self, params, grads):
         if self.m is None:
             self.m, self.v = zeros_like_each(params), zeros_like_each(params)
+        if self.scratch is None:  # also after the moments were restored by a resumed run
             self.scratch = [array_module(p).empty_like(p) for p in params]
         self.iter += 1
         lr_t = self.lr * (1 - self.beta2 ** self.iter) ** 0.5 / (1 - self.beta1 ** self.iter)
@@ -118,10 +119,14 @@ class Adam:
             tmp *= 1 - self.beta2
             v += tmp  # v += (1 - beta2)(g^2 - v)
             xp.sqrt(v, out=tmp)
-            tmp += 1e-7
+            tmp += self.denominator_eps()
             xp.divide(m, tmp, out=tmp)
             tmp *= lr_t
-            param -= tmp  # W -= lr_t m / (sqrt(v) + 1e-7)
+            param -= tmp  # W -= lr_t m / (sqrt(v) + eps)
+
+    def denominator_eps(self):
+        """The constant added to sqrt(v) (the book's 1e-7)."""
+        return 1e-7
 
 
 class AdamW(Adam):
@@ -129,9 +134,10 @@ class AdamW(Adam):
 
         W <- W - lr * weight_decay * W        for weight matrices only,
 
-    then the ``Adam`` step with the same lr.  The decay is "decoupled": it shrinks the weights
-    directly instead of being added to the gradient, so Adam's per-entry scaling does not weaken
-    it.  A parameter counts as a weight matrix when it has two or more dimensions (``ndim >= 2``:
+    then the ``Adam`` step with the same lr, in PyTorch's form: W <- W - lr m_hat / (sqrt(v_hat)
+    + 1e-8) with m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t) (``Adam`` adds the book's
+    1e-7 to sqrt(v) instead).  The decay is "decoupled": it shrinks the weights directly instead
+    of being added to the gradient, so Adam's per-entry scaling does not weaken it.  A parameter counts as a weight matrix when it has two or more dimensions (``ndim >= 2``:
     the W of every Affine and attention projection, embedding tables); vectors (biases, LayerNorm
     gains and shifts) are never decayed.  ``lr`` may be changed between steps (a schedule); the
     decay uses the current one, as PyTorch's AdamW does.
@@ -148,6 +154,10 @@ class AdamW(Adam):
                 if param.ndim >= 2:
                     param *= shrink
         super().update(params, grads)
+
+    def denominator_eps(self):
+        """1e-8 added to sqrt(v_hat) is 1e-8 sqrt(1 - beta2^t) added to sqrt(v)."""
+        return 1e-8 * (1 - self.beta2 ** self.iter) ** 0.5
 
 
 class WarmupCosineSchedule:

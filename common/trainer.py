@@ -1,10 +1,13 @@
-"""Training loops: ``Trainer`` (mini-batch, chapter 1) and ``RnnlmTrainer`` (truncated BPTT, ch. 5).
+"""Training loops: ``Trainer`` (mini-batch, chapter 1), ``RnnlmTrainer`` (truncated BPTT, ch. 5)
+and ``WindowTrainer`` (fixed-length windows for the Transformer language model, beyond the book).
 
-Both do, per step: forward (loss), backward, optional global-norm gradient clipping, optimizer
-update; print book-style progress lines with elapsed time and ETA; keep the history for ``plot``.
+All do, per step: optionally set the learning rate from a schedule (``lr_schedule``, for example
+``common.optimizer.WarmupCosineSchedule``), forward (loss), backward, optional global-norm
+gradient clipping, optimizer update; print book-style progress lines with elapsed time and ETA;
+keep the history for ``plot``.
 A loss that is NaN or infinite stops training with a FloatingPointError before the update, so the
 parameters (and any checkpoint saved from them) stay those of the last good step; so does, in
-RnnlmTrainer, a mean loss whose perplexity overflows (inf).
+the language-model trainers, a mean loss whose perplexity overflows (inf).
 """
 import math
 import time
@@ -22,10 +25,11 @@ class _TrainerBase:
     """The loop both trainers share: steps, progress lines with ETA, history, plot."""
     history_name = 'loss'
 
-    def __init__(self, model, optimizer, verbose):
+    def __init__(self, model, optimizer, verbose, lr_schedule=None):
         reuse_freed_memory()  # a step's large arrays come back every step: keep their pages
         self.model, self.optimizer = model, optimizer
         self.verbose = verbose
+        self.lr_schedule = lr_schedule
         self.history = []
         self.eval_interval = None
         self.current_epoch = 0
@@ -33,6 +37,15 @@ class _TrainerBase:
     def summarize(self, mean_loss):
         """The figure recorded for a window of steps (the mean loss, or its perplexity)."""
         return mean_loss
+
+    def position(self):
+        """What, besides the model, optimizer and random state, decides the next step (JSON-able):
+        the schedule's step count here; a resumed run gives it back to ``set_position``."""
+        return {} if self.lr_schedule is None else {'lr_steps_done': self.lr_schedule.steps_done}
+
+    def set_position(self, saved):
+        if self.lr_schedule is not None:
+            self.lr_schedule.steps_done = saved['lr_steps_done']
 
     def _run(self, max_epoch, max_iters, next_batch, max_grad, eval_interval):
         """Train ``max_epoch`` epochs of ``max_iters`` steps; next_batch(epoch, iteration) -> (x, t).
@@ -46,6 +59,8 @@ class _TrainerBase:
         for epoch in range(max_epoch):
             for iteration in range(max_iters):
                 x, t = next_batch(epoch, iteration)
+                if self.lr_schedule is not None:
+                    self.lr_schedule.step(self.optimizer)
                 total_loss += _train_step(self.model, self.optimizer, x, t, max_grad)
                 loss_count += 1
                 window_done = eval_interval is not None and (iteration + 1) % eval_interval == 0
@@ -110,18 +125,9 @@ class Trainer(_TrainerBase):
         self._run(max_epoch, max_iters, next_batch, max_grad, eval_interval)
 
 
-class RnnlmTrainer(_TrainerBase):
-    """Truncated BPTT over one long corpus (the book's chapter-5 trainer).
-
-    The corpus is cut into ``batch_size`` rows starting at offsets i * (len // batch_size); each
-    step feeds the next ``time_size`` tokens of every row, so the hidden state carries over from
-    block to block.  ``ppl_list`` holds exp(mean loss) of every ``eval_interval`` steps.
-    """
+class _LanguageModelTrainer(_TrainerBase):
+    """History in perplexity, exp(mean loss) of every ``eval_interval`` steps (``ppl_list``)."""
     history_name = 'perplexity'
-
-    def __init__(self, model, optimizer, verbose=True):
-        super().__init__(model, optimizer, verbose)
-        self.time_idx = 0
 
     @property
     def ppl_list(self):
@@ -133,6 +139,26 @@ class RnnlmTrainer(_TrainerBase):
             raise FloatingPointError(f'the perplexity became inf (mean loss {mean_loss:.4g}): training '
                                      'diverged (try a smaller learning rate or gradient clipping)')
         return ppl
+
+
+class RnnlmTrainer(_LanguageModelTrainer):
+    """Truncated BPTT over one long corpus (the book's chapter-5 trainer).
+
+    The corpus is cut into ``batch_size`` rows starting at offsets i * (len // batch_size); each
+    step feeds the next ``time_size`` tokens of every row, so the hidden state carries over from
+    block to block.  ``ppl_list`` holds exp(mean loss) of every ``eval_interval`` steps.
+    """
+
+    def __init__(self, model, optimizer, verbose=True, lr_schedule=None):
+        super().__init__(model, optimizer, verbose, lr_schedule)
+        self.time_idx = 0
+
+    def position(self):
+        return {**super().position(), 'time_idx': self.time_idx}
+
+    def set_position(self, saved):
+        super().set_position(saved)
+        self.time_idx = saved['time_idx']
 
     def get_batch(self, xs, ts, batch_size, time_size):
         """Next block: xs, ts (L,) -> batch_x, batch_t (batch_size, time_size)."""
@@ -153,5 +179,50 @@ class RnnlmTrainer(_TrainerBase):
 
         def next_batch(epoch, iteration):
             return self.get_batch(xs, ts, batch_size, time_size)
+
+        self._run(max_epoch, max_iters, next_batch, max_grad, eval_interval)
+
+
+class WindowTrainer(_LanguageModelTrainer):
+    """Training on fixed-length windows of one long corpus, for models without a carried state.
+
+    Each epoch cuts the corpus into windows of ``time_size`` tokens starting at a random offset
+    s in [0, time_size) (positions s, s + time_size, ...), shuffles the windows and feeds them
+    ``batch_size`` at a time, so every token is seen once per epoch, at a different place in its
+    window each epoch.  Nothing carries over from one batch to the next (not stateful).
+    rng: numpy Generator or seed of the offsets and the shuffling; ``lr_schedule`` is stepped
+    before every update.  ``ppl_list`` holds exp(mean loss) of every ``eval_interval`` steps.
+    """
+
+    def __init__(self, model, optimizer, rng=None, verbose=True, lr_schedule=None):
+        super().__init__(model, optimizer, verbose, lr_schedule)
+        self.rng = np.random.default_rng(rng)
+
+    @staticmethod
+    def steps_per_epoch(length, batch_size, time_size):
+        """Updates per epoch on a corpus of ``length`` tokens (the same whatever the offset)."""
+        return (length - time_size + 1) // time_size // batch_size
+
+    def fit(self, xs, ts, max_epoch=1, batch_size=32, time_size=64, max_grad=None, eval_interval=20):
+        """xs: (L,) input ids, ts: (L,) target ids (usually corpus[:-1] and corpus[1:]).
+
+        Batches: xs[positions], ts[positions] with positions (batch_size, time_size).
+        """
+        xp = array_module(xs)
+        max_iters = self.steps_per_epoch(len(xs), batch_size, time_size)
+        if max_iters == 0:
+            raise ValueError(f'the corpus ({len(xs)} tokens) holds fewer than one batch of windows '
+                             f'(batch_size * time_size = {batch_size * time_size} plus an offset)')
+        window = np.arange(time_size)
+        epoch_starts = {}
+
+        def next_batch(epoch, iteration):
+            if iteration == 0:
+                offset = int(self.rng.integers(time_size))
+                count = (len(xs) - offset) // time_size
+                epoch_starts['starts'] = self.rng.permutation(count) * time_size + offset
+            starts = epoch_starts['starts'][iteration * batch_size:(iteration + 1) * batch_size]
+            positions = xp.asarray(starts[:, None] + window[None, :])
+            return xs[positions], ts[positions]
 
         self._run(max_epoch, max_iters, next_batch, max_grad, eval_interval)

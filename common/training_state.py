@@ -17,9 +17,9 @@ Checkpoints: with --save PATH, every epoch writes two files (each atomically: a 
 renamed over the old one). PATH holds the model's parameters (BaseModel.save_params; what
 ch06_lstm.eval and text generation load). PATH without .npz plus .state.npz holds the rest of
 the run: the current (and best) parameters, the epoch, the learning rate, the best validation
-perplexity, the trainer's position in the corpus, the carried LSTM state and the random number
-generator's state. --load PATH resumes that run exactly where it stopped, with its learning
-rate and random state (--lr and --seed are not used then; the settings that shape the run, such
+perplexity, the trainer's position in the corpus (and learning-rate schedule), the optimizer's
+moments, the carried LSTM state and the random number generator's state. --load PATH resumes
+that run exactly where it stopped, with its learning rate and random state (--lr and --seed are not used then; the settings that shape the run, such
 as sizes and batch size, must be the same; --epochs is the total to reach). Without a
 .state.npz file beside it, --load only starts a new run from PATH's parameters.
 Ctrl-C saves to --save (or to the file named in the message) and exits; resuming that save
@@ -34,17 +34,19 @@ def state_path(path):
 
 
 class TrainingRun:
-    """An epoch loop around ``RnnlmTrainer`` that can be saved after any epoch and resumed exactly.
+    """An epoch loop around a language-model trainer that can be saved after any epoch and resumed
+    exactly.
 
-    model: a BaseModel whose recurrent layers are stateful; trainer: its RnnlmTrainer (its
-    optimizer's ``lr`` is the learning rate); config: JSON-able dict of the settings that shape
-    the run (sizes, batch and time size, ...), checked on resume; rng: the numpy Generator the
-    model draws from while training (dropout), or None.
+    model: a BaseModel (its recurrent layers, if any, stateful); trainer: its RnnlmTrainer or
+    WindowTrainer (its optimizer's ``lr`` is the learning rate); config: JSON-able dict of the
+    settings that shape the run (sizes, batch and time size, ...), checked on resume; rng: the
+    numpy Generator the model (dropout) and trainer (windows) draw from while training, or None.
 
     The state (see ``CHECKPOINT_HELP``): ``epoch`` (epochs done), the learning rate,
     the validation perplexities with the best one and its parameters (``record_valid_ppl``),
-    the trainer's ``time_idx`` and history, the recurrent layers' carried (h, c), and
-    ``rng.bit_generator.state`` (as JSON).
+    the trainer's ``position()`` (RnnlmTrainer's ``time_idx``, a schedule's step count) and
+    history, the optimizer's state (moments, step count), the recurrent layers' carried (h, c),
+    and ``rng.bit_generator.state`` (as JSON).
     """
 
     def __init__(self, model, trainer, config, rng=None):
@@ -53,7 +55,7 @@ class TrainingRun:
         self.best_ppl = None
         self.best_params = None
         self.valid_ppls = []
-        self._epoch_start = (trainer.time_idx, len(trainer.history))
+        self._epoch_start = (trainer.position(), len(trainer.history))
 
     def record_valid_ppl(self, ppl):
         """Note this epoch's validation perplexity -> True (and keep the current parameters as
@@ -70,6 +72,13 @@ class TrainingRun:
         for param, best in zip(self.model.params, self.best_params):
             param[...] = best
 
+    def use_best(self):
+        """Put the best parameters back, if any were kept, and print their epoch and perplexity."""
+        if self.best_params is not None:
+            self.restore_best()
+            print(f'best model: epoch {self.valid_ppls.index(self.best_ppl) + 1}, '
+                  f'valid perplexity {self.best_ppl:.2f}')
+
     def train(self, epochs, fit_epoch, end_of_epoch=None, save_path=None,
               interrupt_path='interrupted.npz'):
         """Run the epochs from ``self.epoch + 1`` to ``epochs``.
@@ -83,7 +92,7 @@ class TrainingRun:
         """
         try:
             while self.epoch < epochs:
-                self._epoch_start = (self.trainer.time_idx, len(self.trainer.history))
+                self._epoch_start = (self.trainer.position(), len(self.trainer.history))
                 fit_epoch()
                 write_model = end_of_epoch() if end_of_epoch else True
                 self.epoch += 1
@@ -109,18 +118,20 @@ class TrainingRun:
         carried state, so resuming re-runs the epoch from its first batch.
         """
         model, trainer = self.model, self.trainer
-        time_idx, history_length = self._epoch_start if interrupted else (trainer.time_idx, None)
-        meta = {
+        position, history_length = self._epoch_start if interrupted else (trainer.position(), None)
+        meta = {**position,
             'model': type(model).__name__, 'config': self.config, 'epoch': self.epoch,
             'lr': trainer.optimizer.lr, 'best_ppl': self.best_ppl,
             'valid_ppls': self.valid_ppls[:self.epoch], 'interrupted': interrupted,
-            'time_idx': time_idx, 'history': trainer.history[:history_length],
+            'history': trainer.history[:history_length],
+            'optimizer_iter': getattr(trainer.optimizer, 'iter', None),
             'rng': None if self.rng is None else self.rng.bit_generator.state,
         }
         arrays = {'meta': np.array(json.dumps(meta))}
         arrays.update({'params/' + n: to_cpu(p) for n, p in zip(model.param_names, model.params)})
         if self.best_params is not None:
             arrays.update({'best/' + n: to_cpu(p) for n, p in zip(model.param_names, self.best_params)})
+        arrays.update(optimizer_state(trainer.optimizer))
         if not interrupted:
             arrays.update({'carried/' + n: to_cpu(s) for n, s in carried_state(model).items()})
         atomic_savez(state_path(path), arrays)
@@ -162,7 +173,9 @@ class TrainingRun:
             self.rng.bit_generator.state = meta['rng']
         self.epoch, self.best_ppl, self.valid_ppls = meta['epoch'], meta['best_ppl'], meta['valid_ppls']
         self.trainer.optimizer.lr = meta['lr']
-        self.trainer.time_idx, self.trainer.current_epoch = meta['time_idx'], self.epoch
+        self.trainer.set_position(meta)
+        self.trainer.current_epoch = self.epoch
+        set_optimizer_state(self.trainer.optimizer, self.model.params, meta.get('optimizer_iter'), arrays)
         self.trainer.history[:] = meta['history']
         if meta['interrupted']:
             print(f'note: {origin} was saved by Ctrl-C during epoch {self.epoch + 1}; '
@@ -180,6 +193,29 @@ class TrainingRun:
                                  f'the model expects {target.shape}')
         for name, target in zip(self.model.param_names, targets):
             target[...] = array_module(target).asarray(arrays[prefix + name])
+
+
+OPTIMIZER_BUFFERS = ('m', 'v', 'h')  # Adam/AdamW moments, Momentum's velocity, AdaGrad's sum
+
+
+def optimizer_state(optimizer):
+    """The optimizer's per-parameter buffers that exist -> {'optimizer/m/0': array, ...}."""
+    arrays = {}
+    for name in OPTIMIZER_BUFFERS:
+        for index, buffer in enumerate(getattr(optimizer, name, None) or ()):
+            arrays[f'optimizer/{name}/{index}'] = to_cpu(buffer)
+    return arrays
+
+
+def set_optimizer_state(optimizer, params, step_count, arrays):
+    """Give the optimizer back the buffers ``optimizer_state`` saved, one per parameter in
+    ``params`` (same dtype and array module), and Adam's step count."""
+    for name in OPTIMIZER_BUFFERS:
+        if f'optimizer/{name}/0' in arrays:
+            setattr(optimizer, name, [array_module(p).asarray(arrays[f'optimizer/{name}/{i}'], dtype=p.dtype)
+                                      for i, p in enumerate(params)])
+    if step_count is not None:
+        optimizer.iter = step_count
 
 
 def carried_state(model):

@@ -230,6 +230,36 @@ class PositionalEncoding:
         return dout
 
 
+class PositionEmbedding:
+    """Learned positions (GPT, BERT): ys[n, t] = xs[n, t] + W[t].
+
+    xs: (N, T, D) with T <= L, W: (L, D) -> ys: (N, T, D).
+    Backward: dW[t] = sum_n dys[n, t] for t < T (0 for the rows not used), dxs = dys.
+    """
+    param_names = ('W',)
+
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [array_module(W).zeros_like(W)]
+        self.T = None
+
+    def forward(self, xs):
+        W, = self.params
+        check_ndim(xs, 3, 'PositionEmbedding input xs', '(N, T, D)')
+        check_last_dim(xs, W.shape[1], 'PositionEmbedding input xs', '(N, T, D)')
+        if xs.shape[1] > W.shape[0]:
+            raise ValueError(f'the sequence has {xs.shape[1]} positions, but only {W.shape[0]} '
+                             'position vectors were learned (the context size)')
+        self.T = xs.shape[1]
+        return xs + W[:self.T]
+
+    def backward(self, dout):
+        dW, = self.grads
+        dout.sum(axis=0, out=dW[:self.T])
+        dW[self.T:] = 0
+        return dout
+
+
 class FeedForward:
     """The position-wise feed-forward network: ys = GELU(xs W1 + b1) W2 + b2.
 

@@ -1,0 +1,93 @@
+"""GPT: a decoder-only Transformer language model (beyond the book; the seed notes' GPT).
+
+Where the chapter-6 LSTMs carry a hidden state from word to word, GPT reads a window of up to
+``context_size`` words at once and lets every position attend to the positions before it
+(causal self-attention).  Trained on PTB, it is compared with the book's language models in the
+README.
+"""
+import json
+
+import numpy as np
+
+from common.base_model import BaseModel, read_checkpoint
+from common.checks import check_ndim
+from common.layers import Dropout
+from common.time_layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss
+from common.transformer_layers import LayerNorm, PositionEmbedding, TransformerBlock, init_normal
+
+
+class GPT(BaseModel):
+    """GPT-2's layout (Radford et al., 2019) at PTB size:
+
+        h = Dropout(E[xs] + P[:T])                        token + learned position embeddings
+        h = TransformerBlock_l(h), l = 1..num_layers      pre-LN, causal self-attention
+        scores = LayerNorm(h) E^T + b                     output tied to the token embedding
+        loss = TimeSoftmaxWithLoss(scores, ts)
+
+    xs: (N, T) word ids with T <= context_size, ts: (N, T) next-word ids (-1: not counted)
+    -> loss: float; predict(xs) -> scores (N, T, V).  Weight tying: E (V, D) is used by the
+    embedding and, transposed, by the output layer; its gradient is the sum of both, written
+    once per step (``sum_tied_grads``).  No state is carried between calls.
+
+    Initial weights as GPT-2: N(0, 0.02^2) (positions 0.01^2), the projections into the residual
+    stream (Wo, W2) with 0.02 / sqrt(2 num_layers), biases 0, LayerNorm gains 1.
+    rng: numpy Generator or seed (weights, then dropout masks); dtype: of the weights.
+    ``config`` (sizes and heads) is saved with the parameters, so loading a checkpoint of
+    another configuration is a clear error.
+    """
+
+    def __init__(self, vocab_size=10000, context_size=128, d_model=256, num_heads=4, num_layers=4,
+                 d_ff=1024, dropout_ratio=0.1, rng=None, dtype=np.float32):
+        rng = np.random.default_rng(rng)
+        V, D = vocab_size, d_model
+        self.config = {'vocab_size': V, 'context_size': context_size, 'd_model': D,
+                       'num_heads': num_heads, 'num_layers': num_layers, 'd_ff': d_ff}
+        self.context_size = context_size
+        embed_W = init_normal(rng, (V, D), 0.02, dtype)
+        self.embed_layer = TimeEmbedding(embed_W)
+        self.position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
+        self.dropout = Dropout(dropout_ratio, rng)
+        self.blocks = [TransformerBlock(D, num_heads, d_ff, causal=True, dropout_ratio=dropout_ratio,
+                                        rng=rng, dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
+                       for _ in range(num_layers)]
+        self.final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+        self.output_layer = TimeAffine(embed_W.T, np.zeros(V, dtype=dtype))
+        self.layers = [self.embed_layer, self.position_layer, *self.blocks, self.final_norm,
+                       self.output_layer]
+        self.loss_layer = TimeSoftmaxWithLoss()
+        self.collect_params(self.layers)
+
+    @classmethod
+    def from_checkpoint(cls, path, dtype=np.float32):
+        """The model saved at ``path`` by ``save_params``, built from the configuration saved with it."""
+        arrays = read_checkpoint(path)
+        if '__config__' not in arrays:
+            raise ValueError(f'{path!r} holds no GPT configuration: it was not saved from a GPT')
+        model = cls(**json.loads(str(arrays['__config__'])), dropout_ratio=0.0, rng=0, dtype=dtype)
+        model.load_params(path)
+        return model
+
+    def predict(self, xs, train_flg=False):
+        """xs: (N, T) word ids, T <= context_size -> scores (N, T, V) of each next word."""
+        check_ndim(xs, 2, 'GPT input xs', '(N, T) word ids')
+        if xs.shape[1] > self.context_size:
+            raise ValueError(f'the sequence has {xs.shape[1]} words, but this GPT reads at most '
+                             f'context_size = {self.context_size}: cut it into windows')
+        h = self.position_layer.forward(self.embed_layer.forward(xs))
+        h = self.dropout.forward(h, train_flg)
+        for block in self.blocks:
+            block.train_flg = train_flg
+            h = block.forward(h)
+        return self.output_layer.forward(self.final_norm.forward(h))
+
+    def forward(self, xs, ts, train_flg=True):
+        """xs, ts: (N, T) word ids and their next words -> mean cross-entropy loss."""
+        return self.loss_layer.forward(self.predict(xs, train_flg), ts)
+
+    def backward(self, dout=1):
+        """Write the gradients of the last ``forward`` into ``self.grads`` (tied E summed once)."""
+        dh = self.final_norm.backward(self.output_layer.backward(self.loss_layer.backward(dout)))
+        for block in reversed(self.blocks):
+            dh = block.backward(dh)
+        self.embed_layer.backward(self.position_layer.backward(self.dropout.backward(dh)))
+        self.sum_tied_grads()

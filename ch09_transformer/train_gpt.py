@@ -1,0 +1,107 @@
+"""Train the GPT language model on PTB (beyond the book; compare with chapter 6's LSTMs).
+
+    python -m ch09_transformer.train_gpt --save gpt.npz --plot gpt.png
+
+The training corpus is cut into windows of --context-size words at a new random offset every
+epoch (``WindowTrainer``); AdamW with decoupled weight decay, a linear warm-up to --lr and a
+cosine decay to --lr * --min-lr-ratio over all --epochs, gradients clipped to --max-grad.
+--epochs is the total to reach, also when resuming with --load: the schedule spans the --epochs
+of the current call, so resuming with other --epochs bends it from there on (and --epochs equal
+to the epochs done trains nothing: it evaluates the saved run's best model).
+After every epoch the validation perplexity is measured; the best model is kept (and saved
+with --save).  At the end the best model is evaluated on the whole test corpus: every one of
+its 82,430 words is predicted once (the first from the '<eos>' that ends the previous text),
+by strided sliding windows that give each word at least half a window of context, so the
+figure compares fairly with the LSTMs' (which carry their state through the whole corpus).
+"""
+from ch09_transformer.gpt import GPT
+from common.cli import (add_corpus_flags, dropout_ratio, float_in, make_parser, make_rng,
+                        nonnegative_float, nonnegative_int, positive_float, positive_int)
+from common.evaluation import eval_perplexity_windows
+from common.optimizer import AdamW, WarmupCosineSchedule
+from common.trainer import WindowTrainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
+from dataset.ptb import EOS, load_data
+
+SHAPE_FLAGS = ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')
+
+
+def make_parser_gpt(description):
+    """The flags of train_gpt, with the configuration measured best here as defaults."""
+    parser = make_parser(description, epochs=20, batch_size=32, lr=2e-3, seed=1984, save=None,
+                         load=None, plot=None)
+    parser.epilog = CHECKPOINT_HELP
+    parser.add_argument('--context-size', type=positive_int, default=64, help='words per window')
+    parser.add_argument('--d-model', type=positive_int, default=128, help='width of the model')
+    parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
+    parser.add_argument('--num-layers', type=positive_int, default=2, help='Transformer blocks')
+    parser.add_argument('--d-ff', type=positive_int, default=512, help='width of the feed-forward layers')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio')
+    parser.add_argument('--weight-decay', type=nonnegative_float, default=0.1, help="AdamW's weight decay")
+    parser.add_argument('--warmup-steps', type=nonnegative_int, default=100,
+                        help='steps of linear learning-rate warm-up')
+    parser.add_argument('--min-lr-ratio', type=float_in(0.0, 1.0), default=0.1,
+                        help='the cosine decay ends at --lr times this')
+    parser.add_argument('--max-grad', type=positive_float, default=1.0,
+                        help='clip gradients to this global norm')
+    add_corpus_flags(parser)
+    return parser
+
+
+def next_word_pairs(corpus, eos_id):
+    """Inputs and targets that predict every word of ``corpus`` once: ([<eos>] + c[:-1], c)."""
+    xs = corpus.copy()
+    xs[1:], xs[0] = corpus[:-1], eos_id
+    return xs, corpus
+
+
+def main(argv=None):
+    """Returns ``(model with the best parameters, {'train': perplexity every eval_interval
+    iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
+    args = make_parser_gpt(__doc__).parse_args(argv)
+
+    corpus, word_to_id, _ = load_data('train')
+    corpus = corpus[:args.max_tokens]
+    eos_id = word_to_id[EOS]
+    valid = next_word_pairs(load_data('valid')[0][:args.eval_tokens], eos_id)
+    test = next_word_pairs(load_data('test')[0][:args.eval_tokens], eos_id)
+
+    rng = make_rng(args.seed)  # initial weights, then dropout masks and window offsets
+    model = GPT(len(word_to_id), args.context_size, args.d_model, args.num_heads, args.num_layers,
+                args.d_ff, args.dropout, rng=rng)
+    steps = WindowTrainer.steps_per_epoch(len(corpus) - 1, args.batch_size, args.context_size)
+    schedule = WarmupCosineSchedule(args.lr, min(args.warmup_steps, steps * args.epochs),
+                                    steps * args.epochs, args.lr * args.min_lr_ratio)
+    trainer = WindowTrainer(model, AdamW(args.lr, weight_decay=args.weight_decay), rng,
+                            verbose=not args.quiet, lr_schedule=schedule)
+    config = {key: getattr(args, key) for key in SHAPE_FLAGS + (
+        'batch_size', 'lr', 'dropout', 'weight_decay', 'warmup_steps', 'min_lr_ratio',
+        'max_grad', 'max_tokens', 'eval_tokens')}
+    run = TrainingRun(model, trainer, config, rng)
+    if args.load:
+        run.load(args.load)
+    if not args.quiet:
+        print(f'GPT: {sum(p.size for p in model.params):,} parameters; {steps} steps an epoch')
+
+    def end_of_epoch():
+        """Validation perplexity: keep (and save) the model if it is the best so far."""
+        ppl = eval_perplexity_windows(model, *valid, args.context_size)
+        print(f'valid perplexity: {ppl:.2f} (learning rate now {trainer.optimizer.lr:.2e})', flush=True)
+        return run.record_valid_ppl(ppl)
+
+    run.train(args.epochs, lambda: trainer.fit(corpus[:-1], corpus[1:], max_epoch=1,
+                                               batch_size=args.batch_size, time_size=args.context_size,
+                                               max_grad=args.max_grad, eval_interval=args.eval_interval),
+              end_of_epoch, save_path=args.save, interrupt_path='train_gpt_interrupted.npz')
+    if args.plot:
+        trainer.plot(ylim=(0, 500), path=args.plot)
+
+    run.use_best()
+    test_ppl = eval_perplexity_windows(model, *test, args.context_size)
+    print(f'test perplexity: {test_ppl:.2f} (all {len(test[1]):,} test words, each predicted once with '
+          f'at least {args.context_size - args.context_size // 2} words of context after the first window)')
+    return model, {'train': trainer.ppl_list, 'valid': run.valid_ppls, 'test': test_ppl}
+
+
+if __name__ == '__main__':
+    main()
