@@ -17,6 +17,8 @@ Buffers: every forward allocates its per-call buffers once (not per step) and wo
 inside them; backward reads what forward cached.  Call backward once per forward (the softmax
 loss turns its cache into the gradient it returns).  Dtypes follow the parameters.
 """
+import numpy as np
+
 from common.backend import array_module
 from common.checks import check_ids, check_last_dim, check_ndim
 from common.layers import Affine, Dropout, Embedding, bernoulli_keep_mask
@@ -98,19 +100,35 @@ class _Cell:
 
 
 class _RecurrentState(_Cell):
-    """The hidden state a stateful Time layer carries from one block of time steps to the next.
+    """The hidden state a stateful Time layer carries from one block of time steps to the next,
+    and the dropout mask on the recurrent connection.
 
     stateful=False: every forward starts from h = 0 (and c = 0), whatever ``set_state`` set.
     stateful=True: forward starts from the state the previous forward ended with (or the one given
     to ``set_state``; zeros after ``reset_state``).  After backward, ``dh`` (and ``dc`` for the
     LSTM) hold the gradient of the initial state, for example to hand to an encoder (chapter 7).
+
+    recurrent_dropout = p > 0 (Gal & Ghahramani's variational dropout through time): each forward
+    call, when ``train_flg`` is True, draws one inverted-dropout mask m: (N, H) of 1/(1-p) and 0
+    from ``rng`` (a numpy Generator; a fresh unseeded one when omitted), one row per sequence, and
+    every step's recurrent product uses h_{t-1} * m instead of h_{t-1}: the same units of a
+    sequence are dropped at every step of the block.  The mask is kept in ``mask`` for backward.
+    Only that product h_{t-1} Wh is dropped (the LSTM's cell path c_{t-1} -> c_t and the GRU's
+    direct path (1 - z) h_{t-1} are not).  train_flg=False (test time) or p = 0: no mask, and
+    the layer computes exactly what it computes without the option.
     """
     h = None
     dh = None
 
-    def __init__(self, Wx, Wh, b, stateful=False):
+    def __init__(self, Wx, Wh, b, stateful=False, recurrent_dropout=0.0, rng=None):
         super().__init__(Wx, Wh, b)
+        if not 0 <= recurrent_dropout < 1:
+            raise ValueError(f'recurrent_dropout must lie in [0, 1), got {recurrent_dropout}')
         self.stateful = stateful
+        self.recurrent_dropout = recurrent_dropout
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self.train_flg = True
+        self.mask = None
 
     def set_state(self, h):
         """Start the next forward from h: (N, H) (used with stateful=True)."""
@@ -121,11 +139,31 @@ class _RecurrentState(_Cell):
         self.h = None
 
     def _start(self, xs):
-        """Check xs; return it, the initial state h0 and A = xs Wx + b for all steps at once."""
-        Wx, _, b = self.params
+        """Check xs; return it, the initial state h0 and A = xs Wx + b for all steps at once.
+
+        Also draws this call's recurrent dropout mask into ``self.mask`` ((N, H), or None: off).
+        """
+        Wx, Wh, b = self.params
         xs = _as_sequence(xs, Wx, type(self).__name__)
-        h0 = self._initial(self.h, xs.shape[0], 'h')
+        N = xs.shape[0]
+        h0 = self._initial(self.h, N, 'h')
+        self.mask = None
+        if self.train_flg and self.recurrent_dropout > 0:
+            self.mask = bernoulli_keep_mask(self.rng, Wh, self.recurrent_dropout, (N, Wh.shape[0]))
         return xs, h0, _input_projection(xs, Wx, b)
+
+    def _masked(self, h, out):
+        """h * mask written into ``out`` (N, H); h itself when there is no mask."""
+        if self.mask is None:
+            return h
+        return array_module(h).multiply(h, self.mask, out=out)
+
+    def _masked_previous_states(self, h0, hs):
+        """The inputs of the recurrent products of all steps: h_{t-1} (* mask), (N, T, H)."""
+        h_prevs = _previous_states(h0, hs)
+        if self.mask is not None:
+            h_prevs *= self.mask[:, None, :]
+        return h_prevs
 
     def _initial(self, state, N, name):
         """The initial (N, H) state: zeros unless stateful and one is set (then checked)."""
@@ -168,10 +206,12 @@ class RNN(_Cell):
 
 
 class TimeRNN(_RecurrentState):
-    """T steps of ``RNN`` with shared weights: h_t = tanh(h_{t-1} Wh + x_t Wx + b).
+    """T steps of ``RNN`` with shared weights: h_t = tanh((h_{t-1} * m) Wh + x_t Wx + b).
 
+    m is the recurrent dropout mask (all ones unless ``recurrent_dropout`` > 0 at train time).
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradient of
-    the initial state is left in ``dh``.  See ``_RecurrentState`` for stateful / set_state.
+    the initial state is left in ``dh``.  See ``_RecurrentState`` for stateful / set_state and
+    the recurrent dropout.
     """
 
     def forward(self, xs):
@@ -179,10 +219,10 @@ class TimeRNN(_RecurrentState):
         xp = array_module(Wh)
         xs, h0, hs = self._start(xs)  # hs holds x_t Wx + b, turned into h_t step by step
         h = h0
-        recurrent = xp.empty_like(h)
+        recurrent, h_masked = xp.empty_like(h), xp.empty_like(h)
         for t in range(xs.shape[1]):
             a = hs[:, t]
-            a += xp.matmul(h, Wh, out=recurrent)
+            a += xp.matmul(self._masked(h, h_masked), Wh, out=recurrent)
             h = xp.tanh(a, out=a)
         self.cache = (xs, h0, hs)
         if self.stateful:
@@ -198,9 +238,12 @@ class TimeRNN(_RecurrentState):
             da = dA[:, t]
             da *= dhs[:, t] + dh
             dh = da @ Wh.T
+            if self.mask is not None:
+                dh *= self.mask
         self.dh = dh
         N, T, H = hs.shape
-        _matmul_into(_previous_states(h0, hs).reshape(N * T, H).T, dA.reshape(N * T, H), self.grads[1])
+        _matmul_into(self._masked_previous_states(h0, hs).reshape(N * T, H).T, dA.reshape(N * T, H),
+                     self.grads[1])
         return _input_grads(xs, dA, Wx, self.grads[0], self.grads[2])
 
 
@@ -251,6 +294,8 @@ class LSTM(_Cell):
 class TimeLSTM(_RecurrentState):
     """T steps of ``LSTM`` with shared weights (gate order f, g, i, o as in ``LSTM``).
 
+    A_t = x_t Wx + (h_{t-1} * m) Wh + b, with m the recurrent dropout mask (all ones unless
+    ``recurrent_dropout`` > 0 at train time: see ``_RecurrentState``; c_{t-1} is never dropped).
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradients of
     the initial state are left in ``dh`` and ``dc``.  stateful=True carries h and c from one
     forward to the next (truncated BPTT); ``set_state(h, c=None)`` sets them (c = 0 when omitted).
@@ -273,11 +318,11 @@ class TimeLSTM(_RecurrentState):
         c0 = self._initial(self.c, N, 'c')
         hs, cs, tanh_cs = (xp.empty((N, T, H), dtype=Wh.dtype) for _ in range(3))
         recurrent = xp.empty((N, 4 * H), dtype=Wh.dtype)
-        gi = xp.empty((N, H), dtype=Wh.dtype)
+        gi, h_masked = xp.empty((N, H), dtype=Wh.dtype), xp.empty((N, H), dtype=Wh.dtype)
         h, c = h0, c0
         for t in range(T):
             a = gates[:, t]
-            a += xp.matmul(h, Wh, out=recurrent)
+            a += xp.matmul(self._masked(h, h_masked), Wh, out=recurrent)
             f = _sigmoid_(a[:, :H])
             g = xp.tanh(a[:, H:2 * H], out=a[:, H:2 * H])
             i_o = _sigmoid_(a[:, 2 * H:])
@@ -294,7 +339,7 @@ class TimeLSTM(_RecurrentState):
     def backward(self, dhs):
         """Per step (reversed): dh = dhs_t + dh_next;  ds = dc_next + dh o (1 - tanh(c)^2);
         dA = [ds c_prev f(1-f), ds i (1-g^2), ds g i(1-i), dh tanh(c) o(1-o)];
-        dc_next = ds f;  dh_next = dA Wh^T.  The factors that multiply ds and dh are computed for
+        dc_next = ds f;  dh_next = (dA Wh^T) * m.  The factors that multiply ds and dh are computed for
         all steps at once before the loop, so the loop itself is a few vector operations.
         """
         Wx, Wh, _ = self.params
@@ -320,9 +365,11 @@ class TimeLSTM(_RecurrentState):
             dA4[:, t, 3] *= dh
             ds *= f[:, t]
             dh = dA[:, t] @ Wh.T
+            if self.mask is not None:
+                dh *= self.mask
         self.dh, self.dc = dh, ds
-        _matmul_into(_previous_states(h0, hs).reshape(N * T, H).T, dA.reshape(N * T, 4 * H),
-                     self.grads[1])
+        _matmul_into(self._masked_previous_states(h0, hs).reshape(N * T, H).T,
+                     dA.reshape(N * T, 4 * H), self.grads[1])
         return _input_grads(xs, dA, Wx, self.grads[0], self.grads[2])
 
 
@@ -372,6 +419,10 @@ class GRU(_Cell):
 class TimeGRU(_RecurrentState):
     """T steps of ``GRU`` with shared weights (blocks z, r, h~ as in ``GRU``).
 
+    With the recurrent dropout mask m (all ones unless ``recurrent_dropout`` > 0 at train time:
+    see ``_RecurrentState``), every product with Wh reads h_{t-1} * m:
+    z, r = sigma(x_t Wxzr + (h_{t-1} * m) Whzr + bzr), h~ = tanh(x_t Wxh + (r * h_{t-1} * m) Whh + bh),
+    while the direct path h_t = (1 - z) * h_{t-1} + z * h~ keeps h_{t-1} whole.
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradient of
     the initial state is left in ``dh``.  See ``_RecurrentState`` for stateful / set_state.
     """
@@ -383,14 +434,15 @@ class TimeGRU(_RecurrentState):
         (N, T, _), H = xs.shape, Wh.shape[0]
         hs, rhs = xp.empty((N, T, H), dtype=Wh.dtype), xp.empty((N, T, H), dtype=Wh.dtype)
         rec_zr = xp.empty((N, 2 * H), dtype=Wh.dtype)
-        rec_h = xp.empty((N, H), dtype=Wh.dtype)
+        rec_h, h_masked = xp.empty((N, H), dtype=Wh.dtype), xp.empty((N, H), dtype=Wh.dtype)
         h = h0
         for t in range(T):
             a = gates[:, t]
-            a[:, :2 * H] += xp.matmul(h, Wh[:, :2 * H], out=rec_zr)
+            hm = self._masked(h, h_masked)
+            a[:, :2 * H] += xp.matmul(hm, Wh[:, :2 * H], out=rec_zr)
             z_r = _sigmoid_(a[:, :2 * H])
             z, r = z_r[:, :H], z_r[:, H:]
-            rh = xp.multiply(r, h, out=rhs[:, t])
+            rh = xp.multiply(r, hm, out=rhs[:, t])
             a[:, 2 * H:] += xp.matmul(rh, Wh[:, 2 * H:], out=rec_h)
             h_tilde = xp.tanh(a[:, 2 * H:], out=a[:, 2 * H:])
             h_next = xp.subtract(h_tilde, h, out=hs[:, t])  # h + z (h~ - h) = (1 - z) h + z h~
@@ -403,9 +455,9 @@ class TimeGRU(_RecurrentState):
         return hs
 
     def backward(self, dhs):
-        """Per step (reversed): dh = dhs_t + dh_next;  da_h~ = dh z (1 - h~^2);
-        d(r h_prev) = da_h~ Whh^T;  da_z = dh (h~ - h_prev) z (1 - z);  da_r = d(r h_prev) h_prev r (1 - r);
-        dh_next = dh (1 - z) + d(r h_prev) r + [da_z, da_r] Whzr^T.
+        """Per step (reversed), with hm = h_prev * m:  dh = dhs_t + dh_next;  da_h~ = dh z (1 - h~^2);
+        d(r hm) = da_h~ Whh^T;  da_z = dh (h~ - h_prev) z (1 - z);  da_r = d(r hm) hm r (1 - r);
+        dh_next = dh (1 - z) + (d(r hm) r + [da_z, da_r] Whzr^T) * m.
         """
         Wx, Wh, _ = self.params
         xp = array_module(Wx)
@@ -413,11 +465,12 @@ class TimeGRU(_RecurrentState):
         N, T, H = hs.shape
         z, r, h_tilde = (gates[..., k * H:(k + 1) * H] for k in range(3))
         h_prevs = _previous_states(h0, hs)
+        hm_prevs = self._masked_previous_states(h0, hs) if self.mask is not None else h_prevs
         dA = 1 - gates           # z, r columns: sigma' = y (1 - y); h~ column: tanh' = 1 - h~^2
         dA *= gates
         dA[..., 2 * H:] = 1 - h_tilde * h_tilde
         dA[..., :H] *= h_tilde - h_prevs
-        dA[..., H:2 * H] *= h_prevs
+        dA[..., H:2 * H] *= hm_prevs
         dA[..., 2 * H:] *= z
         one_minus_z = 1 - z
         Whzr_T, Whh_T = Wh[:, :2 * H].T, Wh[:, 2 * H:].T
@@ -430,12 +483,16 @@ class TimeGRU(_RecurrentState):
             d_rh = da[:, 2 * H:] @ Whh_T
             da[:, H:2 * H] *= d_rh
             d_rh *= r[:, t]
+            d_zr = da[:, :2 * H] @ Whzr_T
+            if self.mask is not None:
+                d_rh *= self.mask
+                d_zr *= self.mask
             dh *= one_minus_z[:, t]
             dh += d_rh
-            dh += da[:, :2 * H] @ Whzr_T
+            dh += d_zr
         self.dh = dh
         dA2 = dA.reshape(N * T, 3 * H)
-        self.grads[1][:, :2 * H] = h_prevs.reshape(N * T, H).T @ dA2[:, :2 * H]
+        self.grads[1][:, :2 * H] = hm_prevs.reshape(N * T, H).T @ dA2[:, :2 * H]
         self.grads[1][:, 2 * H:] = rhs.reshape(N * T, H).T @ dA2[:, 2 * H:]
         return _input_grads(xs, dA, Wx, self.grads[0], self.grads[2])
 
@@ -449,11 +506,37 @@ class TimeEmbedding(Embedding):
 
     xs: (N, T) int ids -> out: (N, T, D), with W: (V, D).  Ids are checked (integers in [0, V)).
     Backward touches only the rows used (see ``common.layers.Embedding``); returns None.
+
+    dropout_ratio = p > 0 drops whole word types (Gal & Ghahramani's embedding dropout): each
+    forward call with ``train_flg`` True draws a mask m: (N, V) of 1/(1-p) and 0 from ``rng`` (a
+    numpy Generator; a fresh unseeded one when omitted), one row per sequence, and
+    out[n, t] = W[xs[n, t]] * m[n, xs[n, t]]: a dropped word is a zero vector at every step of
+    that sequence.  Backward scales the rows the same way (dW stays row-sparse).
     """
+
+    def __init__(self, W, dropout_ratio=0.0, rng=None):
+        super().__init__(W)
+        if not 0 <= dropout_ratio < 1:
+            raise ValueError(f'dropout_ratio must lie in [0, 1), got {dropout_ratio}')
+        self.dropout_ratio = dropout_ratio
+        self.rng = rng if rng is not None else np.random.default_rng()
+        self.train_flg = True
+        self.scale = None  # m[n, xs[n, t]]: (N, T, 1), or None without dropout
 
     def forward(self, xs):
         check_ndim(xs, 2, 'TimeEmbedding input xs', '(N, T) word ids')
-        return super().forward(xs)
+        out = super().forward(xs)
+        self.scale = None
+        if self.train_flg and self.dropout_ratio > 0:
+            W, = self.params
+            N = xs.shape[0]
+            keep = bernoulli_keep_mask(self.rng, W, self.dropout_ratio, (N, W.shape[0]))
+            self.scale = keep[array_module(keep).arange(N)[:, None], xs][..., None]
+            out *= self.scale
+        return out
+
+    def backward(self, dout):
+        super().backward(dout if self.scale is None else dout * self.scale)
 
 
 class TimeAffine(Affine):
