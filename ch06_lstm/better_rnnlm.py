@@ -11,9 +11,20 @@ class BetterRnnlm(BaseModel):
 
     TimeEmbedding -> TimeDropout -> TimeLSTM -> TimeDropout -> TimeLSTM -> TimeDropout
     -> TimeAffine(E^T, b) -> TimeSoftmaxWithLoss.
-    Dropout acts only between layers (the depth direction), never on the recurrent h -> h path;
-    with variational=True each dropout layer draws one mask per sequence, shared by all time
-    steps.  Weight tying: the output layer's weight is the transposed embedding matrix E^T, so
+    What is dropped (inverted dropout, train time only; each mask is drawn once per forward call
+    of an (N, T) block):
+    - dropout_ratio: the depth direction, on the three arrows between layers (embedding ->
+      LSTM 1, LSTM 1 -> LSTM 2, LSTM 2 -> Affine).  variational=False (the book's): a mask per
+      entry, new at every step; variational=True: one (N, 1, D) mask per sequence, the same at
+      every step.
+    - recurrent_dropout: the time direction, on h_{t-1} where it enters h_{t-1} Wh in both
+      LSTMs, one (N, H) mask per sequence and layer, the same at every step (c_{t-1} -> c_t is
+      never dropped); see ``common.time_layers.TimeLSTM``.
+    - embedding_dropout: whole word types, one (N, V) mask per sequence: a dropped word is a
+      zero vector at every step of that sequence (the output layer's E^T is not dropped).
+    variational=True with recurrent_dropout and embedding_dropout is the variational LSTM of
+    Gal & Ghahramani (2016); the book's model is variational=False with the other two at 0.
+    Weight tying: the output layer's weight is the transposed embedding matrix E^T, so
     wordvec_size must equal hidden_size; E gets the sum of both gradients,
     dE = dE_embedding + (dW_affine)^T, once per step.
     xs: (N, T) word ids, ts: (N, T) next-word ids -> loss: float; predict(xs) -> scores (N, T, V).
@@ -25,7 +36,8 @@ class BetterRnnlm(BaseModel):
     """
 
     def __init__(self, vocab_size=10000, wordvec_size=650, hidden_size=650, dropout_ratio=0.5,
-                 variational=False, rng=None, dtype=np.float32):
+                 variational=False, recurrent_dropout=0.0, embedding_dropout=0.0, rng=None,
+                 dtype=np.float32):
         if wordvec_size != hidden_size:
             raise ValueError(f'weight tying needs wordvec_size == hidden_size, got {wordvec_size} '
                              f'and {hidden_size}')
@@ -39,12 +51,14 @@ class BetterRnnlm(BaseModel):
         affine_b = np.zeros(V, dtype=dtype)
         self.lstm_layers = [
             TimeLSTM(normal((D, 4 * H), 1 / np.sqrt(D)), normal((H, 4 * H), 1 / np.sqrt(H)),
-                     np.zeros(4 * H, dtype=dtype), stateful=True),
+                     np.zeros(4 * H, dtype=dtype), stateful=True, recurrent_dropout=recurrent_dropout,
+                     rng=rng),
             TimeLSTM(normal((H, 4 * H), 1 / np.sqrt(H)), normal((H, 4 * H), 1 / np.sqrt(H)),
-                     np.zeros(4 * H, dtype=dtype), stateful=True),
+                     np.zeros(4 * H, dtype=dtype), stateful=True, recurrent_dropout=recurrent_dropout,
+                     rng=rng),
         ]
         self.drop_layers = [TimeDropout(dropout_ratio, rng, variational) for _ in range(3)]
-        self.embed_layer = TimeEmbedding(embed_W)
+        self.embed_layer = TimeEmbedding(embed_W, embedding_dropout, rng)
         self.layers = [self.embed_layer, self.drop_layers[0], self.lstm_layers[0], self.drop_layers[1],
                        self.lstm_layers[1], self.drop_layers[2], TimeAffine(embed_W.T, affine_b)]
         self.loss_layer = TimeSoftmaxWithLoss()
@@ -52,7 +66,7 @@ class BetterRnnlm(BaseModel):
 
     def predict(self, xs, train_flg=False):
         """xs: (N, T) word ids -> scores (N, T, V) of the next word; dropout only if ``train_flg``."""
-        for layer in self.drop_layers:
+        for layer in [self.embed_layer, *self.drop_layers, *self.lstm_layers]:
             layer.train_flg = train_flg
         for layer in self.layers:
             xs = layer.forward(xs)

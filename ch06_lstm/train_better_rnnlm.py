@@ -8,10 +8,16 @@ GPU, or --max-tokens/--epochs for a quick run).  After every epoch the validatio
 measured: if it improved, the model is kept (and saved) as the best one, otherwise the learning
 rate is divided by 4.  At the end the best model (not the last one, as in the book's listing) is
 evaluated on the test corpus; the book reports a test perplexity of about 75.
+
+Dropout through time (Gal & Ghahramani's variational LSTM), beyond the book:
+--variational-dropout shares each between-layer mask over all time steps of a sequence;
+--recurrent-dropout P also drops h_{t-1} where it enters each LSTM's h_{t-1} Wh (one mask per
+sequence); --embedding-dropout P drops whole word types (one mask per sequence).  See
+ch06_lstm.better_rnnlm.BetterRnnlm for exactly which connections each one drops.
 """
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
-from common.cli import make_rng
+from common.cli import dropout_ratio, make_rng
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -23,9 +29,13 @@ def main(argv=None):
     """Returns ``(model with the best parameters, {'train': perplexity every eval_interval iterations,
     'valid': [perplexity after each epoch], 'test': float})``."""
     parser = make_lm_parser(__doc__, epochs=40, size=650)  # word vectors = hidden size: tied weights
-    parser.add_argument('--dropout', type=float, default=0.5, help='dropout ratio between layers')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.5, help='dropout ratio between layers')
     parser.add_argument('--variational-dropout', action='store_true',
                         help='one dropout mask per sequence, shared by all time steps')
+    parser.add_argument('--recurrent-dropout', type=dropout_ratio, default=0.0,
+                        help='dropout ratio on h_{t-1} entering each LSTM (one mask per sequence)')
+    parser.add_argument('--embedding-dropout', type=dropout_ratio, default=0.0,
+                        help='ratio of word types dropped from the embedding (one mask per sequence)')
     parser.add_argument('--lr-decay', type=float, default=4.0,
                         help='divide the learning rate by this when the validation perplexity worsens')
     args = parser.parse_args(argv)
@@ -37,12 +47,16 @@ def main(argv=None):
 
     rng = make_rng(args.seed)  # initial weights, then the dropout masks
     model = BetterRnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.dropout,
-                        args.variational_dropout, rng=rng)
+                        args.variational_dropout, args.recurrent_dropout, args.embedding_dropout,
+                        rng=rng)
     optimizer = SGD(lr=args.lr)
     trainer = RnnlmTrainer(model, optimizer, verbose=not args.quiet)
     config = {key: getattr(args, key) for key in (
         'wordvec_size', 'hidden_size', 'batch_size', 'time_size', 'max_grad', 'dropout',
         'variational_dropout', 'lr_decay', 'max_tokens', 'eval_tokens')}
+    for key in ('recurrent_dropout', 'embedding_dropout'):  # recorded only when used, so runs
+        if getattr(args, key):                              # saved before they existed resume
+            config[key] = getattr(args, key)
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
         run.load(args.load)

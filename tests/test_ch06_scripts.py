@@ -18,7 +18,9 @@ TINY = ['--max-tokens', '2500', '--eval-tokens', '600', '--wordvec-size', '12', 
     (train_rnnlm, []),
     (train_rnnlm, ['--cell', 'gru']),
     (train_better_rnnlm, ['--variational-dropout', '--dropout', '0.2']),
-], ids=['lstm', 'gru', 'better'])
+    (train_better_rnnlm, ['--variational-dropout', '--dropout', '0.2', '--recurrent-dropout', '0.2',
+                          '--embedding-dropout', '0.1']),
+], ids=['lstm', 'gru', 'better', 'better-through-time'])
 def test_resumed_training_equals_uninterrupted_training(script, extra, tmp_path):
     straight, results = script.main(TINY + extra + ['--epochs', '2'])
     path = str(tmp_path / 'lm.npz')
