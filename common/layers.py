@@ -128,6 +128,21 @@ class Sigmoid:
         return dout * self.out * (1 - self.out)
 
 
+class Tanh:
+    """y = tanh(x).  x: any shape -> y: same.  Backward: dx = dy (1 - y^2)."""
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.out = None
+
+    def forward(self, x):
+        self.out = array_module(x).tanh(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * (1 - self.out * self.out)
+
+
 class SigmoidWithLoss:
     """Binary cross entropy on logits: L = (1/N) sum_n [log(1 + exp(x_n)) - t_n x_n].
 

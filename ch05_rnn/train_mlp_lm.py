@@ -1,0 +1,115 @@
+"""Train the feed-forward language model MlpLm (Bengio et al. 2003) on PTB.
+
+    python -m ch05_rnn.train_mlp_lm --save mlp_lm.npz
+
+Defaults: 4 words of context, word vectors of 100, 300 tanh units, dropout 0.2, batch 256, SGD
+with learning rate 1.0 (halved whenever the validation perplexity worsens), gradients clipped
+to norm 5, 10 epochs; the output bias starts at the log unigram frequencies.
+
+Every token of the training corpus is one example: its previous --context-size words (padded
+with <eos> before the first word) and the word itself.  The examples are shuffled every epoch
+and fed in mini-batches to SGD with gradient clipping.  After every epoch the validation
+perplexity over every validation token is measured: if it improved, the model is kept (and
+saved) as the best one, otherwise the learning rate is divided by --lr-decay.  At the end the
+best model gives the perplexity over every test token (Mikolov et al. 2011 report 140.2 for a
+feed-forward network language model on this split; ch05_rnn.train_ngram's Kneser-Ney 5-gram
+gives 141.06).
+"""
+from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
+from common.cli import (dropout_ratio, float_in, make_parser, make_rng, positive_float,
+                        positive_int)
+from common.evaluation import perplexity
+from common.optimizer import SGD
+from common.trainer import Trainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
+from dataset.ptb import load_data
+
+
+def eval_mlp_perplexity(model, contexts, targets, batch_size=1000):
+    """exp(mean over all examples of -log P(target | context)), dropout off.
+
+    contexts: (L, n), targets: (L,) word ids -> float; ``batch_size`` examples per forward.
+    """
+    total = 0.0
+    for start in range(0, len(targets), batch_size):
+        batch = slice(start, start + batch_size)
+        total += model.forward(contexts[batch], targets[batch], train_flg=False) * len(targets[batch])
+    return perplexity(total / len(targets))
+
+
+def main(argv=None):
+    """Returns ``(model with the best parameters, {'train': mean loss every eval_interval
+    iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
+    parser = make_parser(__doc__, epochs=10, batch_size=256, lr=1.0, seed=1984, save=None,
+                         load=None, plot=None)
+    parser.epilog = CHECKPOINT_HELP.replace('LSTM state', 'LSTM state (none here)')
+    parser.add_argument('--context-size', type=positive_int, default=4,
+                        help='number of previous words the model sees (n of the (n+1)-gram)')
+    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=positive_int, default=300, help='size of the tanh layer')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio on the tanh layer')
+    parser.add_argument('--direct', action='store_true',
+                        help="add Bengio's direct connections from the word vectors to the output")
+    parser.add_argument('--max-grad', type=positive_float, default=5.0,
+                        help='clip gradients to this global norm')
+    parser.add_argument('--lr-decay', type=float_in(1.0, None), default=2.0,
+                        help='divide the learning rate by this when the validation perplexity worsens')
+    parser.add_argument('--max-tokens', type=positive_int, help='train on the first N tokens of PTB only')
+    parser.add_argument('--eval-tokens', type=positive_int,
+                        help='measure perplexities on the first N tokens of the corpus only')
+    parser.add_argument('--eval-interval', type=positive_int, default=200,
+                        help='record (and print) the mean loss every this many iterations')
+    args = parser.parse_args(argv)
+
+    corpus, word_to_id, _ = load_data('train')
+    pad = word_to_id['<eos>']
+    n = args.context_size
+    data = {}
+    for name, tokens in (('train', corpus[:args.max_tokens]),
+                         ('valid', load_data('valid')[0][:args.eval_tokens]),
+                         ('test', load_data('test')[0][:args.eval_tokens])):
+        data[name] = (ngram_contexts(tokens, n, pad), tokens)
+
+    rng = make_rng(args.seed)  # initial weights, then dropout masks and shuffling
+    model = MlpLm(len(word_to_id), n, args.wordvec_size, args.hidden_size, args.dropout,
+                  args.direct, rng=rng)
+    model.init_output_bias(data['train'][1])  # start from the unigram distribution
+    optimizer = SGD(lr=args.lr)
+    trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
+    config = {key: getattr(args, key) for key in (
+        'context_size', 'wordvec_size', 'hidden_size', 'dropout', 'direct', 'batch_size',
+        'max_grad', 'lr_decay', 'max_tokens', 'eval_tokens')}
+    run = TrainingRun(model, trainer, config, rng)
+    if args.load:
+        run.load(args.load)
+
+    def fit_one_epoch():
+        trainer.fit(*data['train'], max_epoch=1, batch_size=args.batch_size,
+                    max_grad=args.max_grad, eval_interval=args.eval_interval)
+
+    def end_of_epoch():
+        """Validation perplexity: keep (and save) the model if it improved, else decay the lr."""
+        ppl = eval_mlp_perplexity(model, *data['valid'])
+        print(f'epoch {run.epoch + 1}: valid perplexity {ppl:.2f}', flush=True)
+        improved = run.record_valid_ppl(ppl)
+        if not improved:
+            optimizer.lr /= args.lr_decay
+            print(f'learning rate: {optimizer.lr}')
+        return improved
+
+    run.train(args.epochs, fit_one_epoch, end_of_epoch, save_path=args.save,
+              interrupt_path='train_mlp_lm_interrupted.npz')
+    if args.plot:
+        trainer.plot(path=args.plot)
+
+    if run.best_params is not None:
+        run.restore_best()
+        print(f'best model: epoch {run.valid_ppls.index(run.best_ppl) + 1}, '
+              f'valid perplexity {run.best_ppl:.2f}')
+    test_ppl = eval_mlp_perplexity(model, *data['test'])
+    print(f'test perplexity: {test_ppl:.2f}')
+    return model, {'train': trainer.loss_list, 'valid': run.valid_ppls, 'test': test_ppl}
+
+
+if __name__ == '__main__':
+    main()
