@@ -15,7 +15,7 @@ Answers have a fixed length (the data pads them with spaces), so there is no end
 """
 import numpy as np
 
-from common.backend import array_module
+from common.backend import array_module, as_model_device
 from common.functions import log_softmax
 
 
@@ -24,7 +24,9 @@ def generate(model, xs, start_id, length, beam_width=1):
 
     start_id: int or (N,) ids of the first decoder input ('_'); beam_width 1 picks the most
     probable character at every step (greedy, as in the book), a larger width runs beam search.
+    The questions are copied to the model's device; the answers stay there.
     """
+    xs = as_model_device(model, xs)
     if beam_width == 1:
         return greedy_search(model, xs, start_id, length)
     return beam_search(model, xs, start_id, length, beam_width)

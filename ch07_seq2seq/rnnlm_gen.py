@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from common.backend import to_cpu
+from common.backend import as_model_device, to_cpu
 from common.functions import log_softmax, softmax
 from ch06_lstm.rnnlm import Rnnlm
 
@@ -63,6 +63,11 @@ class LanguageModelGenerator:
         """Scores of the next word after each of xs: (1, T) ids -> (1, T, V) (test mode)."""
         return self.predict(xs)
 
+    def _read(self, word_ids):
+        """Scores after reading ``word_ids`` (a list of ints, kept on the host for the Python loop
+        of generation), copied as a (1, T) array to the model's device -> (1, T, V) there."""
+        return self.next_word_scores(as_model_device(self, np.array([word_ids])))
+
     def generate(self, start_id, skip_ids=None, sample_size=100, temperature=1.0, top_k=None,
                  greedy=False, rng=None):
         """A list of ``sample_size`` word ids that begins with the start word(s).
@@ -77,9 +82,9 @@ class LanguageModelGenerator:
         if not word_ids:
             raise ValueError('generate needs at least one start word id')
         if len(word_ids) > 1:
-            self.next_word_scores(np.array([word_ids[:-1]]))
+            self._read(word_ids[:-1])
         while len(word_ids) < sample_size:
-            scores = self.next_word_scores(np.array([[word_ids[-1]]]))[0, -1]
+            scores = self._read(word_ids[-1:])[0, -1]
             word_ids.append(sample_next_id(scores, rng, skip_ids, temperature, top_k, greedy))
         return word_ids
 
@@ -93,7 +98,7 @@ class LanguageModelGenerator:
                              f'got {len(word_ids)}')
         ids = np.asarray(word_ids).reshape(1, -1)
         self.reset_state()
-        log_p = log_softmax(to_cpu(self.next_word_scores(ids[:, :-1])[0]).astype(np.float64))
+        log_p = log_softmax(to_cpu(self._read(list(word_ids[:-1]))[0]).astype(np.float64))
         self.reset_state()
         log_prob = float(log_p[np.arange(ids.shape[1] - 1), ids[0, 1:]].sum())
         return SentenceScore(log_prob, float(np.exp(-log_prob / (ids.shape[1] - 1))))

@@ -8,7 +8,7 @@
 import numpy as np
 
 from common.attention_layers import Attention, TimeAttention
-from common.backend import array_module
+from common.backend import array_module, as_model_device
 from ch07_seq2seq.decoding import start_ids
 from ch07_seq2seq.seq2seq import Decoder, Encoder, Seq2seq
 
@@ -85,6 +85,7 @@ class AttentionSeq2seq(Seq2seq):
         xs: (N, T_in) -> (answers (N, sample_size), weights (N, sample_size, T_in)); row j of
         weights[n] is the attention over the question while answer character j was chosen.
         """
+        xs = as_model_device(self, xs)
         xp = array_module(xs)
         answers = self.generate(xs, start_id, sample_size)
         read = xp.concatenate([start_ids(xs, start_id)[:, None], answers[:, :-1]], axis=1)

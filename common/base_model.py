@@ -4,8 +4,9 @@ import os
 
 import numpy as np
 
-from common.backend import array_module, to_cpu
+from common.backend import array_module, to_cpu, to_gpu
 from common.npz_file import atomic_savez
+from common.placement import move_arrays
 
 
 class BaseModel:
@@ -59,6 +60,21 @@ class BaseModel:
             total[...] = first.T if first_transposed else first
             for grad, transposed in others:
                 total += grad.T if transposed else grad
+
+    def to_gpu(self):
+        """Move every parameter, gradient and carried state to the GPU (CuPy); returns the model.
+
+        Build the model first (its weights come from the seeded NumPy Generator on the host),
+        then move it: tied weights stay tied and shared arrays stay shared
+        (``common.placement.move_arrays``).  Optimizer state created afterwards follows the
+        parameters.  RuntimeError (from ``common.backend.device_module``) when CuPy is missing
+        or no device is visible.
+        """
+        return move_arrays(self, to_gpu)
+
+    def to_cpu(self):
+        """Move every array of the model back to the host (NumPy); returns the model."""
+        return move_arrays(self, to_cpu)
 
     def save_params(self, path):
         """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class

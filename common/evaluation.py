@@ -3,7 +3,7 @@ import inspect
 import math
 import sys
 
-from common.backend import array_module
+from common.backend import array_module, as_model_device, to_cpu
 
 LARGEST_EXPONENT = math.log(sys.float_info.max)  # exp of more overflows a float: report inf
 
@@ -19,9 +19,11 @@ def eval_perplexity(model, corpus, batch_size=10, time_size=35):
     (the book's version also skipped each row's final partial block).
 
     model: has ``forward(xs, ts) -> mean loss`` over (N, T) ids and ``reset_state()``; a model
-    with dropout gets ``train_flg=False``.  corpus: (L,) word ids -> float.
+    with dropout gets ``train_flg=False``.  corpus: (L,) word ids -> float; it is copied once
+    to the device of the model's parameters.
     The model's state is reset before and after, so evaluation never leaks into training.
     """
+    corpus = as_model_device(model, corpus)
     xp = array_module(corpus)
     jump = (len(corpus) - 1) // batch_size
     if jump < 1:
@@ -85,13 +87,11 @@ def eval_seq2seq(model, question, correct, id_to_char, verbos=False, is_reverse=
     expected answer and the guess marked ☑ (right) or ☒ (wrong).  For a whole test set use
     ``seq2seq_accuracy``, which decodes thousands of questions per call.
     """
-    xp = array_module(correct)
-    correct = [int(c) for c in xp.asarray(correct).reshape(-1)]
+    correct = to_cpu(correct).reshape(-1).tolist()  # Python ints on the host, copied once
     start_id, correct = correct[0], correct[1:]
-    guess = model.generate(question, start_id, len(correct))
-    guess = [int(c) for c in array_module(guess).asarray(guess).reshape(-1)]
+    guess = to_cpu(model.generate(question, start_id, len(correct))).reshape(-1).tolist()
     if verbos:
-        question_ids = [int(c) for c in array_module(question).asarray(question).reshape(-1)]
+        question_ids = to_cpu(question).reshape(-1).tolist()
         if is_reverse:
             question_ids = question_ids[::-1]
         to_text = lambda ids: ''.join(id_to_char[i] for i in ids)  # noqa: E731
@@ -113,6 +113,7 @@ def seq2seq_accuracy(model, questions, answers, batch_size=1000, **generate_opti
     if len(questions) != len(answers) or len(questions) == 0:
         raise ValueError(f'need as many answers as questions (at least one), got {len(questions)} '
                          f'questions and {len(answers)} answers')
+    questions, answers = as_model_device(model, questions), as_model_device(model, answers)
     right = 0
     for start in range(0, len(questions), batch_size):
         xs, ts = questions[start:start + batch_size], answers[start:start + batch_size]

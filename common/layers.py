@@ -203,8 +203,8 @@ def bernoulli_keep_mask(rng, like, dropout_ratio, shape=None):
     """
     xp = array_module(like)
     shape = like.shape if shape is None else shape
-    keep = rng.random(shape, dtype=np.float32) >= dropout_ratio
-    return xp.asarray(keep, dtype=like.dtype) * like.dtype.type(1 / (1 - dropout_ratio))
+    keep = rng.random(shape, dtype=np.float32) >= dropout_ratio  # drawn on the host: same masks on any device
+    return xp.asarray(keep).astype(like.dtype) * like.dtype.type(1 / (1 - dropout_ratio))
 
 
 class Embedding:
@@ -244,20 +244,25 @@ def sum_rows_by_id(ids, rows):
 
     ids: int array of any shape; rows: ids.shape + (D,) -> (unique_ids: (U,), sums: (U, D)).
     An id used once has its row copied; only the ids used several times are summed (reduceat).
+    Only operations CuPy has too (``add.reduceat`` since CuPy 12; no array-valued ``repeat``).
     """
     xp = array_module(rows)
     ids = ids.reshape(-1)
     rows = rows.reshape(ids.size, -1)
     order = xp.argsort(ids)
     sorted_ids = ids[order]
-    starts = xp.flatnonzero(xp.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-    sizes = xp.diff(xp.append(starts, ids.size))
+    is_start = xp.empty(ids.size, dtype=bool)  # sorted position begins a new id
+    is_start[0] = True
+    xp.not_equal(sorted_ids[1:], sorted_ids[:-1], out=is_start[1:])
+    starts = xp.flatnonzero(is_start)
+    group = xp.cumsum(is_start) - 1  # (ids.size,): the group of every sorted position
+    sizes = xp.bincount(group, minlength=len(starts))
     sums = xp.empty((len(starts), rows.shape[1]), dtype=rows.dtype)
     single = sizes == 1
     sums[single] = rows[order[starts[single]]]
     repeated = ~single
     if repeated.any():
-        in_repeated_group = xp.repeat(repeated, sizes)
+        in_repeated_group = repeated[group]
         group_starts = xp.cumsum(sizes[repeated]) - sizes[repeated]
         sums[repeated] = xp.add.reduceat(rows[order[in_repeated_group]], group_starts, axis=0)
     return sorted_ids[starts], sums

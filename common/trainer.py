@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from common.backend import array_module
+from common.backend import array_module, as_model_device, as_module_of
 from common.evaluation import perplexity
 from common.memory import reuse_freed_memory
 from common.plot import plot_curves
@@ -111,13 +111,14 @@ class Trainer(_TrainerBase):
         return self.history
 
     def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
-        """x: (N, ...) inputs, t: (N, ...) targets."""
+        """x: (N, ...) inputs, t: (N, ...) targets (copied once to the model's device)."""
+        x, t = as_model_device(self.model, x), as_model_device(self.model, t)
         max_iters = max(len(x) // batch_size, 1)
         shuffled = {}
 
         def next_batch(epoch, iteration):
-            if iteration == 0:
-                order = self.rng.permutation(len(x))
+            if iteration == 0:  # the order is drawn on the host (seeded), then moved
+                order = as_module_of(x, self.rng.permutation(len(x)))
                 shuffled['x'], shuffled['t'] = x[order], t[order]
             batch = slice(iteration * batch_size, (iteration + 1) * batch_size)
             return shuffled['x'][batch], shuffled['t'][batch]
@@ -171,7 +172,9 @@ class RnnlmTrainer(_LanguageModelTrainer):
 
     def fit(self, xs, ts, max_epoch=10, batch_size=20, time_size=35, max_grad=None,
             eval_interval=20):
-        """xs: (L,) input ids, ts: (L,) target ids (usually corpus[:-1] and corpus[1:])."""
+        """xs: (L,) input ids, ts: (L,) target ids (usually corpus[:-1] and corpus[1:]); both are
+        copied once to the model's device."""
+        xs, ts = as_model_device(self.model, xs), as_model_device(self.model, ts)
         max_iters = len(xs) // (batch_size * time_size)
         if max_iters == 0:
             raise ValueError(f'the corpus ({len(xs)} tokens) is shorter than one batch '

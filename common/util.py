@@ -6,7 +6,7 @@ whole PTB corpus are built with array operations, not Python loops over words.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from common.backend import array_module
+from common.backend import array_module, to_cpu
 # The book keeps its evaluation helpers in util; they live in common.evaluation.
 from common.evaluation import eval_perplexity, eval_seq2seq  # noqa: F401
 
@@ -64,9 +64,11 @@ def word_id(word, word_to_id):
 def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True):
     """Print and return the ``top`` words closest to ``query`` by cosine similarity.
 
-    word_matrix: (V, D) word vectors -> [(word, similarity), ...], best first, query excluded.
-    A query or word vector with a NaN raises ValueError naming the words.
+    word_matrix: (V, D) word vectors (on the host or the GPU: copied to the host once, since
+    ranking and printing words is host work) -> [(word, similarity), ...], best first, query
+    excluded.  A query or word vector with a NaN raises ValueError naming the words.
     """
+    word_matrix = to_cpu(word_matrix)
     query_id = word_id(query, word_to_id)
     check_finite_vectors(word_matrix, [query_id], word_to_id)
     similarity = cosine_similarities(word_matrix[query_id], word_matrix)
@@ -114,9 +116,11 @@ def rank_of(similarity, index):
 
 def analogy_similarities(a, b, c, word_to_id, word_matrix):
     """cos(b - a + c, w_i) for every word i (each of a, b, c unit-normalised first), with the
-    three question words set to -inf so they are never the answer.  -> (V,).
+    three question words set to -inf so they are never the answer.  -> (V,) on the host
+    (``word_matrix`` is copied there once when it lives on the GPU).
     A NaN in a question word's vector or in any word's similarity raises ValueError naming them.
     """
+    word_matrix = to_cpu(word_matrix)
     ids = [word_id(w, word_to_id) for w in (a, b, c)]
     check_finite_vectors(word_matrix, ids, word_to_id)
     vec_a, vec_b, vec_c = (normalize(word_matrix[i]) for i in ids)
