@@ -1,6 +1,7 @@
 """Figures of chapter 1: the spiral data, a loss curve, and a classifier's decision regions."""
 import numpy as np
 
+from common.backend import as_model_device, to_cpu
 from common.plot import finish_figure, new_figure, plot_curves
 
 MARKERS = ('o', 'x', '^')
@@ -33,13 +34,13 @@ def plot_decision_boundary(model, x, t, path=None, resolution=300):
     """Colour the plane by the class ``model.predict`` picks, with the data points on top.
 
     The grid spans the data's range plus a margin of 0.1, ``resolution`` points per axis;
-    points are cast to the model's dtype.
+    points are cast to the model's dtype and copied to its device (host or GPU).
     """
     low, high = x.min(axis=0) - 0.1, x.max(axis=0) + 0.1
     xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution),
                          np.linspace(low[1], high[1], resolution))
     grid = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(model.params[0].dtype)
-    regions = model.predict(grid).argmax(axis=1).reshape(xx.shape)
+    regions = to_cpu(model.predict(as_model_device(model, grid))).argmax(axis=1).reshape(xx.shape)
     fig = new_figure(path, figsize=(5, 5))
     ax = fig.add_subplot()
     ax.contourf(xx, yy, regions, levels=np.arange(t.shape[1] + 1) - 0.5, alpha=0.3)

@@ -3,14 +3,14 @@ import numpy as np
 
 from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
 from ch01_nn.two_layer_net import TwoLayerNet
-from common.cli import make_parser, make_rng
+from common.cli import make_parser, make_rng, on_device
 from dataset import spiral
 
 
 def parse_spiral_args(description, argv=None):
     """The book's settings as defaults: 300 epochs, batch 30, SGD lr 1.0, hidden size 10."""
     parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984,
-                         save=None, load=None, plot=None)
+                         save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--hidden-size', type=int, default=10, help='units in the hidden layer')
     parser.add_argument('--eval-interval', type=int, default=10,
                         help='record (and print) the mean loss every this many iterations')
@@ -27,6 +27,7 @@ def spiral_data_and_model(args):
     rng = make_rng(args.seed)
     x, t = spiral.load_data()
     model = TwoLayerNet(input_size=2, hidden_size=args.hidden_size, output_size=3, rng=rng)
+    model = on_device(model, args.gpu)
     if args.load:
         model.load_params(args.load)
     return x.astype(np.float32), t, model, rng

@@ -7,6 +7,7 @@ backward, update, and record (print) the mean loss every ``--eval-interval`` ite
 the end of each epoch.  With the same seed it gives exactly the losses of ch01_nn.train.
 """
 from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
+from common.backend import as_model_device, as_module_of
 from common.optimizer import SGD
 
 
@@ -14,14 +15,15 @@ def main(argv=None):
     """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
     args = parse_spiral_args(__doc__, argv)
     x, t, model, rng = spiral_data_and_model(args)
+    x_data, t_data = as_model_device(model, x), as_model_device(model, t)  # host or GPU, as --gpu says
     optimizer = SGD(lr=args.lr)
 
     data_size = len(x)
     max_iters = max(data_size // args.batch_size, 1)
     total_loss, loss_count, loss_list = 0.0, 0, []
     for epoch in range(args.epochs):
-        order = rng.permutation(data_size)
-        x_shuffled, t_shuffled = x[order], t[order]
+        order = as_module_of(x_data, rng.permutation(data_size))  # drawn on the host, then moved
+        x_shuffled, t_shuffled = x_data[order], t_data[order]
         for iteration in range(max_iters):
             batch = slice(iteration * args.batch_size, (iteration + 1) * args.batch_size)
             loss = model.forward(x_shuffled[batch], t_shuffled[batch])

@@ -10,7 +10,8 @@ import numpy as np
 
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
-from common.cli import make_parser, make_rng
+from common.backend import to_cpu
+from common.cli import make_parser, make_rng, on_device
 from common.optimizer import Adam
 from common.plot import plot_curves
 from common.trainer import Trainer
@@ -23,7 +24,7 @@ MODELS = {'cbow': SimpleCBOW, 'skipgram': SimpleSkipGram}
 def main(argv=None):
     """Returns ``{model name: (model, loss_list)}`` for the models trained."""
     parser = make_parser(__doc__, epochs=1000, batch_size=3, lr=0.001, seed=1984,
-                         save=None, load=None, plot='word2vec_loss.png')
+                         save=None, load=None, plot='word2vec_loss.png', gpu=False)
     parser.add_argument('--model', choices=['cbow', 'skipgram', 'both'], default='both',
                         help='which model(s) to train')
     parser.add_argument('--window-size', type=int, default=1, help='context words on each side')
@@ -42,7 +43,7 @@ def main(argv=None):
 
     results = {}
     for name in names:
-        model = MODELS[name](vocab_size, args.hidden_size, rng=rng)
+        model = on_device(MODELS[name](vocab_size, args.hidden_size, rng=rng), args.gpu)
         if args.load:
             model.load_params(args.load)
         trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet)
@@ -50,8 +51,9 @@ def main(argv=None):
         if args.save:
             model.save_params(args.save)
         print(f'\n{name}: final loss {trainer.loss_list[-1]:.4f}; word vectors (rows of W_in):')
+        word_vecs = to_cpu(model.word_vecs)  # printing is host work: one copy
         for word_id, word in id_to_word.items():
-            print(f'{word:>8} {np.array2string(model.word_vecs[word_id], precision=3)}')
+            print(f'{word:>8} {np.array2string(word_vecs[word_id], precision=3)}')
         results[name] = (model, trainer.loss_list)
 
     if args.plot:

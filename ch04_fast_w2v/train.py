@@ -25,7 +25,7 @@ from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import make_parser, make_rng, positive_int
+from common.cli import make_parser, make_rng, on_device, positive_int
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
@@ -39,7 +39,7 @@ MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
 def main(argv=None):
     """Returns ``(model, trainer, words_per_second)``."""
     parser = make_parser(__doc__, epochs=10, batch_size=None, lr=None, seed=1984,
-                         save=None, load=None, plot=None)
+                         save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--mode', choices=['book', 'fast'], default='book',
                         help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
                              'LazyAdam (lr 0.02, decaying linearly); sets --batch-size/--lr defaults')
@@ -79,6 +79,7 @@ def main(argv=None):
         model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(*model_args, rng=rng)
         rows_per_batch = max(batch_size // args.segment_length, 1)  # segments per batch
         targets_per_row = args.segment_length
+    model = on_device(model, args.gpu)
     if args.load:
         model.load_params(args.load)
 

@@ -7,7 +7,7 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 learns this small corpus by heart: it is not a test of generalisation).
 """
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from common.cli import make_parser, make_rng
+from common.cli import make_parser, make_rng, on_device
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
 from dataset.ptb import load_data
@@ -16,7 +16,7 @@ from dataset.ptb import load_data
 def make_simple_parser(description):
     """The flags of both chapter-5 training scripts, with the book's values as defaults."""
     parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, save=None,
-                         load=None, plot=None)
+                         load=None, plot=None, gpu=False)
     parser.add_argument('--wordvec-size', type=int, default=100, help='size of the word vectors')
     parser.add_argument('--hidden-size', type=int, default=100, help='size of the RNN hidden state')
     parser.add_argument('--time-size', type=int, default=5, help='time steps per truncated-BPTT block')
@@ -37,6 +37,7 @@ def main(argv=None):
     xs, ts = corpus[:-1], corpus[1:]
 
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
+    model = on_device(model, args.gpu)
     if args.load:
         model.load_params(args.load)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)

@@ -10,7 +10,8 @@ import numpy as np
 
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch05_rnn.train import load_corpus_start, make_simple_parser
-from common.cli import make_rng
+from common.backend import array_module, as_model_device
+from common.cli import make_rng, on_device
 from common.optimizer import SGD
 from common.plot import plot_curves
 
@@ -30,6 +31,9 @@ def main(argv=None):
                      f'(batch size * time size = {batch_size * time_size} tokens)')
 
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
+    model = on_device(model, args.gpu)
+    xs, ts = as_model_device(model, xs), as_model_device(model, ts)  # the data where the model is
+    xp = array_module(xs)
     if args.load:
         model.load_params(args.load)
     optimizer = SGD(lr=args.lr)
@@ -37,13 +41,13 @@ def main(argv=None):
     # Row i of every batch reads the corpus from offset i * jump onwards, time_size words at a
     # time, so the hidden state of one batch is the right start for the next (truncated BPTT).
     jump = data_size // batch_size
-    offsets = np.arange(batch_size)[:, None] * jump
+    offsets = xp.arange(batch_size)[:, None] * jump
     time_idx = 0
     ppl_list = []
     for epoch in range(args.epochs):
         total_loss = 0.0
         for _ in range(max_iters):
-            positions = (offsets + time_idx + np.arange(time_size)[None, :]) % data_size
+            positions = (offsets + time_idx + xp.arange(time_size)[None, :]) % data_size
             time_idx += time_size
             loss = model.forward(xs[positions], ts[positions])
             model.backward()

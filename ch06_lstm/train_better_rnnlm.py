@@ -17,7 +17,7 @@ ch06_lstm.better_rnnlm.BetterRnnlm for exactly which connections each one drops.
 """
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
-from common.cli import dropout_ratio, make_rng
+from common.cli import dropout_ratio, make_rng, on_device
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -46,9 +46,9 @@ def main(argv=None):
     corpus_test = load_data('test')[0][:args.eval_tokens]
 
     rng = make_rng(args.seed)  # initial weights, then the dropout masks
-    model = BetterRnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.dropout,
-                        args.variational_dropout, args.recurrent_dropout, args.embedding_dropout,
-                        rng=rng)
+    model = on_device(BetterRnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.dropout,
+                                  args.variational_dropout, args.recurrent_dropout, args.embedding_dropout,
+                                  rng=rng), args.gpu)
     optimizer = SGD(lr=args.lr)
     trainer = RnnlmTrainer(model, optimizer, verbose=not args.quiet)
     config = {key: getattr(args, key) for key in (

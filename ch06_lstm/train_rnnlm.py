@@ -8,7 +8,7 @@ SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perple
 of the test corpus is printed.
 """
 from ch06_lstm.rnnlm import CELLS, Rnnlm
-from common.cli import add_corpus_flags, make_parser, make_rng
+from common.cli import add_corpus_flags, make_parser, make_rng, on_device
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -19,7 +19,7 @@ from dataset.ptb import load_data
 def make_lm_parser(description, epochs, size):
     """The flags of both chapter-6 training scripts, with the book's values as defaults."""
     parser = make_parser(description, epochs=epochs, batch_size=20, lr=20.0, seed=1984, save=None,
-                         load=None, plot=None)
+                         load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--wordvec-size', type=int, default=size, help='size of the word vectors')
     parser.add_argument('--hidden-size', type=int, default=size, help='size of the LSTM hidden states')
@@ -45,8 +45,8 @@ def main(argv=None):
     corpus = corpus[:args.max_tokens]
     corpus_test = load_data('test')[0][:args.eval_tokens]
 
-    model = Rnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.cell,
-                  rng=make_rng(args.seed))
+    model = on_device(Rnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.cell,
+                            rng=make_rng(args.seed)), args.gpu)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
     config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'cell', 'batch_size',
                                                   'time_size', 'max_grad', 'max_tokens')}

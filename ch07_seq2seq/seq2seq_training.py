@@ -8,7 +8,7 @@ ch07/train_seq2seq.py and ch08/train.py do (they decode one question at a time).
 import argparse
 import time
 
-from common.cli import make_parser
+from common.cli import make_parser, on_device
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
@@ -23,7 +23,7 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
     model that adds flags for its own sizes.
     """
     parser = make_parser(description, epochs=epochs, batch_size=128, lr=lr, seed=1984,
-                         save=None, load=None, plot=None)
+                         save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--data', choices=sorted(sequence.DATASETS), default=data, help='toy data set')
     if hidden_size is not None:
         parser.add_argument('--wordvec-size', type=int, default=16, help='size of the character vectors')
@@ -70,6 +70,7 @@ def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
     -> list of test accuracies (one per epoch, in [0, 1]).
     """
     (x_train, t_train), (x_test, t_test) = data
+    on_device(model, args.gpu)  # in place: the caller's model is the moved one
     if args.load:
         model.load_params(args.load)
     optimizer = Adam(lr=args.lr)

@@ -83,6 +83,8 @@ COMMON_FLAGS = {
                   'resume the whole run when its .state.npz is beside it)'),
     'plot': (str, 'save the plot to this PNG file'),
 }
+GPU_HELP = ('train on the GPU with CuPy (pip install cupy-cuda12x, the wheel for your CUDA); '
+            'checkpoints are the same .npz files on either device')
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -93,10 +95,13 @@ def make_parser(description, **defaults):
     """An ArgumentParser with ``--quiet`` and the common flags named in ``defaults``.
 
     make_parser(__doc__, epochs=300, lr=1.0, plot='loss.png') adds --epochs, --lr and --plot
-    with those defaults (a None default means "off unless given").  Scripts add their own flags.
+    with those defaults (a None default means "off unless given").  ``gpu=False`` adds the
+    switch --gpu (use ``on_device`` on the model).  Scripts add their own flags.
     """
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=_HelpFormatter)
+    if defaults.pop('gpu', None) is not None:
+        parser.add_argument('--gpu', action='store_true', help=GPU_HELP)
     for name, default in defaults.items():
         if name not in COMMON_FLAGS:
             raise ValueError(f'unknown common flag {name!r}; known: {sorted(COMMON_FLAGS)}')
@@ -129,3 +134,19 @@ def require_checkpoint(path, train_script):
                          f'    python -m {train_script} --save {path}\n'
                          f'then pass that file with --load.')
     return path
+
+
+def on_device(model, gpu):
+    """The model, moved to the GPU when ``gpu`` (the --gpu flag) is set.
+
+    Everything else follows the parameters: the trainers and evaluation functions copy the data
+    to the model's device once, optimizer state is created there, and checkpoints are written
+    and read as the same host .npz files.  Without CuPy or a visible device the script exits
+    with a message that names the package to install.
+    """
+    if not gpu:
+        return model
+    try:
+        return model.to_gpu()
+    except RuntimeError as error:
+        raise SystemExit(f'error: {error}') from None

@@ -1,0 +1,110 @@
+"""``--gpu`` on the training scripts: with the CuPy stand-in (fixture ``device``) a script prints
+and returns what it does on the host; without CuPy or a device it stops with a clear message."""
+import os
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from ch01_nn import train as train_spiral, train_custom_loop as train_spiral_loop
+from ch03_word2vec import train as train_simple_word2vec
+from ch07_seq2seq import train_seq2seq
+from common import backend
+from common.backend import to_cpu
+
+needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
+                               reason='DLFS_DATA_DIR is not set: the PTB files are needed')
+
+
+def run_both(main, argv, capsys, device):
+    """main(argv) on the host, then main(argv + ['--gpu']) -> (host result, device result); the
+    printed lines must be the same but for timings."""
+    host = main(argv)
+    host_out = capsys.readouterr().out
+    on_device = main(argv + ['--gpu'])
+    device_out = capsys.readouterr().out
+
+    def untimed(text):
+        return [line for line in text.splitlines()
+                if not any(timing in line for timing in ('time', '[s]', 'words/s'))]
+    assert untimed(device_out) == untimed(host_out)
+    return host, on_device
+
+
+def assert_same_params(host_model, device_model):
+    assert all(backend.is_device_array(p) for p in device_model.params)
+    for h, d in zip(host_model.params, device_model.params):
+        np.testing.assert_array_equal(h, to_cpu(d))
+
+
+@pytest.mark.parametrize('main', [train_spiral.main, train_spiral_loop.main], ids=['Trainer', 'loop'])
+def test_spiral_scripts(main, device, capsys, tmp_path):
+    argv = ['--epochs', '2', '--quiet'] + (['--boundary-plot', str(tmp_path / 'b.png')]
+                                           if main is train_spiral_loop.main else [])
+    (host_model, host_losses), (device_model, device_losses) = run_both(main, argv, capsys, device)
+    assert host_losses == device_losses
+    assert_same_params(host_model, device_model)
+
+
+def test_simple_word2vec_script(device, capsys):
+    host, on_device = run_both(train_simple_word2vec.main, ['--epochs', '20', '--quiet', '--plot', ''],
+                               capsys, device)
+    for name in host:
+        assert host[name][1] == on_device[name][1]
+        assert_same_params(host[name][0], on_device[name][0])
+
+
+def test_seq2seq_script_with_beam_search(device, capsys, tmp_path):
+    argv = ['--epochs', '1', '--train-size', '128', '--test-size', '20', '--hidden-size', '8',
+            '--peeky', '--beam-width', '2', '--quiet']
+    (host_model, host_acc), (device_model, device_acc) = run_both(train_seq2seq.main, argv, capsys, device)
+    assert host_acc == device_acc
+    assert_same_params(host_model, device_model)
+
+
+@needs_ptb
+@pytest.mark.parametrize('script, argv', [
+    ('ch04_fast_w2v.train', ['--max-words', '1000', '--epochs', '1', '--vectors', '{tmp}/v.npz']),
+    ('ch04_fast_w2v.train', ['--mode', 'fast', '--max-words', '5000', '--epochs', '1',
+                             '--vectors', '{tmp}/v.npz']),
+    ('ch05_rnn.train', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8', '--hidden-size', '8']),
+    ('ch05_rnn.train_custom_loop', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8',
+                                    '--hidden-size', '8']),
+    ('ch06_lstm.train_better_rnnlm', ['--max-tokens', '400', '--eval-tokens', '60', '--wordvec-size', '4',
+                                      '--hidden-size', '4', '--batch-size', '2', '--time-size', '5',
+                                      '--epochs', '1', '--variational-dropout', '--save', '{tmp}/lm.npz']),
+], ids=['w2v-book', 'w2v-fast', 'ch05', 'ch05-loop', 'better'])
+def test_ptb_scripts(script, argv, device, capsys, tmp_path):
+    import importlib
+    main = importlib.import_module(script).main
+    argv = [a.format(tmp=tmp_path) for a in argv] + ['--quiet']
+    host, on_device = run_both(main, argv, capsys, device)
+    assert_same_params(host[0], on_device[0])
+    if script.startswith('ch06'):
+        assert host[1] == on_device[1]  # perplexities: train curve, valid, test
+
+
+def test_gpu_without_cupy_names_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'cupy', None)  # import cupy -> ImportError
+    with pytest.raises(SystemExit, match='cupy-cuda12x'):
+        train_spiral.main(['--epochs', '1', '--quiet', '--gpu'])
+
+
+def test_gpu_without_a_visible_device(monkeypatch):
+    def no_device():
+        raise RuntimeError('cudaErrorNoDevice: no CUDA-capable device is detected')
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(
+        getDeviceCount=no_device)))
+    monkeypatch.setitem(sys.modules, 'cupy', fake)
+    with pytest.raises(SystemExit, match='sees no CUDA device.*CUDA_VISIBLE_DEVICES'):
+        train_spiral.main(['--epochs', '1', '--quiet', '--gpu'])
+
+
+def test_a_checkpoint_that_does_not_fit_the_gpu_model(device, tmp_path):
+    from ch06_lstm.rnnlm import Rnnlm
+    path = tmp_path / 'small.npz'
+    Rnnlm(20, 4, 4, rng=0).save_params(path)
+    with pytest.raises(ValueError, match="array '00.TimeEmbedding.W' has shape \\(20, 4\\), the model "
+                                         'expects \\(20, 6\\)'):
+        Rnnlm(20, 6, 6, rng=0).to_gpu().load_params(path)
