@@ -287,3 +287,42 @@ def test_generation_with_every_option(device, options):
                     model.score([2, 3, 4, 5]))
         host, on_device = on_both(make, generate, device)
         assert host == on_device and len(host[0]) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Transformer layers (chapter 9) and AdamW with its schedule
+# ---------------------------------------------------------------------------------------------
+
+def test_transformer_blocks_and_adamw(device):
+    from common.backend import to_gpu
+    from common.optimizer import AdamW, WarmupCosineSchedule
+    from common.placement import move_arrays
+    from common.transformer_layers import PositionalEncoding, TransformerBlock
+    rng = np.random.default_rng(8)
+    xs, memory = rng.standard_normal((2, 5, 8)).astype(np.float32), rng.standard_normal((2, 3, 8)).astype(np.float32)
+    key_mask = np.array([[True] * 5, [True] * 3 + [False] * 2])
+    memory_mask = np.array([[True] * 3, [True, True, False]])
+
+    def run(blocks, to):
+        decoder, encoder, position = blocks
+        optimizer, schedule = AdamW(lr=0.01), WarmupCosineSchedule(0.01, 1, 3)
+        outputs = []
+        for _ in range(2):
+            hidden = encoder.forward(position.forward(to(memory)), key_mask=to(memory_mask))
+            ys = decoder.forward(to(xs), hidden, key_mask=to(key_mask), memory_mask=to(memory_mask))
+            dxs, dmemory = decoder.backward(ys)
+            encoder.backward(dmemory)
+            params, grads = decoder.params + encoder.params, decoder.grads + encoder.grads
+            schedule.step(optimizer)
+            optimizer.update(params, grads)
+            outputs += [to_cpu(ys), to_cpu(dxs), to_cpu(decoder.self_attention.attention_weights)]
+        return outputs + [to_cpu(p) for p in params]
+
+    def make():
+        block_rng = np.random.default_rng(9)
+        return (TransformerBlock(8, 2, 16, causal=True, cross_attention=True, dropout_ratio=0.2, rng=block_rng),
+                TransformerBlock(8, 2, 16, dropout_ratio=0.2, rng=block_rng), PositionalEncoding(10, 8))
+    host = run(make(), lambda a: a)
+    on_device = run([move_arrays(block, to_gpu) for block in make()], device.asarray)
+    for h, d in zip(host, on_device):
+        np.testing.assert_array_equal(h, d)
