@@ -175,6 +175,8 @@ class ndarray:  # noqa: N801 - CuPy's name
     def __getattr__(self, name):
         if name.startswith('_') or name not in _METHODS:
             raise AttributeError(f'stand-in device arrays have no attribute {name!r}')
+        if name == 'repeat':  # CuPy's method refuses array-valued repeats too
+            return lambda repeats, axis=None: repeat(self, repeats, axis)
         method = getattr(self._data, name)
 
         def call(*args, **kwargs):
