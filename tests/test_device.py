@@ -16,6 +16,7 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from common.backend import is_device_array, to_cpu
@@ -171,6 +172,8 @@ MODELS = {
     'Seq2seq': (lambda: Seq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'PeekySeq2seq': (lambda: PeekySeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'AttentionSeq2seq': (lambda: AttentionSeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
+    'TransformerSeq2seq': (lambda: TransformerSeq2seq(V, 8, 2, 1, 16, dropout_ratio=0.1, max_len=8, rng=0),
+                           fit_trainer(fast_adam, SEQ_X, SEQ_T)),
 }
 
 
@@ -262,7 +265,7 @@ def test_eval_perplexity_and_seq2seq_accuracy(device):
     assert host == on_device and np.isfinite(host)
 
 
-@pytest.mark.parametrize('model_class', [Seq2seq, PeekySeq2seq, AttentionSeq2seq])
+@pytest.mark.parametrize('model_class', [Seq2seq, PeekySeq2seq, AttentionSeq2seq, TransformerSeq2seq])
 def test_greedy_and_beam_search(device, model_class):
     def decode(model):
         fit_trainer(fast_adam, SEQ_X, SEQ_T)(model)
@@ -270,7 +273,8 @@ def test_greedy_and_beam_search(device, model_class):
         if model_class is AttentionSeq2seq:
             results += model.generate_with_attention(SEQ_X[:2], 0, 3)
         return [to_cpu(r) for r in results]
-    host, on_device = on_both(lambda: model_class(V, 4, 6, rng=0), decode, device)
+    sizes = (V, 8, 2, 1, 16) if model_class is TransformerSeq2seq else (V, 4, 6)
+    host, on_device = on_both(lambda: model_class(*sizes, rng=0), decode, device)
     for h, d in zip(host, on_device):
         np.testing.assert_array_equal(h, d)
 

@@ -10,6 +10,7 @@ import pytest
 from ch01_nn import train as train_spiral, train_custom_loop as train_spiral_loop
 from ch03_word2vec import train as train_simple_word2vec
 from ch07_seq2seq import train_seq2seq
+from ch09_transformer import train_transformer
 from common import backend
 from common.backend import to_cpu
 
@@ -55,10 +56,14 @@ def test_simple_word2vec_script(device, capsys):
         assert_same_params(host[name][0], on_device[name][0])
 
 
-def test_seq2seq_script_with_beam_search(device, capsys, tmp_path):
-    argv = ['--epochs', '1', '--train-size', '128', '--test-size', '20', '--hidden-size', '8',
-            '--peeky', '--beam-width', '2', '--quiet']
-    (host_model, host_acc), (device_model, device_acc) = run_both(train_seq2seq.main, argv, capsys, device)
+@pytest.mark.parametrize('main, argv', [
+    (train_seq2seq.main, ['--hidden-size', '8', '--peeky']),
+    (train_transformer.main, ['--d-model', '8', '--num-heads', '2', '--num-layers', '1', '--d-ff', '16',
+                              '--dropout', '0.1', '--warmup-steps', '2']),
+], ids=['peeky', 'transformer'])
+def test_seq2seq_scripts_with_beam_search(main, argv, device, capsys):
+    argv = argv + ['--epochs', '1', '--train-size', '128', '--test-size', '20', '--beam-width', '2', '--quiet']
+    (host_model, host_acc), (device_model, device_acc) = run_both(main, argv, capsys, device)
     assert host_acc == device_acc
     assert_same_params(host_model, device_model)
 
