@@ -11,6 +11,7 @@ from ch01_nn.two_layer_net import TwoLayerNet
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch04_fast_w2v.cbow import CBOW
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
+from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
@@ -164,6 +165,9 @@ MODELS = {
     'CBOW fast mode': (lambda: SegmentCBOW(V, 4, 2, CORPUS, rng=0, negatives_per_segment=6),
                        lambda m: fit_trainer(lambda: SparseGradAdam(m.embeddings, lr=0.05),
                                              *segment_windows(CORPUS, 2, 4))(m)),
+    'SkipGram fast mode': (lambda: SegmentSkipGram(V, 4, 2, CORPUS, rng=0, negatives_per_segment=6),
+                           lambda m: fit_trainer(lambda: LazyAdam(m.embeddings, lr=0.05, decay_steps=9),
+                                                 *segment_windows(CORPUS, 2, 4))(m)),
     'SimpleRnnlm': (lambda: SimpleRnnlm(V, 5, 6, rng=0), fit_rnnlm),
     'Rnnlm': (lambda: Rnnlm(V, 5, 6, rng=0), fit_rnnlm),
     'Rnnlm GRU': (lambda: Rnnlm(V, 5, 6, cell='gru', rng=0), fit_rnnlm),

@@ -73,13 +73,15 @@ def test_seq2seq_scripts_with_beam_search(main, argv, device, capsys):
     ('ch04_fast_w2v.train', ['--max-words', '1000', '--epochs', '1', '--vectors', '{tmp}/v.npz']),
     ('ch04_fast_w2v.train', ['--mode', 'fast', '--max-words', '5000', '--epochs', '1',
                              '--vectors', '{tmp}/v.npz']),
+    ('ch04_fast_w2v.train', ['--mode', 'fast', '--model', 'skipgram', '--max-words', '3000', '--epochs', '1',
+                             '--vectors', '{tmp}/v.npz']),
     ('ch05_rnn.train', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8', '--hidden-size', '8']),
     ('ch05_rnn.train_custom_loop', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8',
                                     '--hidden-size', '8']),
     ('ch06_lstm.train_better_rnnlm', ['--max-tokens', '400', '--eval-tokens', '60', '--wordvec-size', '4',
                                       '--hidden-size', '4', '--batch-size', '2', '--time-size', '5',
                                       '--epochs', '1', '--variational-dropout', '--save', '{tmp}/lm.npz']),
-], ids=['w2v-book', 'w2v-fast', 'ch05', 'ch05-loop', 'better'])
+], ids=['w2v-book', 'w2v-fast', 'w2v-fast-skipgram', 'ch05', 'ch05-loop', 'better'])
 def test_ptb_scripts(script, argv, device, capsys, tmp_path):
     import importlib
     main = importlib.import_module(script).main
