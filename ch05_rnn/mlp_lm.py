@@ -1,6 +1,7 @@
 """MlpLm: the feed-forward (multi-layer perceptron) language model of Bengio et al. (2003)."""
 import numpy as np
 
+from common.backend import array_module, to_cpu
 from common.base_model import BaseModel
 from common.checks import check_ndim
 from common.layers import Affine, Dropout, Embedding, MatMul, Tanh
@@ -50,8 +51,8 @@ class MlpLm(BaseModel):
         """b2[v] = log(count(v) / L) over corpus: (L,) ids (1 for an unseen word), so that from the
         first step the model predicts the unigram distribution instead of a uniform one."""
         b2 = self.output_layer.params[1]
-        counts = np.maximum(np.bincount(np.asarray(corpus), minlength=len(b2)), 1)
-        b2[...] = np.log(counts / counts.sum())
+        counts = np.maximum(np.bincount(to_cpu(corpus), minlength=len(b2)), 1)  # counted on the host
+        b2[...] = array_module(b2).asarray(np.log(counts / counts.sum()))
 
     def predict(self, contexts, train_flg=False):
         """contexts: (N, n) word ids -> scores (N, V) of the next word; dropout only if ``train_flg``."""

@@ -16,7 +16,8 @@ feed-forward network language model on this split; ch05_rnn.train_ngram's Kneser
 gives 141.06).
 """
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
-from common.cli import (dropout_ratio, float_in, make_parser, make_rng, positive_float,
+from common.backend import as_model_device
+from common.cli import (dropout_ratio, float_in, make_parser, make_rng, on_device, positive_float,
                         positive_int)
 from common.evaluation import perplexity
 from common.optimizer import SGD
@@ -30,6 +31,7 @@ def eval_mlp_perplexity(model, contexts, targets, batch_size=1000):
 
     contexts: (L, n), targets: (L,) word ids -> float; ``batch_size`` examples per forward.
     """
+    contexts, targets = as_model_device(model, contexts), as_model_device(model, targets)
     total = 0.0
     for start in range(0, len(targets), batch_size):
         batch = slice(start, start + batch_size)
@@ -41,7 +43,7 @@ def main(argv=None):
     """Returns ``(model with the best parameters, {'train': mean loss every eval_interval
     iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
     parser = make_parser(__doc__, epochs=10, batch_size=256, lr=1.0, seed=1984, save=None,
-                         load=None, plot=None)
+                         load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP.replace('LSTM state', 'LSTM state (none here)')
     parser.add_argument('--context-size', type=positive_int, default=4,
                         help='number of previous words the model sees (n of the (n+1)-gram)')
@@ -71,8 +73,8 @@ def main(argv=None):
         data[name] = (ngram_contexts(tokens, n, pad), tokens)
 
     rng = make_rng(args.seed)  # initial weights, then dropout masks and shuffling
-    model = MlpLm(len(word_to_id), n, args.wordvec_size, args.hidden_size, args.dropout,
-                  args.direct, rng=rng)
+    model = on_device(MlpLm(len(word_to_id), n, args.wordvec_size, args.hidden_size, args.dropout,
+                            args.direct, rng=rng), args.gpu)
     model.init_output_bias(data['train'][1])  # start from the unigram distribution
     optimizer = SGD(lr=args.lr)
     trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)

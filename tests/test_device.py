@@ -13,6 +13,7 @@ from ch04_fast_w2v.cbow import CBOW
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
+from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
@@ -173,6 +174,11 @@ MODELS = {
     'Rnnlm GRU': (lambda: Rnnlm(V, 5, 6, cell='gru', rng=0), fit_rnnlm),
     'BetterRnnlm': (lambda: BetterRnnlm(V, 6, 6, rng=0), fit_rnnlm),
     'BetterRnnlm variational': (lambda: BetterRnnlm(V, 6, 6, variational=True, rng=0), fit_rnnlm),
+    'BetterRnnlm recurrent and embedding dropout': (
+        lambda: BetterRnnlm(V, 6, 6, variational=True, recurrent_dropout=0.3, embedding_dropout=0.1, rng=0),
+        fit_rnnlm),
+    'MlpLm': (lambda: MlpLm(V, 3, 4, 8, dropout_ratio=0.2, direct=True, rng=0),
+              fit_trainer(fast_adam, ngram_contexts(CORPUS, 3, 0), CORPUS)),
     'Seq2seq': (lambda: Seq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'PeekySeq2seq': (lambda: PeekySeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'AttentionSeq2seq': (lambda: AttentionSeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
