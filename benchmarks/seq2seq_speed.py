@@ -8,6 +8,7 @@ Settings are the book's: addition (Seq2seq, Peeky: vectors 16, hidden 128) and d
 vectors 16, hidden 256), 45,000 questions, batch 128 -> 351 steps an epoch, Adam, clipping at 5;
 the Transformer (ch09) runs with ``train_transformer``'s defaults on both data sets.
 One step = forward, backward, gradient clipping and the Adam update (what ``Trainer`` does).
+The float32 GEMM rate is printed at the start and at the end, to show how loaded the machine was.
 
 By default each model runs a few warm-up steps, then ``--repeat`` timings of ``--steps`` steps;
 the median seconds per step times 351 is printed as s/epoch ("extrapolated").  With
@@ -23,9 +24,12 @@ import argparse
 import statistics
 import time
 
-from ch08_attention.attention_seq2seq import AttentionSeq2seq
+import numpy as np
+
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
+from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam
 from common.trainer import Trainer
@@ -83,6 +87,14 @@ def seconds_per_epoch_measured(model, x, t, epochs):
     return tuple(statistics.median(column) for column in zip(*timings))
 
 
+def gemm_gflops(size=512, repeat=20):
+    """float32 GEMM rate of this process now: median GFLOP/s of (size, size) @ (size, size)."""
+    a, b = np.ones((size, size), np.float32), np.ones((size, size), np.float32)
+    a @ b  # warm-up
+    seconds = [timed(lambda: a @ b)[0] for _ in range(repeat)]
+    return 2 * size ** 3 / statistics.median(seconds) / 1e9
+
+
 def evaluation_seconds(model, x_test, t_test, id_to_char, one_at_a_time=200):
     """(batched seconds for the whole test set, one-at-a-time seconds extrapolated to it)."""
     start = time.perf_counter()
@@ -105,6 +117,7 @@ def main(argv=None):
     parser.add_argument('--full-epochs', type=int, help='time this many whole epochs instead')
     args = parser.parse_args(argv)
 
+    print(f'float32 GEMM rate at the start: {gemm_gflops():.0f} GFLOP/s', flush=True)
     results = {}
     for name in args.models:
         make_model, data, sizes, book_seconds = CASES[name]
@@ -123,6 +136,7 @@ def main(argv=None):
         book = f'book {book_seconds} s -> {book_seconds / seconds:4.1f}x faster' if book_seconds else 'not in the book'
         print(f'{name:12s} ({data}, {sizes}): {seconds:6.1f} s/epoch, CPU {cpu:6.1f} s ({how}) | {book} '
               f'| test set decoding: batched {batched:.2f} s, one at a time ~{single:.1f} s', flush=True)
+    print(f'float32 GEMM rate at the end: {gemm_gflops():.0f} GFLOP/s', flush=True)
     return results
 
 
