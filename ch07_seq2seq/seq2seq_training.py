@@ -49,18 +49,6 @@ def load_seq2seq_data(args):
     return (train, test), *sequence.get_vocab(args.data)
 
 
-class ScheduledOptimizer:
-    """An optimizer whose learning rate follows ``schedule`` (``WarmupCosineSchedule``): the
-    schedule sets ``optimizer.lr`` before every update."""
-
-    def __init__(self, optimizer, schedule):
-        self.optimizer, self.schedule = optimizer, schedule
-
-    def update(self, params, grads):
-        self.schedule.step(self.optimizer)
-        self.optimizer.update(params, grads)
-
-
 def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
     """Train ``args.epochs`` epochs (shuffled by ``rng``); after each, print samples and the
     test accuracy, and save the parameters to ``args.save`` if given.
@@ -73,12 +61,11 @@ def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
     on_device(model, args.gpu)  # in place: the caller's model is the moved one
     if args.load:
         model.load_params(args.load)
-    optimizer = Adam(lr=args.lr)
+    schedule = None
     if warmup_steps is not None:
         total_steps = max(len(x_train) // args.batch_size, 1) * args.epochs
         schedule = WarmupCosineSchedule(args.lr, min(warmup_steps, total_steps), total_steps)
-        optimizer = ScheduledOptimizer(optimizer, schedule)
-    trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
+    trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet, lr_schedule=schedule)
     accuracies = []
     for epoch in range(args.epochs):
         start = time.perf_counter()

@@ -98,12 +98,13 @@ def _train_step(model, optimizer, x, t, max_grad):
 class Trainer(_TrainerBase):
     """Mini-batch training of ``model.forward(x, t) -> loss``, reshuffled every epoch.
 
-    rng: numpy Generator or seed for the shuffling; verbose: print progress lines.
+    rng: numpy Generator or seed for the shuffling; verbose: print progress lines;
+    ``lr_schedule`` (optional) sets the optimizer's rate before every step.
     ``loss_list`` holds the mean loss of every ``eval_interval`` steps.
     """
 
-    def __init__(self, model, optimizer, rng=None, verbose=True):
-        super().__init__(model, optimizer, verbose)
+    def __init__(self, model, optimizer, rng=None, verbose=True, lr_schedule=None):
+        super().__init__(model, optimizer, verbose, lr_schedule)
         self.rng = np.random.default_rng(rng)
 
     @property

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ch07_seq2seq.seq2seq_training import ScheduledOptimizer
 from ch09_transformer import train_transformer
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from common.evaluation import seq2seq_accuracy
 from common.optimizer import SGD, WarmupCosineSchedule
+from common.trainer import Trainer
 from dataset import sequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,16 +32,26 @@ def test_train_transformer_reports_the_accuracy_of_the_saved_model(tmp_path, cap
     assert seq2seq_accuracy(reloaded, x_test[:100], t_test[:100]) == accuracies[-1]
 
 
-def test_scheduled_optimizer_sets_the_rate_before_each_update():
+class SumOfWeights:
+    """loss = sum(w): every step's gradient is 1, so SGD moves w by exactly the step's rate."""
+
+    def __init__(self):
+        self.params, self.grads = [np.zeros(1)], [np.zeros(1)]
+
+    def forward(self, x, t):
+        return float(self.params[0].sum())
+
+    def backward(self, dout=1):
+        self.grads[0][...] = dout
+
+
+def test_trainer_follows_the_schedule_the_script_uses():
     """Warm-up over 2 of 4 steps to 0.5, then cosine to 0: rates 0.25, 0.5, 0.25, 0."""
-    sgd = SGD(lr=1.0)
-    optimizer = ScheduledOptimizer(sgd, WarmupCosineSchedule(0.5, 2, 4))
-    param, rates = np.zeros(1), []
-    for _ in range(4):
-        optimizer.update([param], [np.ones(1)])
-        rates.append(sgd.lr)
-    np.testing.assert_allclose(rates, [0.25, 0.5, 0.25, 0.0], atol=1e-15)
-    np.testing.assert_allclose(param, [-1.0])
+    model, sgd = SumOfWeights(), SGD(lr=1.0)
+    trainer = Trainer(model, sgd, rng=0, verbose=False, lr_schedule=WarmupCosineSchedule(0.5, 2, 4))
+    trainer.fit(np.zeros((4, 1)), np.zeros((4, 1)), max_epoch=1, batch_size=1)
+    np.testing.assert_allclose(model.params[0], [-(0.25 + 0.5 + 0.25 + 0.0)])
+    assert sgd.lr == 0.0
 
 
 @pytest.mark.parametrize('flags', [['--d-model', '30', '--num-heads', '4'], ['--dropout', '1'],
