@@ -1,6 +1,5 @@
 """GPTGen: text generation and sentence scoring with the GPT, through chapter 7's generator."""
-import numpy as np
-
+from common.backend import array_module
 from ch07_seq2seq.rnnlm_gen import LanguageModelGenerator
 from ch09_transformer.gpt import GPT
 
@@ -22,6 +21,6 @@ class GPTGen(LanguageModelGenerator, GPT):
         if xs.shape[1] > self.context_size:
             raise ValueError(f'{xs.shape[1]} words at once, but this GPT reads at most '
                              f'context_size = {self.context_size}')
-        ids = xs if self.context is None else np.concatenate([self.context, xs], axis=1)
+        ids = xs if self.context is None else array_module(xs).concatenate([self.context, xs], axis=1)
         self.context = ids[:, -self.context_size:]
         return self.predict(self.context)[:, -xs.shape[1]:]

@@ -16,7 +16,7 @@ figure compares fairly with the LSTMs' (which carry their state through the whol
 """
 from ch09_transformer.gpt import GPT
 from common.cli import (add_corpus_flags, dropout_ratio, float_in, make_parser, make_rng,
-                        nonnegative_float, nonnegative_int, positive_float, positive_int)
+                        nonnegative_float, nonnegative_int, on_device, positive_float, positive_int)
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
@@ -29,7 +29,7 @@ SHAPE_FLAGS = ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')
 def make_parser_gpt(description):
     """The flags of train_gpt, with the configuration measured best here as defaults."""
     parser = make_parser(description, epochs=20, batch_size=32, lr=2e-3, seed=1984, save=None,
-                         load=None, plot=None)
+                         load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--context-size', type=positive_int, default=64, help='words per window')
     parser.add_argument('--d-model', type=positive_int, default=128, help='width of the model')
@@ -67,8 +67,8 @@ def main(argv=None):
     test = next_word_pairs(load_data('test')[0][:args.eval_tokens], eos_id)
 
     rng = make_rng(args.seed)  # initial weights, then dropout masks and window offsets
-    model = GPT(len(word_to_id), args.context_size, args.d_model, args.num_heads, args.num_layers,
-                args.d_ff, args.dropout, rng=rng)
+    model = on_device(GPT(len(word_to_id), args.context_size, args.d_model, args.num_heads, args.num_layers,
+                          args.d_ff, args.dropout, rng=rng), args.gpu)
     steps = WindowTrainer.steps_per_epoch(len(corpus) - 1, args.batch_size, args.context_size)
     schedule = WarmupCosineSchedule(args.lr, min(args.warmup_steps, steps * args.epochs),
                                     steps * args.epochs, args.lr * args.min_lr_ratio)

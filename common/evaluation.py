@@ -51,8 +51,10 @@ def eval_perplexity_windows(model, xs, ts, context_size, stride=None, batch_size
     has at least context_size - stride words of context (half a window by default; only the first
     window's early targets have less, as they have all there is).  A target that is not counted
     gets the label -1, which the model's loss must ignore (``TimeSoftmaxWithLoss``).
-    model: ``forward(xs, ts, train_flg=False) -> mean loss`` over (B, T) windows; xs, ts: (K,).
+    model: ``forward(xs, ts, train_flg=False) -> mean loss`` over (B, T) windows; xs, ts: (K,),
+    copied once to the device of the model's parameters.
     """
+    xs, ts = as_model_device(model, xs), as_model_device(model, ts)
     xp = array_module(xs)
     K = len(xs)
     window = min(context_size, K)

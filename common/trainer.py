@@ -210,8 +210,10 @@ class WindowTrainer(_LanguageModelTrainer):
     def fit(self, xs, ts, max_epoch=1, batch_size=32, time_size=64, max_grad=None, eval_interval=20):
         """xs: (L,) input ids, ts: (L,) target ids (usually corpus[:-1] and corpus[1:]).
 
-        Batches: xs[positions], ts[positions] with positions (batch_size, time_size).
+        Batches: xs[positions], ts[positions] with positions (batch_size, time_size); xs and ts are
+        copied once to the model's device, the window starts are drawn on the host and moved.
         """
+        xs, ts = as_model_device(self.model, xs), as_model_device(self.model, ts)
         xp = array_module(xs)
         max_iters = self.steps_per_epoch(len(xs), batch_size, time_size)
         if max_iters == 0:

@@ -18,13 +18,15 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch09_transformer.gpt import GPT
+from ch09_transformer.gpt_gen import GPTGen
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from common.backend import is_device_array, to_cpu
 from common.optimizer import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from common.sparse_optimizer import LazyAdam, RowSparseSGD, SparseGradAdam
-from common.trainer import RnnlmTrainer, Trainer
+from common.trainer import RnnlmTrainer, Trainer, WindowTrainer
 from common.util import convert_one_hot, create_contexts_target
 
 V = 12  # vocabulary of the tiny corpora
@@ -140,6 +142,14 @@ def fit_trainer(optimizer, x, t, **fit_options):
     return run
 
 
+def fit_windows(model):
+    from common.optimizer import AdamW
+    trainer = WindowTrainer(model, AdamW(0.02), rng=4, verbose=False)
+    trainer.fit(CORPUS[:-1], CORPUS[1:], max_epoch=1, batch_size=4, time_size=6, max_grad=1.0,
+                eval_interval=2)
+    return trainer.history
+
+
 def fast_adam():
     return Adam(lr=0.02)
 
@@ -182,6 +192,7 @@ MODELS = {
     'Seq2seq': (lambda: Seq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'PeekySeq2seq': (lambda: PeekySeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
     'AttentionSeq2seq': (lambda: AttentionSeq2seq(V, 4, 6, rng=0), fit_trainer(fast_adam, SEQ_X, SEQ_T)),
+    'GPT': (lambda: GPT(V, 6, 8, 2, 1, 16, dropout_ratio=0.1, rng=0), fit_windows),
     'TransformerSeq2seq': (lambda: TransformerSeq2seq(V, 8, 2, 1, 16, dropout_ratio=0.1, max_len=8, rng=0),
                            fit_trainer(fast_adam, SEQ_X, SEQ_T)),
 }
@@ -273,6 +284,11 @@ def test_eval_perplexity_and_seq2seq_accuracy(device):
     host, on_device = on_both(lambda: BetterRnnlm(V, 6, 6, rng=0),
                               lambda m: eval_perplexity(m, CORPUS, batch_size=4, time_size=6), device)
     assert host == on_device and np.isfinite(host)
+    from common.evaluation import eval_perplexity_windows
+    host, on_device = on_both(lambda: GPT(V, 6, 8, 2, 1, 16, rng=0),
+                              lambda m: eval_perplexity_windows(m, CORPUS[:-1], CORPUS[1:], 6, batch_size=5),
+                              device)
+    assert host == on_device and np.isfinite(host)
 
 
 @pytest.mark.parametrize('model_class', [Seq2seq, PeekySeq2seq, AttentionSeq2seq, TransformerSeq2seq])
@@ -295,7 +311,8 @@ def test_greedy_and_beam_search(device, model_class):
 def test_generation_with_every_option(device, options):
     from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
     from ch07_seq2seq.rnnlm_gen import RnnlmGen
-    for make in (lambda: RnnlmGen(V, 5, 6, rng=0), lambda: BetterRnnlmGen(V, 6, 6, rng=0)):
+    for make in (lambda: RnnlmGen(V, 5, 6, rng=0), lambda: BetterRnnlmGen(V, 6, 6, rng=0),
+                 lambda: GPTGen(V, 4, 8, 2, 1, 16, rng=0)):
         def generate(model):
             return (model.generate([2, 3], sample_size=8, rng=5, **options),
                     model.score([2, 3, 4, 5]))

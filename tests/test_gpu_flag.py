@@ -81,18 +81,22 @@ def test_seq2seq_scripts_with_beam_search(main, argv, device, capsys):
                                '--epochs', '2', '--direct', '--save', '{tmp}/mlp.npz']),
     ('ch05_rnn.train_custom_loop', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8',
                                     '--hidden-size', '8']),
+    ('ch09_transformer.train_gpt', ['--max-tokens', '600', '--eval-tokens', '100', '--context-size', '8',
+                                    '--d-model', '8', '--num-heads', '2', '--num-layers', '1', '--d-ff', '16',
+                                    '--batch-size', '4', '--warmup-steps', '3', '--epochs', '1',
+                                    '--save', '{tmp}/gpt.npz']),
     ('ch06_lstm.train_better_rnnlm', ['--max-tokens', '400', '--eval-tokens', '60', '--wordvec-size', '4',
                                       '--hidden-size', '4', '--batch-size', '2', '--time-size', '5',
                                       '--epochs', '1', '--variational-dropout', '--recurrent-dropout', '0.2',
                                       '--embedding-dropout', '0.1', '--save', '{tmp}/lm.npz']),
-], ids=['w2v-book', 'w2v-fast', 'w2v-fast-skipgram', 'ch05', 'mlp', 'ch05-loop', 'better'])
+], ids=['w2v-book', 'w2v-fast', 'w2v-fast-skipgram', 'ch05', 'mlp', 'ch05-loop', 'gpt', 'better'])
 def test_ptb_scripts(script, argv, device, capsys, tmp_path):
     import importlib
     main = importlib.import_module(script).main
     argv = [a.format(tmp=tmp_path) for a in argv] + ['--quiet']
     host, on_device = run_both(main, argv, capsys, device)
     assert_same_params(host[0], on_device[0])
-    if script.startswith(('ch06', 'ch05_rnn.train_mlp')):
+    if script.startswith(('ch06', 'ch05_rnn.train_mlp', 'ch09')):
         assert host[1] == on_device[1]  # losses or perplexities: train curve, valid, test
 
 
