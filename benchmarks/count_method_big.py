@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from common.cli import positive_int
 from common.linalg import randomized_svd
 from common.util import create_co_matrix, ppmi
 from dataset import ptb
@@ -90,8 +91,8 @@ def _seconds(function):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--repeat', type=int, default=3, help='runs per median')
-    parser.add_argument('--sub-size', type=int, default=300, help='words in the PPMI comparison')
+    parser.add_argument('--repeat', type=positive_int, default=3, help='runs per median')
+    parser.add_argument('--sub-size', type=positive_int, default=300, help='words in the PPMI comparison')
     args = parser.parse_args(argv)
 
     fresh = multiprocessing.get_context('spawn')

@@ -8,6 +8,7 @@ import argparse
 import time
 
 from ch05_rnn.ngram import KneserNeyLM
+from common.cli import int_in, positive_int
 from dataset.ptb import load_data
 
 
@@ -23,9 +24,9 @@ def best_time(function, repeat):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--orders', type=int, nargs='+', default=[2, 3, 4, 5])
-    parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--contexts', type=int, default=1000, help='next-word distributions to time')
+    parser.add_argument('--orders', type=int_in(2, 5), nargs='+', default=[2, 3, 4, 5])
+    parser.add_argument('--repeat', type=positive_int, default=3)
+    parser.add_argument('--contexts', type=positive_int, default=1000, help='next-word distributions to time')
     args = parser.parse_args(argv)
     corpus, word_to_id, _ = load_data('train')
     corpus_test, _, _ = load_data('test')

@@ -31,6 +31,7 @@ import numpy as np
 
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
+from common.cli import nonnegative_int, positive_int, seed_int
 from common.memory import reuse_freed_memory
 from common.optimizer import SGD
 from common.util import clip_grads
@@ -139,9 +140,10 @@ def make_torch_step(sizes, lstm_layers):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--config', choices=[*CONFIGS, 'all'], default='all')
-    parser.add_argument('--steps', type=int, default=20, help='timed steps (after the warm-up)')
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--steps', type=positive_int, default=20, help='timed steps (after the warm-up)')
+    parser.add_argument('--warmup', type=nonnegative_int, default=3,
+                        help='untimed steps first (0: none)')
+    parser.add_argument('--seed', type=seed_int, default=0)
     parser.add_argument('--malloc-default', action='store_true',
                         help="leave glibc's malloc thresholds alone (the trainers raise them with "
                              'common.memory.reuse_freed_memory, as this benchmark does by default)')

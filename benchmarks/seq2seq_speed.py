@@ -30,6 +30,7 @@ from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
+from common.cli import positive_int
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam
 from common.trainer import Trainer
@@ -112,9 +113,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--models', nargs='+', choices=list(CASES), default=list(CASES))
-    parser.add_argument('--steps', type=int, default=40, help='steps per timing')
-    parser.add_argument('--repeat', type=int, default=3, help='timings per model (median)')
-    parser.add_argument('--full-epochs', type=int, help='time this many whole epochs instead')
+    parser.add_argument('--steps', type=positive_int, default=40, help='steps per timing')
+    parser.add_argument('--repeat', type=positive_int, default=3, help='timings per model (median)')
+    parser.add_argument('--full-epochs', type=positive_int, help='time this many whole epochs instead')
     args = parser.parse_args(argv)
 
     print(f'float32 GEMM rate at the start: {gemm_gflops():.0f} GFLOP/s', flush=True)

@@ -14,6 +14,7 @@ import statistics
 import tempfile
 
 from ch04_fast_w2v import train
+from common.cli import positive_int
 
 CONFIGS = {
     'book': ('book configuration: CBOW, batch 100, Adam (SparseGradAdam)', ['--mode', 'book']),
@@ -30,8 +31,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--configs', nargs='+', choices=list(CONFIGS), default=['book', 'fast'])
-    parser.add_argument('--repeat', type=int, default=5, help='runs per configuration')
-    parser.add_argument('--words', type=int, default=100_000,
+    parser.add_argument('--repeat', type=positive_int, default=5, help='runs per configuration')
+    parser.add_argument('--words', type=positive_int, default=100_000,
                         help='words of PTB per book-configuration run (the fast mode uses all)')
     args = parser.parse_args(argv)
     print(f'load average before: {os.getloadavg()[0]:.2f} (2 cores)')
@@ -40,8 +41,8 @@ def main(argv=None):
         for name in args.configs:
             description, flags = CONFIGS[name]
             words = [] if name.startswith('fast') else ['--max-words', str(args.words)]
-            speeds = [train.main(flags + words + ['--epochs', '1', '--quiet', '--vectors',
-                                                  os.path.join(folder, 'vectors.npz')])[2]
+            output = ['--vectors', os.path.join(folder, 'vectors.npz'), '--overwrite']
+            speeds = [train.main(flags + words + ['--epochs', '1', '--quiet'] + output)[2]
                       for _ in range(args.repeat)]
             medians[name] = statistics.median(speeds)
             runs = ', '.join(f'{s:,.0f}' for s in speeds)

@@ -8,13 +8,13 @@ initialisation), so the scores of the untrained net differ visibly from point to
 import numpy as np
 
 from ch01_nn.two_layer_net import TwoLayerNet
-from common.cli import make_parser, make_rng
+from common.cli import make_parser, make_rng, positive_int
 
 
 def main(argv=None):
     """Returns the scores: (samples, 3)."""
     parser = make_parser(__doc__, seed=1984)
-    parser.add_argument('--samples', type=int, default=10, help='number of random input points')
+    parser.add_argument('--samples', type=positive_int, default=10, help='number of random input points')
     args = parser.parse_args(argv)
     rng = make_rng(args.seed)
 

@@ -3,14 +3,14 @@
     python -m ch01_nn.show_spiral_dataset --plot spiral.png
 """
 from ch01_nn.spiral_plot import plot_spiral
-from common.cli import make_parser
+from common.cli import make_parser, seed_int
 from dataset import spiral
 
 
 def main(argv=None):
     """Returns ``(x, t)``: points (300, 2) and one-hot labels (300, 3)."""
     parser = make_parser(__doc__, plot='spiral.png')
-    parser.add_argument('--data-seed', type=int, default=1984, help='seed of the spiral noise')
+    parser.add_argument('--data-seed', type=seed_int, default=1984, help='seed of the spiral noise')
     args = parser.parse_args(argv)
 
     x, t = spiral.load_data(seed=args.data_seed)

@@ -6,20 +6,30 @@ Book settings: hidden size 10, SGD with learning rate 1.0, batch size 30, 300 ep
 falls from 1.10 to about 0.1.
 """
 from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
+from common.cli import load_or_exit
 from common.optimizer import SGD
 from common.trainer import Trainer
+from common.training_state import TrainingRun
 
 
 def main(argv=None):
-    """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
+    """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses.
+
+    With --save every epoch writes the parameters and the run's state, so --load of that file
+    resumes exactly, and Ctrl-C or SIGTERM saves before stopping.
+    """
     args = parse_spiral_args(__doc__, argv)
-    x, t, model, rng = spiral_data_and_model(args)
+    x, t, model, rng = spiral_data_and_model(args, load=False)
 
     trainer = Trainer(model, SGD(lr=args.lr), rng=rng, verbose=not args.quiet)
-    trainer.fit(x, t, max_epoch=args.epochs, batch_size=args.batch_size,
-                eval_interval=args.eval_interval)
+    run = TrainingRun(model, trainer, {'hidden_size': args.hidden_size, 'batch_size': args.batch_size})
+    if args.load:
+        load_or_exit(run.load, args.load)
+    run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=args.batch_size,
+                                               eval_interval=args.eval_interval),
+              save_path=args.save, interrupt_path='spiral_interrupted.npz')
 
-    report(args, model, x, t, trainer.loss_list)
+    report(args, model, x, t, trainer.loss_list, save=False)
     return model, trainer.loss_list
 
 

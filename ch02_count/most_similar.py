@@ -3,7 +3,7 @@
     python -m ch02_count.most_similar --query you
 """
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser
+from common.cli import make_parser, positive_int
 from common.util import most_similar
 
 
@@ -11,7 +11,7 @@ def main(argv=None):
     """Returns ``[(word, similarity), ...]``, best first."""
     parser = make_parser(__doc__)
     parser.add_argument('--query', default='you', help='the query word')
-    parser.add_argument('--top', type=int, default=5, help='how many neighbours to list')
+    parser.add_argument('--top', type=positive_int, default=5, help='how many neighbours to list')
     parser.add_argument('--text', default=TEXT, help='the corpus')
     args = parser.parse_args(argv)
 

@@ -11,10 +11,11 @@ import numpy as np
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from common.backend import to_cpu
-from common.cli import make_parser, make_rng, on_device
+from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int
 from common.optimizer import Adam
 from common.plot import plot_curves
 from common.trainer import Trainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import convert_one_hot, create_contexts_target, preprocess
 
 TEXT = 'You say goodbye and I say hello.'
@@ -25,10 +26,11 @@ def main(argv=None):
     """Returns ``{model name: (model, loss_list)}`` for the models trained."""
     parser = make_parser(__doc__, epochs=1000, batch_size=3, lr=0.001, seed=1984,
                          save=None, load=None, plot='word2vec_loss.png', gpu=False)
+    parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--model', choices=['cbow', 'skipgram', 'both'], default='both',
                         help='which model(s) to train')
-    parser.add_argument('--window-size', type=int, default=1, help='context words on each side')
-    parser.add_argument('--hidden-size', type=int, default=5, help='dimensions of the word vectors')
+    parser.add_argument('--window-size', type=positive_int, default=1, help='context words on each side')
+    parser.add_argument('--hidden-size', type=positive_int, default=5, help='dimensions of the word vectors')
     args = parser.parse_args(argv)
     names = list(MODELS) if args.model == 'both' else [args.model]
     if (args.save or args.load) and len(names) > 1:
@@ -44,12 +46,15 @@ def main(argv=None):
     results = {}
     for name in names:
         model = on_device(MODELS[name](vocab_size, args.hidden_size, rng=rng), args.gpu)
-        if args.load:
-            model.load_params(args.load)
         trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet)
-        trainer.fit(contexts, target, max_epoch=args.epochs, batch_size=args.batch_size)
-        if args.save:
-            model.save_params(args.save)
+        config = {'model': name, 'window_size': args.window_size, 'hidden_size': args.hidden_size,
+                  'batch_size': args.batch_size}
+        run = TrainingRun(model, trainer, config, rng)  # --save: every epoch, and on Ctrl-C
+        if args.load:
+            load_or_exit(run.load, args.load)
+        run.train(args.epochs, lambda: trainer.fit(contexts, target, max_epoch=1,
+                                                   batch_size=args.batch_size),
+                  save_path=args.save, interrupt_path=f'{name}_interrupted.npz')
         print(f'\n{name}: final loss {trainer.loss_list[-1]:.4f}; word vectors (rows of W_in):')
         word_vecs = to_cpu(model.word_vecs)  # printing is host work: one copy
         for word_id, word in id_to_word.items():

@@ -23,7 +23,7 @@ from itertools import permutations
 import numpy as np
 
 from ch04_fast_w2v.word_vectors import load_vectors
-from common.cli import make_parser, positive_int
+from common.cli import load_or_exit, make_parser, positive_int
 from common.util import analogy, analogy_similarities, most_similar, rank_of, word_id
 from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
                                      similarity_correlation)
@@ -93,7 +93,7 @@ def main(argv=None):
     pairs = read_similarity_pairs(args.similarity_file) if args.similarity_file else None
     results = {}
     for path in args.paths:
-        word_vecs, word_to_id, id_to_word = load_vectors(path)
+        word_vecs, word_to_id, id_to_word = load_or_exit(load_vectors, path)
         if verbose:
             print(f'\n===== {path}')
         result = {'neighbours': {query: most_similar(query, word_to_id, id_to_word, word_vecs,

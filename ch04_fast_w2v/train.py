@@ -18,6 +18,7 @@ batch touches.
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.
 """
+import os
 import time
 
 from ch04_fast_w2v.cbow import CBOW
@@ -25,7 +26,7 @@ from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import make_parser, make_rng, on_device, positive_int
+from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int, writable_path
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
@@ -58,9 +59,15 @@ def main(argv=None):
                         help='train on the first this many words of PTB only (quick runs)')
     parser.add_argument('--eval-interval', type=positive_int, default=20,
                         help='record (and print) the mean loss every this many iterations')
-    parser.add_argument('--vectors', metavar='PATH',
+    parser.add_argument('--vectors', metavar='PATH', type=writable_path,
                         help='where to write the word vectors (default MODEL_MODE_vectors.npz)')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='replace the word-vector file if it exists (else the run refuses to start)')
     args = parser.parse_args(argv)
+    vectors_path = args.vectors or writable_path(f'{args.model}_{args.mode}_vectors.npz')
+    if os.path.exists(vectors_path) and not args.overwrite:
+        parser.error(f'the word-vector file {vectors_path!r} exists: pass --overwrite to replace it, '
+                     'or --vectors NEW_PATH')
     defaults = MODE_DEFAULTS[args.mode]
     batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
     lr = defaults['lr'] if args.lr is None else args.lr
@@ -81,7 +88,7 @@ def main(argv=None):
         targets_per_row = args.segment_length
     model = on_device(model, args.gpu)
     if args.load:
-        model.load_params(args.load)
+        load_or_exit(model.load_params, args.load)
 
     steps = args.epochs * max(len(x) // rows_per_batch, 1)
     if args.mode == 'fast':
@@ -100,7 +107,6 @@ def main(argv=None):
     print(f'{args.model} ({args.mode} mode): {words:,} words in {elapsed:.1f} s = '
           f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')
 
-    vectors_path = args.vectors or f'{args.model}_{args.mode}_vectors.npz'
     save_vectors(vectors_path, model.word_vecs, id_to_word)
     if not args.quiet:
         print(f'word vectors written to {vectors_path}')

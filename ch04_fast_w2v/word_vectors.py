@@ -4,7 +4,7 @@ import os
 import numpy as np
 
 from common.backend import to_cpu
-from common.npz_file import atomic_savez
+from common.npz_file import atomic_savez, read_npz
 
 
 def save_vectors(path, word_vecs, id_to_word):
@@ -21,12 +21,11 @@ def load_vectors(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f'word-vector file {path!r} does not exist: train first, e.g. '
                                 '`python -m ch04_fast_w2v.train` (it writes cbow_book_vectors.npz)')
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            word_vecs, words = saved['word_vecs'], saved['words']
-    except (KeyError, ValueError, OSError) as error:
-        raise ValueError(f'{path!r} is not a word-vector file written by save_vectors '
-                         f'(arrays word_vecs and words): {error}') from error
+    arrays = read_npz(path, 'word-vector file')
+    if not {'word_vecs', 'words'} <= set(arrays):
+        raise ValueError(f'{path!r} is not a word-vector file written by save_vectors: it lacks '
+                         f'the arrays word_vecs and words (it holds {sorted(arrays)})')
+    word_vecs, words = arrays['word_vecs'], arrays['words']
     if word_vecs.ndim != 2 or words.shape != (len(word_vecs),):
         raise ValueError(f'{path!r}: word_vecs {word_vecs.shape} and words {words.shape} do not match')
     id_to_word = {i: str(w) for i, w in enumerate(words)}

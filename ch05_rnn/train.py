@@ -7,9 +7,11 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 learns this small corpus by heart: it is not a test of generalisation).
 """
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from common.cli import make_parser, make_rng, on_device
+from common.cli import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng, on_device,
+                        positive_int)
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset.ptb import load_data
 
 
@@ -17,10 +19,13 @@ def make_simple_parser(description):
     """The flags of both chapter-5 training scripts, with the book's values as defaults."""
     parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
-    parser.add_argument('--wordvec-size', type=int, default=100, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=int, default=100, help='size of the RNN hidden state')
-    parser.add_argument('--time-size', type=int, default=5, help='time steps per truncated-BPTT block')
-    parser.add_argument('--max-tokens', type=int, default=1000, help='train on the first N tokens of PTB')
+    parser.epilog = CHECKPOINT_HELP
+    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=positive_int, default=100, help='size of the RNN hidden state')
+    parser.add_argument('--time-size', type=positive_int, default=5,
+                        help='time steps per truncated-BPTT block')
+    parser.add_argument('--max-tokens', type=positive_int, default=1000,
+                        help='train on the first N tokens of PTB')
     return parser
 
 
@@ -32,20 +37,25 @@ def load_corpus_start(max_tokens):
 
 def main(argv=None):
     """Returns ``(model, ppl_list)``: the trained model and the perplexity recorded every epoch."""
-    args = make_simple_parser(__doc__).parse_args(argv)
+    parser = make_simple_parser(__doc__)
+    args = parser.parse_args(argv)
     corpus, vocab_size = load_corpus_start(args.max_tokens)
+    check_tokens_for_one_batch(parser, len(corpus), args.batch_size, args.time_size)
     xs, ts = corpus[:-1], corpus[1:]
 
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
     model = on_device(model, args.gpu)
-    if args.load:
-        model.load_params(args.load)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
-    trainer.fit(xs, ts, max_epoch=args.epochs, batch_size=args.batch_size, time_size=args.time_size)
+    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'batch_size',
+                                                  'time_size', 'max_tokens')}
+    run = TrainingRun(model, trainer, config)  # --save: every epoch, and on Ctrl-C or SIGTERM
+    if args.load:
+        load_or_exit(run.load, args.load)
+    run.train(args.epochs, lambda: trainer.fit(xs, ts, max_epoch=1, batch_size=args.batch_size,
+                                               time_size=args.time_size),
+              save_path=args.save, interrupt_path='simple_rnnlm_interrupted.npz')
     print(f'perplexity: first epoch {trainer.ppl_list[0]:.2f}, last epoch {trainer.ppl_list[-1]:.2f}')
 
-    if args.save:
-        model.save_params(args.save)
     if args.plot:
         trainer.plot(path=args.plot)
     return model, trainer.ppl_list

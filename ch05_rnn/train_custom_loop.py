@@ -11,7 +11,7 @@ import numpy as np
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch05_rnn.train import load_corpus_start, make_simple_parser
 from common.backend import array_module, as_model_device
-from common.cli import make_rng, on_device
+from common.cli import check_tokens_for_one_batch, load_or_exit, make_rng, on_device
 from common.optimizer import SGD
 from common.plot import plot_curves
 
@@ -23,19 +23,17 @@ def main(argv=None):
     batch_size, time_size = args.batch_size, args.time_size
 
     corpus, vocab_size = load_corpus_start(args.max_tokens)
+    check_tokens_for_one_batch(parser, len(corpus), batch_size, time_size)
     xs, ts = corpus[:-1], corpus[1:]  # input words and the words that follow them
     data_size = len(xs)
     max_iters = data_size // (batch_size * time_size)
-    if max_iters == 0:
-        parser.error(f'--max-tokens {args.max_tokens} is less than one batch '
-                     f'(batch size * time size = {batch_size * time_size} tokens)')
 
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
     model = on_device(model, args.gpu)
     xs, ts = as_model_device(model, xs), as_model_device(model, ts)  # the data where the model is
     xp = array_module(xs)
     if args.load:
-        model.load_params(args.load)
+        load_or_exit(model.load_params, args.load)
     optimizer = SGD(lr=args.lr)
 
     # Row i of every batch reads the corpus from offset i * jump onwards, time_size words at a

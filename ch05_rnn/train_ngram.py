@@ -9,15 +9,15 @@ first (``corpus[1:]`` predicted from the words before it).
 import time
 
 from ch05_rnn.ngram import KneserNeyLM
-from common.cli import make_parser
+from common.cli import int_in, make_parser
 from dataset.ptb import load_data
 
 
 def main(argv=None):
     """Fit one model per order; returns ``{order: (valid perplexity, test perplexity)}``."""
     parser = make_parser(__doc__)
-    parser.add_argument('--order', type=int, default=5, help='n of the n-gram model (2 to 5)')
-    parser.add_argument('--orders', type=int, nargs='+', metavar='N',
+    parser.add_argument('--order', type=int_in(2, 5), default=5, help='n of the n-gram model (2 to 5)')
+    parser.add_argument('--orders', type=int_in(2, 5), nargs='+', metavar='N',
                         help='fit and report each of these orders (overrides --order)')
     args = parser.parse_args(argv)
 

@@ -7,7 +7,7 @@ max_norm / |g|: the direction of the whole gradient is kept, its length becomes 
 """
 import numpy as np
 
-from common.cli import make_parser, make_rng
+from common.cli import make_parser, make_rng, positive_float
 from common.util import clip_grads
 
 
@@ -19,7 +19,7 @@ def global_norm(grads):
 def main(argv=None):
     """Returns ``(grads before, grads after, norm before, norm after)``."""
     parser = make_parser(__doc__, seed=1984)
-    parser.add_argument('--max-norm', type=float, default=5.0, help='clip to this global norm')
+    parser.add_argument('--max-norm', type=positive_float, default=5.0, help='clip to this global norm')
     args = parser.parse_args(argv)
     rng = make_rng(args.seed)
 

@@ -8,25 +8,27 @@ The model (Rnnlm with an LSTM or GRU, or BetterRnnlm) and its sizes are read fro
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import CELLS, Rnnlm
 from common.base_model import read_checkpoint
-from common.cli import make_parser
+from common.cli import eval_tokens, load_or_exit, make_parser
 from common.evaluation import eval_perplexity
 from dataset.ptb import load_data
 
 
-def load_model(path):
+def load_model(path, rnnlm_class=Rnnlm, better_class=BetterRnnlm):
     """Build the model saved in ``path`` (by ``save_params``) with the sizes of its arrays, and load it.
 
-    -> Rnnlm or BetterRnnlm, in the dtype of the file.  ValueError for any other file.
+    -> ``rnnlm_class`` (an Rnnlm, LSTM or GRU) or ``better_class`` (a BetterRnnlm) as the file
+    says (chapter 7 passes its generator subclasses), in the dtype of the file.  ValueError for
+    any other file.
     """
     arrays = read_checkpoint(path)
     model_name = str(arrays.get('__model__', 'no model name'))
     embed_W = arrays.get('00.TimeEmbedding.W')
     cells = [cell for cell, (layer, _) in CELLS.items() if f'01.{layer.__name__}.Wh' in arrays]
-    if embed_W is not None and model_name == 'BetterRnnlm':
-        model = BetterRnnlm(*embed_W.shape, embed_W.shape[1], dtype=embed_W.dtype)
-    elif embed_W is not None and model_name == 'Rnnlm' and cells:
+    if embed_W is not None and model_name in ('BetterRnnlm', 'BetterRnnlmGen'):
+        model = better_class(*embed_W.shape, embed_W.shape[1], dtype=embed_W.dtype)  # tied: D = H
+    elif embed_W is not None and model_name in ('Rnnlm', 'RnnlmGen') and cells:
         hidden_size = arrays[f'01.{CELLS[cells[0]][0].__name__}.Wh'].shape[0]
-        model = Rnnlm(*embed_W.shape, hidden_size, cells[0], dtype=embed_W.dtype)
+        model = rnnlm_class(*embed_W.shape, hidden_size, cells[0], dtype=embed_W.dtype)
     else:
         raise ValueError(f'{path!r} holds {model_name}, not an Rnnlm or BetterRnnlm checkpoint')
     model.load_params(path)
@@ -36,11 +38,13 @@ def load_model(path):
 def main(argv=None):
     """Returns ``{'valid': perplexity, 'test': perplexity}``."""
     parser = make_parser(__doc__)
-    parser.add_argument('--load', default='rnnlm.npz', help='checkpoint of Rnnlm or BetterRnnlm (.npz)')
-    parser.add_argument('--eval-tokens', type=int, help='use only the first N tokens of each corpus')
+    parser.add_argument('--load', default='rnnlm.npz',
+                        help='checkpoint of Rnnlm or BetterRnnlm (.npz)')
+    parser.add_argument('--eval-tokens', type=eval_tokens,
+                        help='use only the first N tokens of each corpus (at least 11)')
     args = parser.parse_args(argv)
 
-    model = load_model(args.load)
+    model = load_or_exit(load_model, args.load)
     results = {}
     for split in ('valid', 'test'):
         corpus = load_data(split)[0][:args.eval_tokens]

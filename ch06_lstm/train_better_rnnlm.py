@@ -17,7 +17,7 @@ ch06_lstm.better_rnnlm.BetterRnnlm for exactly which connections each one drops.
 """
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
-from common.cli import dropout_ratio, make_rng, on_device
+from common.cli import check_tokens_for_one_batch, dropout_ratio, float_in, load_or_exit, make_rng, on_device
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -29,19 +29,23 @@ def main(argv=None):
     """Returns ``(model with the best parameters, {'train': perplexity every eval_interval iterations,
     'valid': [perplexity after each epoch], 'test': float})``."""
     parser = make_lm_parser(__doc__, epochs=40, size=650)  # word vectors = hidden size: tied weights
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.5, help='dropout ratio between layers')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.5,
+                        help='dropout ratio between layers (0: no dropout)')
     parser.add_argument('--variational-dropout', action='store_true',
                         help='one dropout mask per sequence, shared by all time steps')
     parser.add_argument('--recurrent-dropout', type=dropout_ratio, default=0.0,
-                        help='dropout ratio on h_{t-1} entering each LSTM (one mask per sequence)')
+                        help='dropout ratio on h_{t-1} entering each LSTM (one mask per sequence; 0: none)')
     parser.add_argument('--embedding-dropout', type=dropout_ratio, default=0.0,
-                        help='ratio of word types dropped from the embedding (one mask per sequence)')
-    parser.add_argument('--lr-decay', type=float, default=4.0,
-                        help='divide the learning rate by this when the validation perplexity worsens')
+                        help='ratio of word types dropped from the embedding (one mask per sequence; '
+                             '0: none)')
+    parser.add_argument('--lr-decay', type=float_in(1.0, None), default=4.0,
+                        help='divide the learning rate by this when the validation perplexity worsens '
+                             '(1: keep it)')
     args = parser.parse_args(argv)
 
     corpus, word_to_id, _ = load_data('train')
     corpus = corpus[:args.max_tokens]
+    check_tokens_for_one_batch(parser, len(corpus), args.batch_size, args.time_size)
     corpus_val = load_data('valid')[0][:args.eval_tokens]
     corpus_test = load_data('test')[0][:args.eval_tokens]
 
@@ -51,15 +55,17 @@ def main(argv=None):
                                   rng=rng), args.gpu)
     optimizer = SGD(lr=args.lr)
     trainer = RnnlmTrainer(model, optimizer, verbose=not args.quiet)
+    # Settings that shape the run so far (checked on resume); --lr-decay only shapes what comes
+    # next, so a resumed run may change it.
     config = {key: getattr(args, key) for key in (
         'wordvec_size', 'hidden_size', 'batch_size', 'time_size', 'max_grad', 'dropout',
-        'variational_dropout', 'lr_decay', 'max_tokens', 'eval_tokens')}
+        'variational_dropout', 'max_tokens', 'eval_tokens')}
     for key in ('recurrent_dropout', 'embedding_dropout'):  # recorded only when used, so runs
         if getattr(args, key):                              # saved before they existed resume
             config[key] = getattr(args, key)
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
-        run.load(args.load)
+        load_or_exit(run.load, args.load)
 
     def end_of_epoch():
         """Validation perplexity: keep (and save) the model if it improved, else decay the lr."""

@@ -8,7 +8,8 @@ SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perple
 of the test corpus is printed.
 """
 from ch06_lstm.rnnlm import CELLS, Rnnlm
-from common.cli import add_corpus_flags, make_parser, make_rng, on_device
+from common.cli import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser, make_rng,
+                        on_device, positive_float, positive_int)
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -21,10 +22,13 @@ def make_lm_parser(description, epochs, size):
     parser = make_parser(description, epochs=epochs, batch_size=20, lr=20.0, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--wordvec-size', type=int, default=size, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=int, default=size, help='size of the LSTM hidden states')
-    parser.add_argument('--time-size', type=int, default=35, help='time steps per truncated-BPTT block')
-    parser.add_argument('--max-grad', type=float, default=0.25, help='clip gradients to this global norm')
+    parser.add_argument('--wordvec-size', type=positive_int, default=size, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=positive_int, default=size,
+                        help='size of the LSTM hidden states')
+    parser.add_argument('--time-size', type=positive_int, default=35,
+                        help='time steps per truncated-BPTT block')
+    parser.add_argument('--max-grad', type=positive_float, default=0.25,
+                        help='clip gradients to this global norm')
     add_corpus_flags(parser)
     return parser
 
@@ -43,6 +47,7 @@ def main(argv=None):
 
     corpus, word_to_id, _ = load_data('train')
     corpus = corpus[:args.max_tokens]
+    check_tokens_for_one_batch(parser, len(corpus), args.batch_size, args.time_size)
     corpus_test = load_data('test')[0][:args.eval_tokens]
 
     model = on_device(Rnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.cell,
@@ -52,7 +57,7 @@ def main(argv=None):
                                                   'time_size', 'max_grad', 'max_tokens')}
     run = TrainingRun(model, trainer, config)
     if args.load:
-        run.load(args.load)
+        load_or_exit(run.load, args.load)
     run.train(args.epochs, lambda: fit_one_epoch(trainer, corpus, args),
               save_path=args.save, interrupt_path='train_rnnlm_interrupted.npz')
     if args.plot:

@@ -1,27 +1,28 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
-from common.cli import make_parser, make_rng, positive_float, positive_int, require_checkpoint
+from ch06_lstm.eval import load_model
+from common.cli import load_or_exit, make_parser, make_rng, positive_float, positive_int, require_checkpoint
 from common.util import word_id
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 
 SKIP_WORDS = ('N', '<unk>', '$')  # numbers, unknown words and '$' are never drawn
 
-# model name -> (class, default word-vector/hidden size, default checkpoint, training script)
+# model name -> (default checkpoint, training script); the class and sizes come from the file
 LANGUAGE_MODELS = {
-    'rnnlm': (RnnlmGen, 100, 'rnnlm.npz', 'ch06_lstm.train_rnnlm'),
-    'better': (BetterRnnlmGen, 650, 'better_rnnlm.npz', 'ch06_lstm.train_better_rnnlm'),
+    'rnnlm': ('rnnlm.npz', 'ch06_lstm.train_rnnlm'),
+    'better': ('better_rnnlm.npz', 'ch06_lstm.train_better_rnnlm'),
 }
 
 
 def language_model_parser(description, sampling=True, **defaults):
-    """make_parser plus --load, --wordvec-size, --hidden-size (default: the book's model and file)
+    """make_parser plus --load, --wordvec-size, --hidden-size (checked against the checkpoint)
     and, with ``sampling``, the flags of ``add_sampling_flags``."""
     parser = make_parser(description, **defaults)
     parser.add_argument('--load', help='checkpoint of the language model (.npz); default: '
-                        + ', '.join(f'{v[2]} ({k})' for k, v in LANGUAGE_MODELS.items()))
+                        + ', '.join(f'{v[0]} ({k})' for k, v in LANGUAGE_MODELS.items()))
     for flag in ('--wordvec-size', '--hidden-size'):
-        parser.add_argument(flag, type=positive_int, help='size used when the model was trained; default: '
-                            + ', '.join(f'{v[1]} ({k})' for k, v in LANGUAGE_MODELS.items()))
+        parser.add_argument(flag, type=positive_int, help='read from the checkpoint; if given, it '
+                            'must match the size the model was trained with')
     if sampling:
         add_sampling_flags(parser)
     return parser
@@ -58,14 +59,24 @@ def texts_from_start_and_prompt(model, args, word_to_id, id_to_word):
 
 
 def load_language_model(model, args, vocab_size):
-    """The ``model`` ('rnnlm' | 'better') generator with the parameters of ``args.load``.
+    """The language model of ``args.load`` (default: the file of ``model``, 'rnnlm' | 'better'),
+    as an RnnlmGen or BetterRnnlmGen with the class and sizes its checkpoint holds.
 
-    A missing checkpoint ends the script with a message that says how to train and save one.
+    A missing checkpoint ends the script with a message that says how to train and save one; a
+    file of another kind, or --wordvec-size/--hidden-size that contradict it, with what is wrong.
     """
-    model_class, size, checkpoint, train_script = LANGUAGE_MODELS[model]
+    checkpoint, train_script = LANGUAGE_MODELS[model]
     path = require_checkpoint(args.load or checkpoint, train_script)
-    language_model = model_class(vocab_size, args.wordvec_size or size, args.hidden_size or size)
-    language_model.load_params(path)
+    language_model = load_or_exit(load_model, path, RnnlmGen, BetterRnnlmGen)
+    embed_W = language_model.params[0]
+    sizes = {'--wordvec-size': (args.wordvec_size, embed_W.shape[1]),
+             '--hidden-size': (args.hidden_size, language_model.params[2].shape[0])}
+    for flag, (given, saved) in sizes.items():
+        if given is not None and given != saved:
+            raise SystemExit(f'{path!r} was trained with {flag} {saved}, not {given}: '
+                             'leave the flag out (the sizes are read from the checkpoint)')
+    if embed_W.shape[0] != vocab_size:
+        raise SystemExit(f'{path!r} has a vocabulary of {embed_W.shape[0]} words, PTB has {vocab_size}')
     return language_model
 
 

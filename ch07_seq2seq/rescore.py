@@ -49,19 +49,36 @@ def rescore(model, sentences, word_to_id):
     return sorted(scored, key=lambda pair: -pair[1].log_prob)
 
 
+def read_candidate_lines(path):
+    """The lines of the UTF-8 text file ``path`` ('-': standard input); a file that is missing,
+    a folder, unreadable or not UTF-8 ends the script with its name and the problem."""
+    name = 'standard input' if path == '-' else repr(path)
+    try:
+        if path == '-':
+            return sys.stdin.buffer.read().decode('utf-8').splitlines()
+        with open(path, encoding='utf-8') as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        raise SystemExit(f'candidate file {name} does not exist') from None
+    except IsADirectoryError:
+        raise SystemExit(f'candidate file {name} is a folder, not a text file') from None
+    except UnicodeDecodeError as error:
+        raise SystemExit(f'candidate file {name} is not UTF-8 text: byte {error.start} '
+                         f'({error.object[error.start:error.start + 1]!r}) {error.reason}') from None
+    except OSError as error:
+        raise SystemExit(f'cannot read candidate file {name}: {error.strerror}') from None
+
+
 def main(argv=None):
     """Returns the ranking ``[(sentence, SentenceScore), ...]``, most probable first."""
     parser = language_model_parser(__doc__, sampling=False)
     parser.add_argument('candidates', help="text file with one candidate sentence per line ('-': stdin)")
     parser.add_argument('--model', choices=sorted(LANGUAGE_MODELS), default='rnnlm',
-                        help='the kind of language model saved in --load (Rnnlm or BetterRnnlm)')
+                        help='whose default checkpoint to use without --load (the class and '
+                             'sizes are read from the checkpoint itself)')
     args = parser.parse_args(argv)
 
-    if args.candidates == '-':
-        lines = sys.stdin.read().splitlines()
-    else:
-        with open(args.candidates, encoding='utf-8') as f:
-            lines = f.read().splitlines()
+    lines = read_candidate_lines(args.candidates)
     sentences = [line.strip() for line in lines if line.strip()]
     if not sentences:
         raise SystemExit(f'no candidate sentences in {args.candidates!r}: write one per line')

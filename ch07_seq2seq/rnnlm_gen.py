@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from common.backend import as_model_device, to_cpu
+from common.checks import check_ids
 from common.functions import log_softmax, softmax
 from ch06_lstm.rnnlm import Rnnlm
 
@@ -100,6 +101,7 @@ class LanguageModelGenerator:
         self.reset_state()
         log_p = log_softmax(to_cpu(self._read(list(word_ids[:-1]))[0]).astype(np.float64))
         self.reset_state()
+        check_ids(ids, log_p.shape[1])
         log_prob = float(log_p[np.arange(ids.shape[1] - 1), ids[0, 1:]].sum())
         return SentenceScore(log_prob, float(np.exp(-log_prob / (ids.shape[1] - 1))))
 

@@ -8,11 +8,12 @@ ch07/train_seq2seq.py and ch08/train.py do (they decode one question at a time).
 import argparse
 import time
 
-from common.cli import make_parser, on_device
+from common.cli import load_or_exit, make_parser, on_device, positive_float, positive_int
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
 from common.trainer import Trainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset import sequence
 
 
@@ -24,18 +25,22 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
     """
     parser = make_parser(description, epochs=epochs, batch_size=128, lr=lr, seed=1984,
                          save=None, load=None, plot=None, gpu=False)
+    parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--data', choices=sorted(sequence.DATASETS), default=data, help='toy data set')
     if hidden_size is not None:
-        parser.add_argument('--wordvec-size', type=int, default=16, help='size of the character vectors')
-        parser.add_argument('--hidden-size', type=int, default=hidden_size, help='size of the LSTM states')
-    parser.add_argument('--max-grad', type=float, default=5.0, help='clip gradients to this global norm')
+        parser.add_argument('--wordvec-size', type=positive_int, default=16,
+                            help='size of the character vectors')
+        parser.add_argument('--hidden-size', type=positive_int, default=hidden_size,
+                            help='size of the LSTM states')
+    parser.add_argument('--max-grad', type=positive_float, default=5.0,
+                        help='clip gradients to this global norm')
     parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=reverse,
                         help='feed the questions reversed (book section 7.3.1)')
-    parser.add_argument('--beam-width', type=int, default=1,
+    parser.add_argument('--beam-width', type=positive_int, default=1,
                         help='after training, also decode the test set with beam search of this width '
                              'and compare with greedy decoding')
-    parser.add_argument('--train-size', type=int, help='train on the first N questions only')
-    parser.add_argument('--test-size', type=int, help='test on the first N test questions only')
+    parser.add_argument('--train-size', type=positive_int, help='train on the first N questions only')
+    parser.add_argument('--test-size', type=positive_int, help='test on the first N test questions only')
     return parser
 
 
@@ -49,38 +54,51 @@ def load_seq2seq_data(args):
     return (train, test), *sequence.get_vocab(args.data)
 
 
+# Flags that do not shape a run's course: a resumed run may change them (the rest must match).
+RUN_FLAGS = {'epochs', 'lr', 'seed', 'save', 'load', 'plot', 'quiet', 'beam_width', 'gpu'}
+
+
 def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
     """Train ``args.epochs`` epochs (shuffled by ``rng``); after each, print samples and the
-    test accuracy, and save the parameters to ``args.save`` if given.
+    test accuracy.  -> list of test accuracies (one per epoch, in [0, 1]).
 
     Adam runs at the constant rate ``args.lr`` (the book's way), or, with ``warmup_steps``, rises
     linearly to it over that many steps and then decays to 0 at the last step (cosine).
-    -> list of test accuracies (one per epoch, in [0, 1]).
+    With --save every epoch writes a checkpoint and its training state (``TrainingRun``:
+    Adam's moments, the schedule's step, the shuffling Generator, the accuracies so far); --load
+    of such a file resumes the run exactly; Ctrl-C or SIGTERM saves and stops.
     """
     (x_train, t_train), (x_test, t_test) = data
     on_device(model, args.gpu)  # in place: the caller's model is the moved one
-    if args.load:
-        model.load_params(args.load)
     schedule = None
     if warmup_steps is not None:
         total_steps = max(len(x_train) // args.batch_size, 1) * args.epochs
         schedule = WarmupCosineSchedule(args.lr, min(warmup_steps, total_steps), total_steps)
     trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet, lr_schedule=schedule)
-    accuracies = []
-    for epoch in range(args.epochs):
-        start = time.perf_counter()
+    config = {key: value for key, value in vars(args).items() if key not in RUN_FLAGS}
+    run = TrainingRun(model, trainer, config, rng)
+    if args.load:
+        load_or_exit(run.load, args.load)
+    timer = {}
+
+    def fit_epoch():
+        timer['start'] = time.perf_counter()
         trainer.fit(x_train, t_train, max_epoch=1, batch_size=args.batch_size, max_grad=args.max_grad)
-        train_seconds = time.perf_counter() - start
+
+    def end_of_epoch():
+        train_seconds = time.perf_counter() - timer['start']
         if not args.quiet:
             for i in range(min(10, len(x_test))):
                 eval_seq2seq(model, x_test[[i]], t_test[[i]], id_to_char, verbos=True,
                              is_reverse=args.reverse)
-        accuracies.append(seq2seq_accuracy(model, x_test, t_test))
-        print(f'epoch {epoch + 1}: val acc {accuracies[-1] * 100:.3f}% '
+        run.records.append(seq2seq_accuracy(model, x_test, t_test))
+        print(f'epoch {run.epoch + 1}: val acc {run.records[-1] * 100:.3f}% '
               f'(training {train_seconds:.1f}[s])', flush=True)
-        if args.save:  # after every epoch, so an interrupted run keeps its last finished epoch
-            model.save_params(args.save)
-    return accuracies
+        return True
+
+    run.train(args.epochs, fit_epoch, end_of_epoch, save_path=args.save,
+              interrupt_path='seq2seq_interrupted.npz')
+    return run.records
 
 
 def report(model, test, accuracies, args, label):

@@ -12,7 +12,7 @@ import argparse
 
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from common.backend import to_cpu
-from common.cli import make_parser, make_rng, positive_int, require_checkpoint
+from common.cli import load_or_exit, make_parser, make_rng, positive_int, require_checkpoint
 from common.plot import finish_figure, new_figure
 from dataset import sequence
 
@@ -56,7 +56,7 @@ def main(argv=None):
     _, (x_test, t_test) = sequence.load_data('date.txt')
     char_to_id, id_to_char = sequence.get_vocab('date.txt')
     model = AttentionSeq2seq(len(char_to_id), args.wordvec_size, args.hidden_size)
-    model.load_params(args.load)
+    load_or_exit(model.load_params, args.load)
 
     picked = make_rng(args.seed).choice(len(x_test), size=min(args.samples, len(x_test)), replace=False)
     xs = x_test[picked, ::-1] if args.reverse else x_test[picked]

@@ -26,9 +26,11 @@ def main(argv=None):
     parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads per layer')
     parser.add_argument('--num-layers', type=positive_int, default=2, help='blocks in the encoder and in the decoder')
     parser.add_argument('--d-ff', type=positive_int, default=128, help='width of the feed-forward layers')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='residual and attention dropout')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.0,
+                        help='residual and attention dropout (0: none)')
     parser.add_argument('--warmup-steps', type=nonnegative_int, default=200,
-                        help='steps of linear learning-rate warm-up; then a cosine decay to 0 at the last step')
+                        help='steps of linear learning-rate warm-up (0: none); then a cosine decay to 0 '
+                             'at the last step')
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = DEFAULT_EPOCHS[args.data]

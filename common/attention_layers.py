@@ -11,6 +11,7 @@ decoder steps at once with batched matrix products (scores (N, T_dec, T_enc) in 
 no Python loop runs over the time steps.
 """
 from common.backend import array_module
+from common.checks import needs_forward
 from common.functions import softmax
 
 
@@ -29,6 +30,7 @@ class WeightSum:
         self.cache = (hs, a)
         return (a[:, None, :] @ hs)[:, 0, :]
 
+    @needs_forward('cache')
     def backward(self, dc):
         hs, a = self.cache
         dhs = a[:, :, None] * dc[:, None, :]
@@ -52,6 +54,7 @@ class AttentionWeight:
         self.cache = (hs, h, a)
         return a
 
+    @needs_forward('cache')
     def backward(self, da):
         hs, h, a = self.cache
         ds = a * (da - (a * da).sum(axis=1, keepdims=True))
@@ -79,6 +82,7 @@ class Attention:
         self.attention_weight = a
         return self.weight_sum_layer.forward(hs, a)
 
+    @needs_forward('weight_sum_layer.cache')
     def backward(self, dc):
         dhs_sum, da = self.weight_sum_layer.backward(dc)
         dhs_weight, dh = self.attention_weight_layer.backward(da)
@@ -111,6 +115,7 @@ class TimeAttention:
         self.attention_weights = weights
         return xp.matmul(weights, hs_enc)
 
+    @needs_forward('cache')
     def backward(self, dc):
         xp = array_module(dc)
         hs_enc, hs_dec, weights = self.cache

@@ -1,11 +1,10 @@
 """BaseModel: the parameters of a stack of layers, tied weights, and named ``.npz`` checkpoints."""
 import json
-import os
 
 import numpy as np
 
 from common.backend import array_module, to_cpu, to_gpu
-from common.npz_file import atomic_savez
+from common.npz_file import atomic_savez, read_npz
 from common.placement import move_arrays
 
 
@@ -99,6 +98,9 @@ class BaseModel:
         arrays = read_checkpoint(path)
         saved_model = str(arrays.pop('__model__', '?'))
         origin = f'{path!r} (saved from {saved_model})'
+        if not _same_kind(saved_model, type(self)):
+            raise ValueError(f'{path!r} is a checkpoint of {saved_model}, not of {type(self).__name__}: '
+                             'load it into a model of that class')
         saved_config = json.loads(str(arrays.pop('__config__', 'null')))
         if self.config is not None and saved_config is not None:
             differences = [f'{key}: saved {saved_config.get(key)!r}, this model {value!r}'
@@ -121,15 +123,27 @@ class BaseModel:
             param[...] = array_module(param).asarray(arrays[name], dtype=param.dtype)
 
 
+def _same_kind(saved_name, model_class):
+    """Whether a checkpoint saved from the class named ``saved_name`` belongs to ``model_class``:
+    the same class, one of its bases, or one of its subclasses (RnnlmGen loads Rnnlm's files and
+    back).  A file without a class name ('?', written by hand) is judged by its arrays alone."""
+    if saved_name == '?':
+        return True
+    saved_name = saved_name.rsplit('.', 1)[-1]  # 'ch06_lstm.rnnlm.Rnnlm' -> 'Rnnlm'
+    family = {cls.__name__ for cls in (*model_class.__mro__, *_descendants(model_class))}
+    return saved_name in family
+
+
+def _descendants(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _descendants(subclass)
+
+
 def read_checkpoint(path):
     """All arrays of a ``.npz`` checkpoint (read without pickle) -> {name: array}.
 
-    FileNotFoundError when ``path`` does not exist, ValueError when it is not an ``.npz`` file.
+    FileNotFoundError when ``path`` does not exist, ValueError (one line naming the file and the
+    problem) when it is not a readable ``.npz`` file: see ``common.npz_file.read_npz``.
     """
-    if not os.path.exists(path):
-        raise FileNotFoundError(f'checkpoint {path!r} does not exist')
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            return {name: saved[name] for name in saved.files}
-    except (ValueError, OSError) as error:
-        raise ValueError(f'{path!r} is not a checkpoint written by save_params: {error}') from error
+    return read_npz(path, 'checkpoint')

@@ -10,6 +10,8 @@ import os
 
 import numpy as np
 
+from common.temp_files import make_temp_file
+
 
 def _integer(text):
     try:
@@ -28,19 +30,35 @@ def _finite_float(text):
     return value
 
 
-def int_at_least(lowest):
-    """An argparse type: an integer >= ``lowest`` (sizes and counts: 1; counts where 0 means off: 0)."""
+# Integers are stored in int64 arrays (training state, checkpoints) and index NumPy arrays, so no
+# flag takes a larger one: it would fail deep inside with an OverflowError instead of here.
+INT_LIMIT = 2 ** 63 - 1
+
+
+def int_in(lowest, highest=None):
+    """An argparse type: an integer in [``lowest``, ``highest``] (None: up to ``INT_LIMIT``)."""
+    interval = f'[{lowest}, {highest}]' if highest is not None else f'>= {lowest}'
+
     def parse(text):
         value = _integer(text)
-        if value < lowest:
-            raise argparse.ArgumentTypeError(f'expected an integer >= {lowest}, got {text!r}')
+        if value < lowest or value > (INT_LIMIT if highest is None else highest):
+            too_large = highest is None and value > INT_LIMIT
+            raise argparse.ArgumentTypeError(
+                f'expected an integer {interval}, got {text!r}'
+                + (' (larger than 2**63 - 1)' if too_large else ''))
         return value
-    parse.__name__ = f'integer >= {lowest}'
+    parse.__name__ = f'integer {interval}'
     return parse
+
+
+def int_at_least(lowest):
+    """An argparse type: an integer >= ``lowest`` (sizes and counts: 1; counts where 0 means off: 0)."""
+    return int_in(lowest)
 
 
 positive_int = int_at_least(1)
 nonnegative_int = int_at_least(0)
+eval_tokens = int_in(11)  # eval_perplexity reads 10 rows and predicts each row's next token
 
 
 def float_in(low, high, low_open=False, high_open=False):
@@ -66,11 +84,60 @@ dropout_ratio = float_in(0.0, 1.0, high_open=True)       # probability of droppi
 
 
 def seed_int(text):
-    """An argparse type: a seed numpy.random.default_rng accepts (an integer >= 0)."""
+    """An argparse type: a seed numpy.random.default_rng accepts (an integer in [0, 2**63 - 1],
+    so it also fits the int64 of a saved training state)."""
     value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f'expected a seed >= 0, got {text!r}')
+    if not 0 <= value <= INT_LIMIT:
+        raise argparse.ArgumentTypeError(f'expected a seed in [0, 2**63 - 1], got {text!r}')
     return value
+
+
+def writable_path(text):
+    """An argparse type: a file path the script will be able to write (checked before any work).
+
+    Its folder must exist (or be creatable) and accept a new file; the path itself must not be a
+    folder.  A long run thus never ends by failing to save its result.  An empty text means "no
+    file" (``--plot ''`` turns off a plot that is drawn by default).
+    """
+    if not text:
+        return text
+    path = os.path.abspath(text)
+    if os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f'{text!r} is a folder; give a file name')
+    folder = os.path.dirname(path)
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise argparse.ArgumentTypeError(f'cannot write {text!r}: {existing!r} is a file, not a folder')
+    if existing == folder:
+        try:
+            fd, probe = make_temp_file(path, '.probe')
+        except OSError as error:
+            raise argparse.ArgumentTypeError(f'cannot write {text!r}: {error.strerror}') from None
+        os.close(fd)
+        os.unlink(probe)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f'cannot write {text!r}: folder {existing!r} is not writable')
+    return text
+
+
+def load_or_exit(load, path, *args):
+    """``load(path, *args)`` for a script: a file that cannot be used (missing, damaged, of
+    another model or run) ends the script with its one-line message instead of a traceback."""
+    try:
+        return load(path, *args)
+    except (ValueError, OSError) as error:
+        raise SystemExit(f'error: {error}') from None
+
+
+def check_tokens_for_one_batch(parser, tokens, batch_size, time_size):
+    """End the script (exit 2) when a corpus of ``tokens`` words (inputs and targets: tokens - 1
+    positions) holds less than one truncated-BPTT batch of batch_size x time_size."""
+    if tokens - 1 < batch_size * time_size:
+        parser.error(f'the corpus has {tokens} tokens, fewer than one batch needs '
+                     f'(--batch-size {batch_size} x --time-size {time_size} = '
+                     f'{batch_size * time_size}, plus one)')
 
 
 COMMON_FLAGS = {
@@ -78,10 +145,10 @@ COMMON_FLAGS = {
     'batch_size': (positive_int, 'mini-batch size'),
     'lr': (positive_float, 'learning rate'),
     'seed': (seed_int, 'seed of the random number generator (initial weights, shuffling, sampling)'),
-    'save': (str, 'write the trained parameters to this .npz file'),
+    'save': (writable_path, 'write the trained parameters to this .npz file'),
     'load': (str, 'start from the parameters in this .npz file (training scripts of chapter 6 '
                   'resume the whole run when its .state.npz is beside it)'),
-    'plot': (str, 'save the plot to this PNG file'),
+    'plot': (writable_path, 'save the plot to this PNG file'),
 }
 GPU_HELP = ('train on the GPU with CuPy (pip install cupy-cuda12x, the wheel for your CUDA); '
             'checkpoints are the same .npz files on either device')
@@ -115,8 +182,8 @@ def add_corpus_flags(parser):
     """--max-tokens, --eval-tokens, --eval-interval: the corpus slices and progress lines of a
     language-model training script."""
     parser.add_argument('--max-tokens', type=positive_int, help='train on the first N tokens of PTB only')
-    parser.add_argument('--eval-tokens', type=positive_int,
-                        help='measure perplexities on the first N tokens of the corpus only')
+    parser.add_argument('--eval-tokens', type=eval_tokens,
+                        help='measure perplexities on the first N tokens of the corpus only (at least 11)')
     parser.add_argument('--eval-interval', type=positive_int, default=20,
                         help='record (and print) the perplexity every this many iterations')
 

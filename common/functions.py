@@ -3,6 +3,7 @@
 All functions work on NumPy and CuPy arrays and keep the input's dtype.
 """
 from common.backend import array_module
+from common.checks import check_ids, check_not_empty, check_one_hot
 
 
 def sigmoid(x):
@@ -45,12 +46,19 @@ def cross_entropy_error(y, t):
 
     y: (N, C) or (C,) probabilities; t: (N,) class ids, (N, C) one-hot, or a single id for (C,) y
     -> float.  A probability of exactly 0 gives +inf, honestly: train on logits with
-    SoftmaxWithLoss, which never takes log(0).
+    SoftmaxWithLoss, which never takes log(0).  Labels must be ids in [0, C) or one-hot rows
+    (soft targets are refused), and the batch must not be empty.
     """
     xp = array_module(y)
+    check_not_empty(y, 'cross_entropy_error probabilities y', '(N, C) or (C,)')
     y = y.reshape(-1, y.shape[-1])
     t = xp.asarray(t)
-    if t.size == y.size:  # one-hot labels
-        t = t.reshape(y.shape).argmax(axis=1)
+    if t.size == y.size and t.size != y.shape[0]:  # one-hot labels
+        t = t.reshape(y.shape)
+        check_one_hot(t)
+        t = t.argmax(axis=1)
     t = t.reshape(-1)
+    if t.size != y.shape[0]:
+        raise ValueError(f'cross_entropy_error needs one label per row of y {y.shape}: got {t.size} labels')
+    check_ids(t, y.shape[1], 'label')
     return float(-xp.log(y[xp.arange(y.shape[0]), t]).mean())

@@ -8,7 +8,7 @@ references to the buffers.  Dtypes follow the parameters (or the input, for laye
 import numpy as np
 
 from common.backend import array_module, to_cpu
-from common.checks import check_ids, check_last_dim
+from common.checks import check_ids, check_last_dim, check_not_empty, check_one_hot, needs_forward
 from common.functions import log_softmax, sigmoid, softmax
 
 
@@ -30,6 +30,7 @@ class MatMul:
         self.x = x
         return x @ W
 
+    @needs_forward('x')
     def backward(self, dout):
         W, = self.params
         self.grads[0][...] = self.x.T @ dout
@@ -56,6 +57,7 @@ class Affine:
         self.x = x
         return x @ W + b
 
+    @needs_forward('x')
     def backward(self, dout):
         W, _ = self.params
         self.grads[0][...] = self.x.T @ dout
@@ -77,6 +79,7 @@ class Softmax:
         self.out = softmax(x)
         return self.out
 
+    @needs_forward('out')
     def backward(self, dout):
         y = self.out
         return y * (dout - (dout * y).sum(axis=-1, keepdims=True))
@@ -96,7 +99,9 @@ class SoftmaxWithLoss:
 
     def forward(self, x, t):
         xp = array_module(x)
+        check_not_empty(x, 'SoftmaxWithLoss logits x', '(N, C)')
         if t.shape == x.shape:  # one-hot labels -> class ids
+            check_one_hot(t)
             t = t.argmax(axis=1)
         check_ids(t, x.shape[1], 'label')
         log_y = log_softmax(x)
@@ -104,6 +109,7 @@ class SoftmaxWithLoss:
         self.t = t
         return float(-log_y[xp.arange(len(t)), t].mean())
 
+    @needs_forward('y')
     def backward(self, dout=1):
         xp = array_module(self.y)
         n = len(self.t)
@@ -124,6 +130,7 @@ class Sigmoid:
         self.out = sigmoid(x)
         return self.out
 
+    @needs_forward('out')
     def backward(self, dout):
         return dout * self.out * (1 - self.out)
 
@@ -165,6 +172,7 @@ class SigmoidWithLoss:
         loss = xp.maximum(x, 0) - t * x + xp.log1p(xp.exp(-xp.abs(x)))
         return float(loss.mean())
 
+    @needs_forward('y')
     def backward(self, dout=1):
         return (self.y - self.t) * (dout / self.t.size)
 
@@ -231,6 +239,7 @@ class Embedding:
         self.idx = idx
         return W[idx]
 
+    @needs_forward('idx')
     def backward(self, dout):
         dW, = self.grads
         if self.touched_rows is not None:
@@ -295,6 +304,7 @@ class EmbeddingDot:
         self.cache = (h, rows, idx.shape)
         return (rows @ h[:, :, None]).reshape(idx.shape)
 
+    @needs_forward('cache')
     def backward(self, dout):
         h, rows, _ = self.cache
         dout = dout.reshape(len(h), 1, -1)  # (N, 1, K)
@@ -379,6 +389,7 @@ class NegativeSamplingLoss:
         score = self.embed_dot.forward(h, ids)
         return self.loss_layer.forward(score, labels) * self.columns
 
+    @needs_forward('embed_dot.cache')
     def backward(self, dout=1):
         dscore = self.loss_layer.backward(dout * self.columns)
         return self.embed_dot.backward(dscore)

@@ -20,7 +20,8 @@ loss turns its cache into the gradient it returns).  Dtypes follow the parameter
 import numpy as np
 
 from common.backend import array_module
-from common.checks import check_ids, check_last_dim, check_ndim
+from common.checks import (check_ids, check_last_dim, check_ndim, check_not_empty, check_one_hot,
+                           needs_forward)
 from common.layers import Affine, Dropout, Embedding, bernoulli_keep_mask
 
 
@@ -57,6 +58,7 @@ def _matmul_into(a, b, out):
 def _as_sequence(xs, Wx, name):
     """Check that xs is (N, T, D) with D = Wx.shape[0]; return it in the parameters' dtype."""
     check_ndim(xs, 3, f'{name} input xs', '(N, T, D)')
+    check_not_empty(xs, f'{name} input xs', '(N, T, D)')
     check_last_dim(xs, Wx.shape[0], f'{name} input xs', '(N, T, D)')
     return array_module(Wx).asarray(xs, dtype=Wx.dtype)
 
@@ -195,6 +197,7 @@ class RNN(_Cell):
         self.cache = (x, h_prev, h_next)
         return h_next
 
+    @needs_forward('cache')
     def backward(self, dh_next):
         Wx, Wh, _ = self.params
         x, h_prev, h_next = self.cache
@@ -229,6 +232,7 @@ class TimeRNN(_RecurrentState):
             self.h = h.copy()
         return hs
 
+    @needs_forward('cache')
     def backward(self, dhs):
         Wx, Wh, _ = self.params
         xs, h0, hs = self.cache
@@ -275,6 +279,7 @@ class LSTM(_Cell):
         self.cache = (x, h_prev, c_prev, f, g, i, o, tanh_c)
         return h, c
 
+    @needs_forward('cache')
     def backward(self, dh, dc):
         Wx, Wh, _ = self.params
         xp = array_module(Wx)
@@ -336,6 +341,7 @@ class TimeLSTM(_RecurrentState):
             self.h, self.c = h.copy(), c.copy()
         return hs
 
+    @needs_forward('cache')
     def backward(self, dhs):
         """Per step (reversed): dh = dhs_t + dh_next;  ds = dc_next + dh o (1 - tanh(c)^2);
         dA = [ds c_prev f(1-f), ds i (1-g^2), ds g i(1-i), dh tanh(c) o(1-o)];
@@ -397,6 +403,7 @@ class GRU(_Cell):
         self.cache = (x, h_prev, z, r, h_tilde)
         return (1 - z) * h_prev + z * h_tilde
 
+    @needs_forward('cache')
     def backward(self, dh):
         Wx, Wh, _ = self.params
         xp = array_module(Wx)
@@ -454,6 +461,7 @@ class TimeGRU(_RecurrentState):
             self.h = h.copy()
         return hs
 
+    @needs_forward('cache')
     def backward(self, dhs):
         """Per step (reversed), with hm = h_prev * m:  dh = dhs_t + dh_next;  da_h~ = dh z (1 - h~^2);
         d(r hm) = da_h~ Whh^T;  da_z = dh (h~ - h_prev) z (1 - z);  da_r = d(r hm) hm r (1 - r);
@@ -525,6 +533,7 @@ class TimeEmbedding(Embedding):
 
     def forward(self, xs):
         check_ndim(xs, 2, 'TimeEmbedding input xs', '(N, T) word ids')
+        check_not_empty(xs, 'TimeEmbedding input xs', '(N, T) word ids')
         out = super().forward(xs)
         self.scale = None
         if self.train_flg and self.dropout_ratio > 0:
@@ -552,6 +561,7 @@ class TimeAffine(Affine):
         self.x = _as_sequence(xs, W, 'TimeAffine')
         return _input_projection(self.x, W, b)
 
+    @needs_forward('x')
     def backward(self, dys):
         W, _ = self.params
         return _input_grads(self.x, dys, W, self.grads[0], self.grads[1])
@@ -575,8 +585,10 @@ class TimeSoftmaxWithLoss:
     def forward(self, xs, ts):
         xp = array_module(xs)
         check_ndim(xs, 3, 'TimeSoftmaxWithLoss logits xs', '(N, T, V)')
+        check_not_empty(xs, 'TimeSoftmaxWithLoss logits xs', '(N, T, V)')
         N, T, V = xs.shape
         if ts.ndim == 3:  # one-hot labels -> label ids
+            check_one_hot(ts)
             ts = ts.argmax(axis=2)
         if ts.shape != (N, T):
             raise ValueError(f'labels ts must have shape (N, T) = {(N, T)} (or one-hot {(N, T, V)}), '
@@ -652,6 +664,7 @@ class TimeBiLSTM:
         hs_backward = self.backward_lstm.forward(xs[:, ::-1])[:, ::-1]
         return array_module(hs_forward).concatenate([hs_forward, hs_backward], axis=2)
 
+    @needs_forward('forward_lstm.cache')
     def backward(self, dhs):
         H = dhs.shape[2] // 2
         dxs = self.forward_lstm.backward(dhs[:, :, :H])

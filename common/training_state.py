@@ -10,7 +10,8 @@ import sys
 import numpy as np
 
 from common.backend import array_module, to_cpu
-from common.npz_file import atomic_savez
+from common.interrupts import StopSignals
+from common.npz_file import atomic_savez, read_npz
 
 CHECKPOINT_HELP = """\
 Checkpoints: with --save PATH, every epoch writes two files (each atomically: a temporary file
@@ -18,13 +19,15 @@ renamed over the old one). PATH holds the model's parameters (BaseModel.save_par
 ch06_lstm.eval and text generation load). PATH without .npz plus .state.npz holds the rest of
 the run: the current (and best) parameters, the epoch, the learning rate, the best validation
 perplexity, the trainer's position in the corpus (and learning-rate schedule), the optimizer's
-moments, the carried LSTM state and the random number generator's state. --load PATH resumes
-that run exactly where it stopped, with its learning rate and random state (--lr and --seed are not used then; the settings that shape the run, such
+moments, the carried LSTM state and the random number generators' states. --load PATH resumes
+that run exactly where it stopped, with its learning rate and random state (--lr and --seed
+are not used then; the settings that shape the run, such
 as sizes and batch size, must be the same; --epochs is the total to reach). Without a
 .state.npz file beside it, --load only starts a new run from PATH's parameters.
-Ctrl-C saves to --save (or to the file named in the message) and exits; resuming that save
-re-runs the interrupted epoch from its first batch. A NaN or infinite loss stops the run with
-an error and leaves the last checkpoint untouched."""
+Ctrl-C or SIGTERM saves to --save (or to the file named in the message) and exits; resuming
+that save re-runs the interrupted epoch from its first batch. A signal that arrives while an
+epoch ends (validation, checkpoint) waits until that epoch is saved, then stops the run there.
+A NaN or infinite loss stops the run with an error and leaves the last checkpoint untouched."""
 
 
 def state_path(path):
@@ -34,19 +37,19 @@ def state_path(path):
 
 
 class TrainingRun:
-    """An epoch loop around a language-model trainer that can be saved after any epoch and resumed
-    exactly.
+    """An epoch loop around a trainer that can be saved after any epoch and resumed exactly.
 
-    model: a BaseModel (its recurrent layers, if any, stateful); trainer: its RnnlmTrainer or
-    WindowTrainer (its optimizer's ``lr`` is the learning rate); config: JSON-able dict of the
+    model: a BaseModel (its recurrent layers, if any, stateful); trainer: its Trainer,
+    RnnlmTrainer or WindowTrainer (its optimizer's ``lr`` is the learning rate); config: JSON-able dict of the
     settings that shape the run (sizes, batch and time size, ...), checked on resume; rng: the
     numpy Generator the model (dropout) and trainer (windows) draw from while training, or None.
 
     The state (see ``CHECKPOINT_HELP``): ``epoch`` (epochs done), the learning rate,
     the validation perplexities with the best one and its parameters (``record_valid_ppl``),
     the trainer's ``position()`` (RnnlmTrainer's ``time_idx``, a schedule's step count) and
-    history, the optimizer's state (moments, step count), the recurrent layers' carried (h, c),
-    and ``rng.bit_generator.state`` (as JSON).
+    history, the optimizer's state (moments, step count), ``records`` (a figure per epoch, e.g.
+    a test accuracy), the recurrent layers' carried (h, c), and the states of ``rng`` and of the
+    trainer's own Generator (a Trainer's shuffling), as JSON.
     """
 
     def __init__(self, model, trainer, config, rng=None):
@@ -55,6 +58,7 @@ class TrainingRun:
         self.best_ppl = None
         self.best_params = None
         self.valid_ppls = []
+        self.records = []  # one JSON-able figure per finished epoch (e.g. a test accuracy)
         self._epoch_start = (trainer.position(), len(trainer.history))
 
     def record_valid_ppl(self, ppl):
@@ -87,27 +91,37 @@ class TrainingRun:
         file should get the current parameters (the validation perplexity improved; default:
         always);
         then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError) exits with
-        a message and saves nothing; Ctrl-C saves to ``save_path or interrupt_path`` and exits
-        with status 130.
+        a message and saves nothing.  Ctrl-C or SIGTERM (``common.interrupts``) saves to
+        ``save_path or interrupt_path`` and exits with status 130 (143 for SIGTERM).  The end of
+        an epoch (end_of_epoch, the epoch count, the checkpoint) is one unit: a signal that
+        arrives during it waits until it is done, so the run stops exactly at the epoch boundary.
         """
-        try:
-            while self.epoch < epochs:
-                self._epoch_start = (self.trainer.position(), len(self.trainer.history))
-                fit_epoch()
-                write_model = end_of_epoch() if end_of_epoch else True
-                self.epoch += 1
-                if save_path:
-                    self.save(save_path, write_model=write_model)
-        except FloatingPointError as error:
-            kept = (f'{save_path!r} is left as it was' if save_path and os.path.exists(save_path)
-                    else 'nothing was saved')
-            raise SystemExit(f'training stopped in epoch {self.epoch + 1}: {error}; {kept}') from None
-        except KeyboardInterrupt:
-            path = save_path or interrupt_path
-            self.save(path, interrupted=True)
-            print(f'\ninterrupted in epoch {self.epoch + 1}: saved the parameters to {path!r} and the run '
-                  f'to {state_path(path)!r}; continue with --load {path}', file=sys.stderr)
-            raise SystemExit(130) from None
+        in_epoch = False
+        with StopSignals() as signals:
+            try:
+                while self.epoch < epochs:
+                    self._epoch_start = (self.trainer.position(), len(self.trainer.history))
+                    in_epoch = True
+                    fit_epoch()
+                    with signals.deferred():
+                        write_model = end_of_epoch() if end_of_epoch else True
+                        self.epoch += 1
+                        in_epoch = False
+                        if save_path:
+                            self.save(save_path, write_model=write_model)
+            except FloatingPointError as error:
+                kept = (f'{save_path!r} is left as it was' if save_path and os.path.exists(save_path)
+                        else 'nothing was saved')
+                raise SystemExit(f'training stopped in epoch {self.epoch + 1}: {error}; {kept}') from None
+            except KeyboardInterrupt as stop:
+                path = save_path or interrupt_path
+                with signals.deferred():
+                    if in_epoch or not save_path:
+                        self.save(path, interrupted=in_epoch)
+                where = f'in epoch {self.epoch + 1}' if in_epoch else f'after epoch {self.epoch}'
+                print(f'\nstopped {where}: saved the parameters to {path!r} and the run to '
+                      f'{state_path(path)!r}; continue with --load {path}', file=sys.stderr)
+                raise SystemExit(getattr(stop, 'exit_status', 130)) from None
 
     def save(self, path, write_model=True, interrupted=False):
         """Write the training state to ``state_path(path)`` and, if ``write_model``, the current
@@ -122,10 +136,11 @@ class TrainingRun:
         meta = {**position,
             'model': type(model).__name__, 'config': self.config, 'epoch': self.epoch,
             'lr': trainer.optimizer.lr, 'best_ppl': self.best_ppl,
-            'valid_ppls': self.valid_ppls[:self.epoch], 'interrupted': interrupted,
+            'valid_ppls': self.valid_ppls[:self.epoch], 'records': self.records[:self.epoch],
+            'interrupted': interrupted,
             'history': trainer.history[:history_length],
             'optimizer_iter': getattr(trainer.optimizer, 'iter', None),
-            'rng': None if self.rng is None else self.rng.bit_generator.state,
+            'rng': _rng_state(self.rng), 'trainer_rng': _rng_state(getattr(trainer, 'rng', None)),
         }
         arrays = {'meta': np.array(json.dumps(meta))}
         arrays.update({'params/' + n: to_cpu(p) for n, p in zip(model.param_names, model.params)})
@@ -134,7 +149,6 @@ class TrainingRun:
         arrays.update(optimizer_state(trainer.optimizer))
         if not interrupted:
             arrays.update({'carried/' + n: to_cpu(s) for n, s in carried_state(model).items()})
-        atomic_savez(state_path(path), arrays)
         if interrupted and self.best_params is not None:
             current = [p.copy() for p in model.params]
             self.restore_best()
@@ -143,16 +157,19 @@ class TrainingRun:
                 param[...] = value
         elif write_model or interrupted:
             model.save_params(path)
+        atomic_savez(state_path(path), arrays)  # last: the run counts as saved once this is written
 
     def load(self, path):
         """Resume the run saved at ``path`` -> True; or, with no state file beside ``path``, only
         load its parameters into the model -> False (a new run from those weights)."""
+        if path.endswith('.state.npz'):
+            raise ValueError(f'{path!r} is a training state; pass the checkpoint beside it: '
+                             f'--load {path[:-len(".state.npz")]}.npz')
         if not os.path.exists(state_path(path)):
             self.model.load_params(path)
             return False
         origin = repr(state_path(path))
-        with np.load(state_path(path), allow_pickle=False) as saved:
-            arrays = {name: saved[name] for name in saved.files}
+        arrays = read_npz(state_path(path), f'training state (beside the checkpoint {path!r})')
         if 'meta' not in arrays:
             raise ValueError(f'{origin} is not a training state written by TrainingRun.save')
         meta = json.loads(str(arrays['meta']))
@@ -171,6 +188,9 @@ class TrainingRun:
                                        if n.startswith('carried/')})
         if meta['rng'] is not None:
             self.rng.bit_generator.state = meta['rng']
+        if meta.get('trainer_rng') is not None:
+            self.trainer.rng.bit_generator.state = meta['trainer_rng']
+        self.records = meta.get('records', [])
         self.epoch, self.best_ppl, self.valid_ppls = meta['epoch'], meta['best_ppl'], meta['valid_ppls']
         self.trainer.optimizer.lr = meta['lr']
         self.trainer.set_position(meta)
@@ -218,6 +238,10 @@ def set_optimizer_state(optimizer, params, step_count, arrays):
         optimizer.iter = step_count
 
 
+def _rng_state(rng):
+    return None if rng is None else rng.bit_generator.state
+
+
 def carried_state(model):
     """The state each stateful recurrent layer of ``model.layers`` carries into the next batch.
 
@@ -225,7 +249,7 @@ def carried_state(model):
     reset_state().
     """
     state = {}
-    for index, layer in enumerate(model.layers):
+    for index, layer in enumerate(getattr(model, 'layers', ())):
         if getattr(layer, 'stateful', False):
             for name in ('h', 'c'):
                 value = getattr(layer, name, None)
@@ -236,7 +260,7 @@ def carried_state(model):
 
 def set_carried_state(model, state):
     """Give the stateful recurrent layers the state ``carried_state`` returned (reset the others)."""
-    for index, layer in enumerate(model.layers):
+    for index, layer in enumerate(getattr(model, 'layers', ())):
         if getattr(layer, 'stateful', False):
             prefix = f'{index:02d}.{type(layer).__name__}.'
             xp = array_module(layer.params[0])

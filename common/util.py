@@ -7,6 +7,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from common.backend import array_module, to_cpu
+from common.checks import check_ids
 # The book keeps its evaluation helpers in util; they live in common.evaluation.
 from common.evaluation import eval_perplexity, eval_seq2seq  # noqa: F401
 
@@ -32,6 +33,7 @@ def create_co_matrix(corpus, vocab_size, window_size=1):
     corpus: (N,) word ids -> C: (V, V) int32, symmetric.
     """
     corpus = np.asarray(corpus)
+    check_ids(corpus, vocab_size)
     C = np.zeros((vocab_size, vocab_size), dtype=np.int32)
     for distance in range(1, window_size + 1):
         left, right = corpus[:-distance], corpus[distance:]
@@ -188,6 +190,7 @@ def create_contexts_target(corpus, window_size=1):
 def convert_one_hot(corpus, vocab_size):
     """One-hot encode ids: (N,) -> (N, V) or (N, C) -> (N, C, V), int32."""
     corpus = np.asarray(corpus)
+    check_ids(corpus, vocab_size)
     return (corpus[..., None] == np.arange(vocab_size)).astype(np.int32)
 
 

@@ -14,6 +14,7 @@ Every file is checked against its known SHA-256 (table SHA256) before it is pars
 import functools
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +55,30 @@ def load_data(data_type='train'):
 
 def find_file(file_name):
     """Path of the PTB file ``file_name``: DLFS_DATA_DIR, else the cache folder, else downloaded there."""
+    local = local_file(file_name)
+    if local is not None:
+        return local
+    data_dir = os.environ.get('DLFS_DATA_DIR')
+    note = ''
+    if data_dir:
+        note = f'\nDLFS_DATA_DIR is set to {data_dir!r}, but that folder holds no {file_name}.'
+        print(note.strip() + f' Downloading it into the cache folder {cache_dir()}.',
+              file=sys.stderr, flush=True)
+    url = (os.environ.get('DLFS_PTB_URL') or BASE_URL).rstrip('/') + '/' + file_name
+    return download(url, cache_dir() / file_name, SHA256[file_name],
+                    advice=note + _manual_install_advice())
+
+
+def local_file(file_name):
+    """Path of ``file_name`` in DLFS_DATA_DIR or the cache folder, or None (nothing downloaded).
+
+    A DLFS_DATA_DIR that does not exist, or names a file instead of a folder, is an error.
+    """
     data_dir = os.environ.get('DLFS_DATA_DIR')
     if data_dir:
+        if os.path.isfile(data_dir):
+            raise NotADirectoryError(f'DLFS_DATA_DIR is set to {data_dir!r}, which is a file, not a '
+                                     f'folder; point it at the folder that holds {_file_list()}.')
         if not os.path.isdir(data_dir):
             raise FileNotFoundError(f'DLFS_DATA_DIR is set to {data_dir!r}, but that folder does not exist; '
                                     f'point it at the folder that holds {_file_list()}, or unset it.')
@@ -63,10 +86,15 @@ def find_file(file_name):
         if local.is_file():
             return local
     cached = cache_dir() / file_name
-    if cached.is_file():
-        return cached
-    url = (os.environ.get('DLFS_PTB_URL') or BASE_URL).rstrip('/') + '/' + file_name
-    return download(url, cached, SHA256[file_name], advice=_manual_install_advice())
+    return cached if cached.is_file() else None
+
+
+def found_without_download():
+    """Whether all three PTB files are in DLFS_DATA_DIR or the cache folder (what tests need)."""
+    try:
+        return all(local_file(name) is not None for name in dict.fromkeys(FILE_NAMES.values()))
+    except OSError:
+        return False
 
 
 def cache_dir():

@@ -1,8 +1,19 @@
-"""Shared fixtures: ``device`` runs a test with the strict CuPy stand-in playing the GPU."""
+"""Shared fixtures.
+
+``device``: runs a test with the strict CuPy stand-in playing the GPU.
+``needs_ptb``: the tests that read the real Penn Treebank run whenever ``dataset.ptb`` finds the
+three files without a download (in DLFS_DATA_DIR, or in the user cache after the README's main
+job), and are skipped otherwise, all with the one message below.  Use it as
+``pytestmark = pytest.mark.usefixtures('needs_ptb')`` or ``@pytest.mark.usefixtures('needs_ptb')``.
+"""
 import pytest
 
 import fake_cupy
 from common import backend
+from dataset import ptb
+
+PTB_SKIP_MESSAGE = ('needs the PTB files (ptb.train.txt, ptb.valid.txt, ptb.test.txt): set DLFS_DATA_DIR '
+                    'to their folder, or run the README main job once to download them into the cache')
 
 
 @pytest.fixture
@@ -11,3 +22,9 @@ def device():
     backend.use_stand_in(fake_cupy)
     yield fake_cupy
     backend.use_stand_in(None)
+
+
+@pytest.fixture
+def needs_ptb():
+    if not ptb.found_without_download():
+        pytest.skip(PTB_SKIP_MESSAGE)

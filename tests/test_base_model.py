@@ -77,7 +77,7 @@ def test_load_rejects_missing_and_foreign_files(tmp_path):
         model.load_params(tmp_path / 'nope.npz')
     junk = tmp_path / 'junk.npz'
     junk.write_bytes(b'not a zip file')
-    with pytest.raises(ValueError, match='not a checkpoint'):
+    with pytest.raises(ValueError, match='junk.npz.* is not an .npz file'):
         model.load_params(junk)
     other = tmp_path / 'other.npz'
     np.savez(other, weights=np.zeros(3))

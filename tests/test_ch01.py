@@ -63,9 +63,9 @@ def test_book_run_with_trainer_reaches_low_loss_and_writes_plots(tmp_path, capsy
     assert_png(loss_png)
     assert_png(boundary_png)
 
-    # resuming from the checkpoint starts where training ended
-    _, resumed = train.main(['--load', str(checkpoint), '--epochs', '1', '--quiet'])
-    assert resumed[0] < 0.3
+    # resuming from the checkpoint continues the run where it ended (--epochs: the total to reach)
+    _, resumed = train.main(['--load', str(checkpoint), '--epochs', '301', '--quiet'])
+    assert resumed[:-1] == loss_list and resumed[-1] < 0.3
 
 
 def test_hand_written_loop_equals_trainer(tmp_path, capsys):

@@ -1,6 +1,4 @@
 """Chapter 2 scripts: the toy-corpus demos print and return the book's numbers; PTB word vectors."""
-import os
-
 import numpy as np
 import pytest
 
@@ -9,8 +7,7 @@ from ch02_count import ppmi as ppmi_script
 from ch02_count.toy_corpus import load_toy_corpus
 from common.util import ppmi
 
-needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
-                               reason='set DLFS_DATA_DIR to the folder with the PTB files to run PTB tests')
+needs_ptb = pytest.mark.usefixtures('needs_ptb')  # skips, with one message, without the PTB files
 
 
 def test_similarity_of_you_and_i(capsys):

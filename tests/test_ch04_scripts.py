@@ -1,6 +1,4 @@
 """The chapter-4 scripts on the first words of PTB (needs DLFS_DATA_DIR), through main()."""
-import os
-
 import numpy as np
 import pytest
 
@@ -9,11 +7,7 @@ from ch04_fast_w2v import train
 from ch04_fast_w2v.word_vectors import load_vectors
 
 
-@pytest.fixture(autouse=True)
-def needs_ptb():
-    folder = os.environ.get('DLFS_DATA_DIR')
-    if not folder or not os.path.isfile(os.path.join(folder, 'ptb.train.txt')):
-        pytest.skip('needs the real PTB: set DLFS_DATA_DIR to the folder holding ptb.train.txt')
+pytestmark = pytest.mark.usefixtures('needs_ptb')
 
 
 @pytest.mark.parametrize('mode, words', [('book', 20_000), ('fast', 200_000)])
@@ -62,5 +56,5 @@ def test_train_refuses_non_positive_sizes(flag, capsys):
 
 
 def test_eval_missing_file():
-    with pytest.raises(FileNotFoundError, match='train first'):
+    with pytest.raises(SystemExit, match='train first'):
         eval_script.main(['no_such_vectors.npz'])

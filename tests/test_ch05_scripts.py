@@ -1,12 +1,9 @@
 """The chapter-5 training scripts on the first PTB tokens (skipped without DLFS_DATA_DIR)."""
-import os
-
 import pytest
 
 from ch05_rnn import train, train_custom_loop
 
-pytestmark = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
-                                reason='DLFS_DATA_DIR is not set: the PTB files are needed')
+pytestmark = pytest.mark.usefixtures('needs_ptb')
 
 
 def test_trainer_and_hand_written_loop_agree_and_learn(tmp_path):

@@ -1,14 +1,11 @@
 """The chapter-6 scripts with tiny settings on PTB slices: learning, resume, evaluation, failures."""
-import os
-
 import numpy as np
 import pytest
 
 from ch06_lstm import clip_grads_demo, eval as eval_script, rnn_gradient_graph
 from ch06_lstm import train_better_rnnlm, train_rnnlm
 
-needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
-                               reason='DLFS_DATA_DIR is not set: the PTB files are needed')
+needs_ptb = pytest.mark.usefixtures('needs_ptb')  # skips, with one message, without the PTB files
 TINY = ['--max-tokens', '2500', '--eval-tokens', '600', '--wordvec-size', '12', '--hidden-size', '12',
         '--batch-size', '5', '--time-size', '10', '--eval-interval', '10', '--quiet']
 

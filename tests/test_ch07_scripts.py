@@ -1,5 +1,4 @@
 """Chapter-7 scripts, called through main([...]) with small settings."""
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,7 @@ from common.evaluation import seq2seq_accuracy
 from dataset import sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
-                               reason='needs the PTB vocabulary: set DLFS_DATA_DIR')
+needs_ptb = pytest.mark.usefixtures('needs_ptb')  # skips, with one message, without the PTB files
 PNG_SIGNATURE = b'\x89PNG'
 
 

@@ -1,5 +1,4 @@
 """Tests of the interpolated modified Kneser-Ney model against hand arithmetic and a dict-based reference."""
-import os
 from collections import Counter
 
 import numpy as np
@@ -186,8 +185,7 @@ def test_bad_input_raises_clear_errors():
         model.perplexity([1])
 
 
-needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
-                               reason='set DLFS_DATA_DIR to the folder with the PTB files to run PTB tests')
+needs_ptb = pytest.mark.usefixtures('needs_ptb')  # skips, with one message, without the PTB files
 
 
 @needs_ptb

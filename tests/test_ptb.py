@@ -1,5 +1,4 @@
 """dataset.ptb on the real Penn Treebank files (needs DLFS_DATA_DIR), plus its argument errors."""
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +10,8 @@ FILES = ('ptb.train.txt', 'ptb.valid.txt', 'ptb.test.txt')
 
 
 @pytest.fixture
-def data_dir():
-    folder = os.environ.get('DLFS_DATA_DIR')
-    if not folder:
-        pytest.skip('real PTB test: set DLFS_DATA_DIR to the folder holding ' + ', '.join(FILES))
-    missing = [name for name in FILES if not (Path(folder) / name).is_file()]
-    if missing:
-        pytest.skip(f'real PTB test: DLFS_DATA_DIR={folder} lacks {", ".join(missing)}')
-    return Path(folder)
+def data_dir(needs_ptb):
+    return ptb.local_file('ptb.train.txt').parent
 
 
 def test_sizes_and_vocabulary(data_dir):

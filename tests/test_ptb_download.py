@@ -154,3 +154,50 @@ def test_server_absent_says_where_to_put_the_files(fake_ptb, closed_port_url, mo
     assert 'cannot reach the server' in message and 'ptb.train.txt' in message
     assert 'DLFS_DATA_DIR' in message and str(fake_ptb) in message
     assert list(fake_ptb.iterdir()) == []
+
+
+def test_progress_in_a_log_is_a_few_lines_not_one_per_chunk(server, tmp_path, capsys):
+    body = b'y' * (40 * (1 << 16))  # 40 chunks
+    server.files['/big.bin'] = body
+    download(server.url('big.bin'), tmp_path / 'big.bin', sha(body), timeout=2)
+    lines = capsys.readouterr().err.splitlines()  # pytest's stderr is not a terminal
+    assert '\r' not in ''.join(lines)
+    assert [line.rsplit('(', 1)[1] for line in lines] == ['25%)', '50%)', '75%)', '100%)']
+
+
+def test_an_overall_deadline_stops_a_trickling_server(server, tmp_path, monkeypatch):
+    body = b'z' * (4 * (1 << 16))
+    server.files['/slow.bin'] = body
+    clock = iter(range(0, 10_000, 100))  # every look at the clock: 100 s later
+    monkeypatch.setattr('dataset.download.time.monotonic', lambda: next(clock))
+    with pytest.raises(DownloadError, match='deadline of 250 s'):
+        download(server.url('slow.bin'), tmp_path / 'slow.bin', sha(body), timeout=2, deadline=250,
+                 progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_download_leaves_a_part_file_the_next_run_removes(server, tmp_path):
+    body = b'w' * 1000
+    server.files['/f.bin'] = body
+    dead_pid = 2 ** 22 + 12345  # above the default pid_max: no such process
+    leftover = tmp_path / f'.f.bin.{dead_pid}.abcd.part'
+    leftover.write_bytes(b'half')
+    download(server.url('f.bin'), tmp_path / 'f.bin', sha(body), timeout=2, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['f.bin']
+
+
+def test_data_dir_set_to_a_file_or_an_empty_folder_says_so(fake_ptb, closed_port_url, tmp_path,
+                                                           monkeypatch, capsys):
+    a_file = tmp_path / 'ptb.train.txt'
+    a_file.write_bytes(FAKE_FILES['ptb.train.txt'])
+    monkeypatch.setenv('DLFS_DATA_DIR', str(a_file))
+    with pytest.raises(NotADirectoryError, match='is a file, not a folder'):
+        ptb.load_data('train')
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    monkeypatch.setenv('DLFS_DATA_DIR', str(empty))
+    monkeypatch.setenv('DLFS_PTB_URL', closed_port_url)
+    with pytest.raises(DownloadError) as info:
+        ptb.load_data('train')
+    assert f"DLFS_DATA_DIR is set to '{empty}', but that folder holds no ptb.train.txt" in str(info.value)
+    assert 'holds no ptb.train.txt' in capsys.readouterr().err

@@ -1,5 +1,8 @@
 """Resumable runs: save after an epoch and resume = the uninterrupted run, Ctrl-C, NaN losses."""
 import json
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -9,6 +12,7 @@ from ch06_lstm.rnnlm import Rnnlm
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
+from common import training_state
 from common.training_state import TrainingRun, state_path
 
 V = 13
@@ -144,3 +148,58 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_checkpoint(tmp_path):
 def test_state_path():
     assert state_path('out/rnnlm.npz') == 'out/rnnlm.state.npz'
     assert state_path('rnnlm') == 'rnnlm.state.npz'
+
+
+@pytest.mark.parametrize('signum, status', [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize('kind', ['rnnlm', 'better'])
+def test_a_signal_during_the_end_of_epoch_save_stops_at_the_epoch_boundary(
+        kind, signum, status, tmp_path, monkeypatch, capsys):
+    """The save of epoch 1 is slowed down and the signal arrives in the middle of writing it: the
+    epoch still counts as done and saved, so the resumed run equals the uninterrupted one."""
+    straight = new_run(kind)
+    train(straight, 3)
+
+    path = str(tmp_path / 'run.npz')
+    slow_save = training_state.atomic_savez
+    handler_before = signal.getsignal(signal.SIGINT)
+
+    def signal_in_the_middle(file_path, arrays):
+        os.kill(os.getpid(), signum)  # delivered now, while the checkpoint is being written
+        time.sleep(0.05)
+        slow_save(file_path, arrays)
+
+    monkeypatch.setattr(training_state, 'atomic_savez', signal_in_the_middle)
+    run = new_run(kind)
+    with pytest.raises(SystemExit) as stop:
+        train(run, 3, save_path=path)
+    assert stop.value.code == status and run.epoch == 1
+    assert 'stopped after epoch 1' in capsys.readouterr().err
+    monkeypatch.setattr(training_state, 'atomic_savez', slow_save)
+
+    resumed = new_run(kind, seed=99)
+    assert resumed.load(path) is True and resumed.epoch == 1
+    train(resumed, 3, save_path=path)
+    for a, b in zip(straight.model.params, resumed.model.params):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.trainer.history == straight.trainer.history
+    assert resumed.valid_ppls == straight.valid_ppls
+    assert resumed.trainer.optimizer.lr == straight.trainer.optimizer.lr
+    assert signal.getsignal(signal.SIGINT) == handler_before  # handlers given back
+
+
+def test_sigterm_in_the_middle_of_an_epoch_saves_like_ctrl_c(tmp_path, capsys):
+    path = str(tmp_path / 'run.npz')
+    run = new_run('rnnlm')
+    calls = []
+
+    def terminated_in_second_epoch():
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        run.trainer.fit(XS, TS, max_epoch=1, batch_size=4, time_size=5, max_grad=1.0)
+
+    with pytest.raises(SystemExit) as stop:
+        run.train(3, terminated_in_second_epoch, save_path=path)
+    assert stop.value.code == 143 and 'stopped in epoch 2' in capsys.readouterr().err
+    with np.load(state_path(path)) as saved:
+        assert json.loads(str(saved['meta']))['interrupted']

@@ -1,8 +1,6 @@
 """word2vec models of chapters 3 and 4: values against independent formulas, float64 gradient
 checks, the fast mode (segments, row-sparse optimizers) against the dense computation, a short
 PTB run, and the errors of the word-vector utilities."""
-import os
-
 import numpy as np
 import pytest
 
@@ -259,10 +257,7 @@ def test_sparse_optimizer_errors_and_decay():
 # ---- PTB training (needs DLFS_DATA_DIR) and the word-vector utilities
 
 @pytest.fixture
-def ptb_corpus():
-    folder = os.environ.get('DLFS_DATA_DIR')
-    if not folder or not os.path.isfile(os.path.join(folder, 'ptb.train.txt')):
-        pytest.skip('needs the real PTB: set DLFS_DATA_DIR to the folder holding ptb.train.txt')
+def ptb_corpus(needs_ptb):
     from dataset import ptb
     return ptb.load_data('train')
 

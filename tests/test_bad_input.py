@@ -1,0 +1,236 @@
+"""Library functions and layers refuse what they would silently misread, with a message.
+
+Negative or out-of-range ids (NumPy wraps a negative index to the end of the table), soft targets
+in the softmax losses (read as their argmax), empty batches (a NaN mean or a reshape error deep
+inside) and a backward before its forward (an AttributeError on None).
+"""
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+from ch06_lstm.rnnlm import Rnnlm
+from ch07_seq2seq.rnnlm_gen import RnnlmGen
+from common import attention_layers, layers, time_layers
+from common.functions import cross_entropy_error
+from common.util import convert_one_hot, create_co_matrix
+
+RNG = np.random.default_rng(0)
+
+
+def W(*shape):
+    return RNG.standard_normal(shape)
+
+
+UNIFORM = np.full((2, 3), 1 / 3)
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: cross_entropy_error(UNIFORM, np.array([0, -1])), 'negative label -1'),
+    (lambda: cross_entropy_error(UNIFORM, np.array([0, 3])), 'label 3 is out of range'),
+    (lambda: cross_entropy_error(UNIFORM, np.array([[0.5, 0.5, 0], [1, 0, 0]])), 'not one-hot'),
+    (lambda: cross_entropy_error(UNIFORM, np.array([0])), 'one label per row'),
+    (lambda: cross_entropy_error(np.zeros((0, 3)), np.zeros(0, int)), 'empty'),
+    (lambda: create_co_matrix([0, 1, -1], 3), 'negative word id -1'),
+    (lambda: create_co_matrix([0, 1, 3], 3), 'word id 3 is out of range'),
+    (lambda: convert_one_hot([0, 5], 3), 'word id 5 is out of range'),
+    (lambda: convert_one_hot([-2, 1], 3), 'negative word id -2'),
+    (lambda: layers.SoftmaxWithLoss().forward(np.zeros((2, 3)), UNIFORM), 'soft targets'),
+    (lambda: layers.SoftmaxWithLoss().forward(np.zeros((2, 3)), np.array([1, -1])), 'negative label'),
+    (lambda: layers.SoftmaxWithLoss().forward(np.zeros((0, 3)), np.zeros(0, int)), 'empty'),
+    (lambda: time_layers.TimeSoftmaxWithLoss().forward(np.zeros((1, 2, 3)), UNIFORM[None]),
+     'soft targets'),
+    (lambda: time_layers.TimeSoftmaxWithLoss().forward(np.zeros((2, 0, 3)), np.zeros((2, 0), int)),
+     'empty'),
+    (lambda: Rnnlm(10, 4, 4, rng=RNG).forward(np.zeros((0, 5), int), np.zeros((0, 5), int)),
+     r'shape \(0, 5\)'),
+    (lambda: Rnnlm(10, 4, 4, rng=RNG).forward(np.zeros((2, 0), int), np.zeros((2, 0), int)),
+     r'shape \(2, 0\)'),
+    (lambda: time_layers.TimeLSTM(W(3, 8), W(2, 8), W(8)).forward(np.zeros((0, 4, 3))), 'empty'),
+    (lambda: RnnlmGen(10, 4, 4, rng=RNG).score([0, 1, -2]), 'negative word id -2'),
+    (lambda: RnnlmGen(10, 4, 4, rng=RNG).score([0, 10, 1]), 'word id 10 is out of range'),
+])
+def test_library_functions_refuse_what_they_would_misread(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_one_hot_and_id_labels_still_give_the_same_loss():
+    x = RNG.standard_normal((4, 3))
+    ids = np.array([0, 2, 1, 2])
+    one_hot = np.eye(3)[ids]
+    assert layers.SoftmaxWithLoss().forward(x, one_hot) == layers.SoftmaxWithLoss().forward(x, ids)
+    y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    assert cross_entropy_error(y, one_hot) == pytest.approx(cross_entropy_error(y, ids))
+
+
+# One small instance of every layer with a backward in the three layer modules.  A new layer class
+# must be added here (test_every_layer_class_is_listed), so it is held to the same rule.
+LAYERS = {
+    'MatMul': lambda: layers.MatMul(W(3, 4)),
+    'Affine': lambda: layers.Affine(W(3, 4), W(4)),
+    'Softmax': layers.Softmax,
+    'SoftmaxWithLoss': layers.SoftmaxWithLoss,
+    'Sigmoid': layers.Sigmoid,
+    'SigmoidWithLoss': layers.SigmoidWithLoss,
+    'Embedding': lambda: layers.Embedding(W(5, 3)),
+    'EmbeddingDot': lambda: layers.EmbeddingDot(W(5, 3)),
+    'NegativeSamplingLoss': lambda: layers.NegativeSamplingLoss(W(5, 3), np.arange(5), sample_size=2),
+    'RNN': lambda: time_layers.RNN(W(3, 4), W(4, 4), W(4)),
+    'TimeRNN': lambda: time_layers.TimeRNN(W(3, 4), W(4, 4), W(4)),
+    'LSTM': lambda: time_layers.LSTM(W(3, 16), W(4, 16), W(16)),
+    'TimeLSTM': lambda: time_layers.TimeLSTM(W(3, 16), W(4, 16), W(16)),
+    'GRU': lambda: time_layers.GRU(W(3, 12), W(4, 12), W(12)),
+    'TimeGRU': lambda: time_layers.TimeGRU(W(3, 12), W(4, 12), W(12)),
+    'TimeEmbedding': lambda: time_layers.TimeEmbedding(W(5, 3)),
+    'TimeAffine': lambda: time_layers.TimeAffine(W(3, 4), W(4)),
+    'TimeSoftmaxWithLoss': time_layers.TimeSoftmaxWithLoss,
+    'TimeBiLSTM': lambda: time_layers.TimeBiLSTM(W(3, 16), W(4, 16), W(16), W(3, 16), W(4, 16), W(16)),
+    'WeightSum': attention_layers.WeightSum,
+    'AttentionWeight': attention_layers.AttentionWeight,
+    'Attention': attention_layers.Attention,
+    'TimeAttention': attention_layers.TimeAttention,
+}
+# Dropout's backward before forward passes the gradient through unchanged (as with ratio 0).
+PASS_THROUGH = {'Dropout', 'TimeDropout'}
+
+
+def test_every_layer_class_is_listed():
+    found = {name for module in (layers, time_layers, attention_layers)
+             for name, cls in vars(module).items()
+             if inspect.isclass(cls) and cls.__module__ == module.__name__ and hasattr(cls, 'backward')
+             and not name.startswith('_')}
+    assert found - PASS_THROUGH == set(LAYERS)
+
+
+@pytest.mark.parametrize('name', sorted(LAYERS))
+def test_backward_before_forward_says_so(name):
+    layer = LAYERS[name]()
+    arguments = len(inspect.signature(layer.backward).parameters)
+    with pytest.raises(RuntimeError, match=f'{name}.backward .*forward'):
+        layer.backward(*[np.ones((2, 4))] * max(arguments, 1))
+
+
+# ----- damaged files: one line naming the file and the problem, never numpy's pickle advice -----
+
+def _damage(path, kind, good):
+    """Write a damaged file of ``kind`` at ``path`` (``good``: the bytes of a sound .npz)."""
+    if kind == 'empty':
+        path.write_bytes(b'')
+    elif kind == 'truncated':
+        path.write_bytes(good[:len(good) // 2])
+    elif kind == 'corrupted':
+        middle = len(good) // 2
+        path.write_bytes(good[:middle] + bytes(64) + good[middle + 64:])
+    elif kind == 'text':
+        path.write_text('not numbers\n')
+    elif kind == 'npy':
+        with open(path, 'wb') as f:
+            np.save(f, np.zeros(3))
+    elif kind == 'pickled':
+        with open(path, 'wb') as f:
+            np.savez(f, a=np.array([{'x': 1}], dtype=object))
+    elif kind == 'folder':
+        path.mkdir()
+
+
+DAMAGE = {'empty': 'empty', 'truncated': 'damaged', 'corrupted': 'damaged', 'text': 'not an .npz',
+          'npy': 'single .npy', 'pickled': 'Python objects', 'folder': 'folder'}
+
+
+def _small_run(tmp_path):
+    from common.optimizer import SGD
+    from common.trainer import RnnlmTrainer
+    from common.training_state import TrainingRun
+    model = Rnnlm(10, 4, 4, rng=np.random.default_rng(0))
+    return TrainingRun(model, RnnlmTrainer(model, SGD(lr=1.0), verbose=False), {})
+
+
+@pytest.mark.parametrize('kind', sorted(DAMAGE))
+@pytest.mark.parametrize('loader', ['checkpoint', 'training state', 'word vectors'])
+def test_a_damaged_file_gives_one_line_naming_it(tmp_path, kind, loader):
+    from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
+    from common.training_state import state_path
+    good = tmp_path / 'good.npz'
+    run = _small_run(tmp_path)
+    if loader == 'word vectors':
+        save_vectors(good, np.ones((3, 2)), {0: 'a', 1: 'b', 2: 'c'})
+        bad = tmp_path / 'bad.npz'
+        _damage(bad, kind, good.read_bytes())
+        load, named = (lambda: load_vectors(str(bad))), bad
+    elif loader == 'checkpoint':
+        run.model.save_params(good)
+        bad = tmp_path / 'bad.npz'
+        _damage(bad, kind, good.read_bytes())
+        load, named = (lambda: run.model.load_params(str(bad))), bad
+    else:  # a sound checkpoint with a damaged training state beside it
+        run.save(str(good))
+        state = tmp_path / 'good.state.npz'
+        sound = state.read_bytes()
+        state.unlink()
+        _damage(state, kind, sound)
+        assert state_path(str(good)) == str(state)
+        load, named = (lambda: run.load(str(good))), state
+    with pytest.raises(ValueError) as error:
+        load()
+    message = str(error.value)
+    assert repr(str(named)) in message and DAMAGE[kind] in message
+    assert '\n' not in message and 'allow_pickle' not in message
+    if loader == 'training state':
+        assert 'training state' in message and repr(str(good)) in message
+
+
+def test_a_checkpoint_of_another_model_class_is_refused_by_class(tmp_path):
+    from ch04_fast_w2v.cbow import CBOW
+    from ch04_fast_w2v.skip_gram import SkipGram
+    corpus = np.arange(40) % 10
+    CBOW(10, 4, 2, corpus, rng=np.random.default_rng(0)).save_params(tmp_path / 'cbow.npz')
+    with pytest.raises(ValueError, match='checkpoint of CBOW, not of SkipGram'):
+        SkipGram(10, 4, 2, corpus, rng=np.random.default_rng(0)).load_params(tmp_path / 'cbow.npz')
+    Rnnlm(10, 4, 4, rng=np.random.default_rng(0)).save_params(tmp_path / 'rnnlm.npz')
+    RnnlmGen(10, 4, 4, rng=np.random.default_rng(1)).load_params(tmp_path / 'rnnlm.npz')  # a subclass
+
+
+def test_word_vectors_written_by_default_never_overwrite_silently(tmp_path, monkeypatch, capsys):
+    from ch04_fast_w2v import train
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'cbow_book_vectors.npz').write_bytes(b'earlier results')
+    for argv in ([], ['--vectors', 'cbow_book_vectors.npz']):
+        with pytest.raises(SystemExit) as stop:
+            train.main(argv)  # refused before PTB is read or anything is trained
+        assert stop.value.code == 2
+        assert "'cbow_book_vectors.npz' exists: pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / 'cbow_book_vectors.npz').read_bytes() == b'earlier results'
+
+
+def test_rescore_names_a_missing_folder_or_non_utf8_candidate_file(tmp_path):
+    from ch07_seq2seq.rescore import read_candidate_lines
+    latin1 = tmp_path / 'latin1.txt'
+    latin1.write_bytes('caf\xe9 au lait\n'.encode('latin-1'))
+    cases = {str(tmp_path / 'none.txt'): 'does not exist', str(tmp_path): 'is a folder',
+             str(latin1): r"is not UTF-8 text: byte 3 \(b'\\xe9'\)"}
+    for path, problem in cases.items():
+        with pytest.raises(SystemExit, match=f'candidate file {re.escape(repr(path))} {problem}'):
+            read_candidate_lines(path)
+    (tmp_path / 'good.txt').write_text('you say goodbye\n\nI say hello\n', encoding='utf-8')
+    assert read_candidate_lines(str(tmp_path / 'good.txt')) == ['you say goodbye', '', 'I say hello']
+
+
+@pytest.mark.usefixtures('needs_ptb')
+def test_generation_reads_the_sizes_from_the_checkpoint(tmp_path):
+    from ch07_seq2seq import generate_text
+    from ch06_lstm.better_rnnlm import BetterRnnlm
+    small = str(tmp_path / 'small.npz')
+    Rnnlm(10000, 6, 10, cell='gru', rng=np.random.default_rng(0)).save_params(small)
+    text = generate_text.main(['--load', small, '--length', '5', '--seed', '1'])
+    assert len(text.split()) >= 5
+    with pytest.raises(SystemExit, match='was trained with --hidden-size 10, not 12'):
+        generate_text.main(['--load', small, '--hidden-size', '12'])
+    better = str(tmp_path / 'better.npz')
+    BetterRnnlm(10000, 6, 6, rng=np.random.default_rng(0)).save_params(better)
+    assert generate_text.main(['--load', better, '--length', '3', '--seed', '1'])
+    wrong = str(tmp_path / 'wrong.npz')
+    Rnnlm(50, 6, 6, rng=np.random.default_rng(0)).save_params(wrong)
+    with pytest.raises(SystemExit, match='vocabulary of 50 words'):
+        generate_text.main(['--load', wrong])

@@ -1,0 +1,246 @@
+"""Every numeric flag of every script is checked by argparse before any work starts.
+
+The scripts are found, not listed: every ``python -m chXX_name.script`` of the README's chapter
+table and every ``benchmarks/*.py`` with a ``main(argv)``.  A script added later is held to the
+same rules without touching this file.  The only convention a script has to follow is the one the
+house already has: ``main(argv)`` builds its parser and calls ``parse_args`` before doing any work.
+
+How the flags are enumerated without running any work: ``ArgumentParser.parse_known_args`` (which
+``parse_args`` calls) is wrapped so that it records the parser and, once parsing succeeds, stops
+``main`` with ``_Parsed`` instead of returning.  ``main(['--help'])`` then yields the parser and its
+flags; ``main([flag, value])`` either exits 2 (rejected, with argparse's message on stderr) or
+raises ``_Parsed`` (accepted).  Nothing is trained, loaded or downloaded.
+
+Rules, for each flag whose argparse type is numeric (or whose default is a number):
+- its type is one of ``common.cli``'s validators (never bare ``int``/``float``, never untyped);
+- its default passes its own type;
+- ``-1``, ``nan`` and a too-large value (``1e400`` for numbers, 10**30 for integers: beyond int64)
+  exit 2 with a message naming the flag;
+- ``0`` exits 2 as well, unless the flag is a seed or its help says what 0 means.
+And for each flag that names an output file (``--save``, ``--plot``, ``--vectors``, ``*-plot``,
+or typed ``writable_path``): its type is ``common.cli.writable_path``, so a path under a file or
+a folder exits 2 before training, not when the result is saved.
+"""
+import argparse
+import importlib
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from common.cli import make_parser, nonnegative_int, positive_float, writable_path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / 'README.md').read_text(encoding='utf-8')
+
+
+def chapter_scripts():
+    """The modules of the README's ``python -m chXX_name.script`` commands."""
+    return sorted(set(re.findall(r'python -m (ch\d\d_\w+\.\w+)', README)))
+
+
+def benchmark_scripts():
+    """benchmarks/*.py files that define ``main(argv=None)``."""
+    return sorted(path.name for path in (ROOT / 'benchmarks').glob('*.py')
+                  if 'def main(argv' in path.read_text(encoding='utf-8'))
+
+
+def load_main(script):
+    if script.endswith('.py'):
+        spec = importlib.util.spec_from_file_location(f'benchmarks_{script[:-3]}',
+                                                      ROOT / 'benchmarks' / script)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except ImportError as error:  # a benchmark's optional peer (torch, gensim) is missing
+            pytest.skip(f'{script}: {error}')
+        return module.main
+    return importlib.import_module(script).main
+
+
+class _Parsed(BaseException):
+    """Raised instead of returning from a successful parse, so main() never starts its work."""
+
+
+@pytest.fixture
+def run_parse(monkeypatch, capsys):
+    """run_parse(main, argv) -> ('accepted' | exit code, stderr, [parsers used])."""
+    original = argparse.ArgumentParser.parse_known_args
+    parsers = []
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsers.append(self)
+        result = original(self, args, namespace)
+        raise _Parsed()
+
+    monkeypatch.setattr(argparse.ArgumentParser, 'parse_known_args', parse_known_args)
+
+    def run(main, argv):
+        parsers.clear()
+        capsys.readouterr()
+        try:
+            main(argv)
+        except _Parsed:
+            outcome = 'accepted'
+        except SystemExit as stop:
+            outcome = stop.code
+        else:
+            raise AssertionError(f'main({argv}) returned without parsing its arguments')
+        return outcome, capsys.readouterr().err, list(parsers)
+    return run
+
+
+def script_options(main):
+    """The option strings of ``main``'s parser(s), read without running any work."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        original = argparse.ArgumentParser.parse_known_args
+        parsers = []
+
+        def parse_known_args(self, args=None, namespace=None):
+            parsers.append(self)
+            raise _Parsed()
+
+        monkeypatch.setattr(argparse.ArgumentParser, 'parse_known_args', parse_known_args)
+        try:
+            main([])
+        except _Parsed:
+            pass
+    assert parsers and original is argparse.ArgumentParser.parse_known_args
+    return {option for parser in parsers for action in parser._actions for option in action.option_strings}
+
+
+def numeric_actions(parsers):
+    """The argparse actions of ``parsers`` that take numbers."""
+    found = []
+    for parser in parsers:
+        for action in parser._actions:
+            if not action.option_strings or action.nargs == 0 or action.choices:
+                continue
+            default = action.default[0] if isinstance(action.default, list) else action.default
+            numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
+            type_module = getattr(action.type, '__module__', None)
+            validator = type_module == 'common.cli' and action.type is not writable_path
+            if action.type in (int, float) or validator or (
+                    numeric_default and action.type is None):
+                found.append(action)
+    return found
+
+
+OUTPUT_FLAG = re.compile(r'--(save|plot|vectors|heatmap|output|out)$|-plot$')
+
+
+def output_actions(parsers):
+    """The argparse actions of ``parsers`` that name a file the script writes."""
+    return [action for parser in parsers for action in parser._actions
+            if action.type is writable_path
+            or any(OUTPUT_FLAG.search(option) for option in action.option_strings)]
+
+
+def is_integer_type(kind):
+    return 'int' in getattr(kind, '__name__', '')
+
+
+SCRIPTS = chapter_scripts() + benchmark_scripts()
+
+
+def flag_problems(main, run_parse):
+    """What breaks the rules above in ``main``'s numeric flags (an empty list: nothing)."""
+    outcome, _, parsers = run_parse(main, ['--help'])
+    assert outcome == 0, '--help'
+    actions = numeric_actions(parsers)
+    problems = []
+    for action in actions:
+        flag = action.option_strings[-1]
+        if action.type in (int, float, None) or action.type.__module__ != 'common.cli':
+            problems.append(f'{flag}: type {getattr(action.type, "__name__", action.type)}; '
+                            f'use a validator of common.cli')
+            continue
+        defaults = action.default if isinstance(action.default, list) else [action.default]
+        for default in defaults:
+            if default is not None:
+                try:
+                    action.type(str(default))
+                except argparse.ArgumentTypeError as error:
+                    problems.append(f'{flag}: default {default!r} fails its own type: {error}')
+        too_large = '1' + '0' * 30 if is_integer_type(action.type) else '1e400'
+        for value in ('0', '-1', 'nan', too_large):
+            outcome, err, _ = run_parse(main, [flag, value])
+            if outcome == 'accepted':
+                zero_documented = action.type.__name__ == 'seed_int' or re.search(
+                    r'\b0\b', action.help or '')
+                if value != '0' or not zero_documented:
+                    problems.append(f'{flag} {value}: accepted')
+            elif outcome != 2 or flag not in err:
+                problems.append(f'{flag} {value}: exit {outcome}, message {err.strip()!r}')
+    for action in output_actions(parsers):
+        flag = action.option_strings[-1]
+        if action.type is not writable_path:
+            problems.append(f'{flag}: an output path, type it with common.cli.writable_path')
+            continue
+        for value in (__file__ + '/out.npz', str(ROOT)):  # under a file; a folder
+            outcome, err, _ = run_parse(main, [flag, value])
+            if outcome != 2 or flag not in err:
+                problems.append(f'{flag} {value}: exit {outcome}, message {err.strip()!r}')
+    return problems
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_every_numeric_flag_is_validated_before_any_work(script, run_parse):
+    problems = flag_problems(load_main(script), run_parse)
+    assert not problems, f'{script}:\n' + '\n'.join(problems)
+
+
+def _careless_main(argv=None):
+    """A script that breaks each rule once."""
+    parser = make_parser('careless', epochs=3)
+    parser.add_argument('--size', type=int, default=4)
+    parser.add_argument('--ratio', default=0.5)
+    parser.add_argument('--count', type=nonnegative_int, default=1, help='how many')
+    parser.add_argument('--scale', type=positive_float, default=-2.0)
+    parser.add_argument('--vectors', help='output file')
+    parser.parse_args(argv)
+    raise AssertionError('work started')
+
+
+def test_the_rules_catch_each_kind_of_careless_flag(run_parse):
+    problems = flag_problems(_careless_main, run_parse)
+    assert [p.split(':')[0].split()[0] for p in problems] == [
+        '--size', '--ratio', '--count', '--scale', '--vectors']
+    assert problems[2] == '--count 0: accepted'  # 0 allowed, but the help does not say what it means
+
+
+def test_the_scripts_are_found():
+    assert len(chapter_scripts()) > 20 and len(benchmark_scripts()) >= 4
+
+
+LOAD_NEEDS = {'ch03_word2vec.train': ['--model', 'cbow']}  # flags without which --load is refused
+
+
+@pytest.mark.usefixtures('needs_ptb')
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_a_damaged_load_file_ends_the_script_with_one_line_naming_it(script, run_parse, tmp_path,
+                                                                    monkeypatch, capsys):
+    """Every script with --load, given a file that is not a checkpoint (or no file at all): a
+    one-line exit message naming the file (no traceback), before any training."""
+    main = load_main(script)
+    _, _, parsers = run_parse(main, ['--help'])
+    if not any('--load' in action.option_strings for parser in parsers for action in parser._actions):
+        pytest.skip(f'{script} has no --load')
+    positionals = [a for p in parsers for a in p._actions if not a.option_strings and a.nargs is None]
+    monkeypatch.undo()  # main runs for real from here on
+    junk = tmp_path / 'junk.npz'
+    junk.write_text('not a checkpoint\n')
+    (tmp_path / 'text.txt').write_text('the cat sat\n')
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / 'text.txt')] * len(positionals) + LOAD_NEEDS.get(script, [])
+             + ['--load', str(junk), '--quiet'])
+    message = stop.value.code
+    assert isinstance(message, str) and '\n' not in message.strip(), message
+    assert str(junk) in message and 'not an .npz file' in message
+    missing = str(tmp_path / 'missing.npz')
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / 'text.txt')] * len(positionals) + LOAD_NEEDS.get(script, [])
+             + ['--load', missing, '--quiet'])
+    message = str(stop.value.code)
+    assert missing in message and ('does not exist' in message or 'not found' in message), message
