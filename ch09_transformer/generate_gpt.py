@@ -9,7 +9,7 @@ chapter 7).  The model's sizes are read from the checkpoint.
 """
 from ch07_seq2seq.generation_cli import add_sampling_flags, texts_from_start_and_prompt
 from ch09_transformer.gpt_gen import GPTGen
-from common.cli import make_parser, require_checkpoint
+from common.cli import load_or_exit, make_parser, require_checkpoint
 from dataset.ptb import load_data
 
 
@@ -22,7 +22,7 @@ def main(argv=None):
 
     require_checkpoint(args.load, 'ch09_transformer.train_gpt')
     _, word_to_id, id_to_word = load_data('train')
-    model = GPTGen.from_checkpoint(args.load)
+    model = load_or_exit(GPTGen.from_checkpoint, args.load)
     return texts_from_start_and_prompt(model, args, word_to_id, id_to_word)
 
 

@@ -15,7 +15,7 @@ by strided sliding windows that give each word at least half a window of context
 figure compares fairly with the LSTMs' (which carry their state through the whole corpus).
 """
 from ch09_transformer.gpt import GPT
-from common.cli import (add_corpus_flags, dropout_ratio, float_in, make_parser, make_rng,
+from common.cli import (add_corpus_flags, dropout_ratio, float_in, load_or_exit, make_parser, make_rng,
                         nonnegative_float, nonnegative_int, on_device, positive_float, positive_int)
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
@@ -36,12 +36,13 @@ def make_parser_gpt(description):
     parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
     parser.add_argument('--num-layers', type=positive_int, default=2, help='Transformer blocks')
     parser.add_argument('--d-ff', type=positive_int, default=512, help='width of the feed-forward layers')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio')
-    parser.add_argument('--weight-decay', type=nonnegative_float, default=0.1, help="AdamW's weight decay")
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio (0: none)')
+    parser.add_argument('--weight-decay', type=nonnegative_float, default=0.1,
+                        help="AdamW's weight decay (0: none)")
     parser.add_argument('--warmup-steps', type=nonnegative_int, default=100,
-                        help='steps of linear learning-rate warm-up')
+                        help='steps of linear learning-rate warm-up (0: none)')
     parser.add_argument('--min-lr-ratio', type=float_in(0.0, 1.0), default=0.1,
-                        help='the cosine decay ends at --lr times this')
+                        help='the cosine decay ends at --lr times this (0: at 0)')
     parser.add_argument('--max-grad', type=positive_float, default=1.0,
                         help='clip gradients to this global norm')
     add_corpus_flags(parser)
@@ -79,7 +80,7 @@ def main(argv=None):
         'max_grad', 'max_tokens', 'eval_tokens')}
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
-        run.load(args.load)
+        load_or_exit(run.load, args.load)
     if not args.quiet:
         print(f'GPT: {sum(p.size for p in model.params):,} parameters; {steps} steps an epoch')
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ch09_transformer.gpt import GPT
 from common.backend import to_cpu
-from common.cli import make_parser, require_checkpoint
+from common.cli import load_or_exit, make_parser, require_checkpoint
 from common.plot import finish_figure, new_figure
 from common.util import word_id
 from dataset.ptb import load_data
@@ -55,7 +55,7 @@ def main(argv=None):
 
     require_checkpoint(args.load, 'ch09_transformer.train_gpt')
     _, word_to_id, _ = load_data('train')
-    model = GPT.from_checkpoint(args.load)
+    model = load_or_exit(GPT.from_checkpoint, args.load)
     words = args.sentence.lower().split()
     paths = layer_paths(args.plot, len(model.blocks))
     weights = plot_attention_heads(model, [word_id(w, word_to_id) for w in words], words, paths)

@@ -23,12 +23,15 @@ SCRIPTS = {
     'ch05_rnn.train': ['--max-tokens', '300', '--hidden-size', '10', '--wordvec-size', '10', '--quiet'],
     'ch07_seq2seq.train_seq2seq': SEQ2SEQ + ['--peeky'],
     'ch08_attention.train': SEQ2SEQ + ['--train-size', '128', '--test-size', '16'],
+    'ch09_transformer.train_gpt': ['--max-tokens', '1200', '--eval-tokens', '100', '--context-size', '8',
+                                   '--d-model', '8', '--num-heads', '2', '--num-layers', '1',
+                                   '--d-ff', '16', '--batch-size', '8', '--warmup-steps', '3', '--quiet'],
     'ch09_transformer.train_transformer': ['--train-size', '128', '--test-size', '16', '--batch-size', '32',
                                            '--d-model', '8', '--num-heads', '2', '--num-layers', '1',
                                            '--d-ff', '16', '--dropout', '0.1', '--warmup-steps', '3',
                                            '--quiet'],
 }
-NEEDS_PTB = {'ch05_rnn.train'}
+NEEDS_PTB = {'ch05_rnn.train', 'ch09_transformer.train_gpt'}
 
 
 def params_of(result):
