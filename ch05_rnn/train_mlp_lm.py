@@ -17,8 +17,8 @@ gives 141.06).
 """
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.backend import as_model_device
-from common.cli import (dropout_ratio, float_in, make_parser, make_rng, on_device, positive_float,
-                        positive_int)
+from common.cli import (dropout_ratio, float_in, load_or_exit, make_parser, make_rng, on_device,
+                        positive_float, positive_int)
 from common.evaluation import perplexity
 from common.optimizer import SGD
 from common.trainer import Trainer
@@ -49,7 +49,8 @@ def main(argv=None):
                         help='number of previous words the model sees (n of the (n+1)-gram)')
     parser.add_argument('--wordvec-size', type=positive_int, default=100, help='size of the word vectors')
     parser.add_argument('--hidden-size', type=positive_int, default=300, help='size of the tanh layer')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio on the tanh layer')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.2,
+                        help='dropout ratio on the tanh layer (0: none)')
     parser.add_argument('--direct', action='store_true',
                         help="add Bengio's direct connections from the word vectors to the output")
     parser.add_argument('--max-grad', type=positive_float, default=5.0,
@@ -83,7 +84,7 @@ def main(argv=None):
         'max_grad', 'lr_decay', 'max_tokens', 'eval_tokens')}
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
-        run.load(args.load)
+        load_or_exit(run.load, args.load)
 
     def fit_one_epoch():
         trainer.fit(*data['train'], max_epoch=1, batch_size=args.batch_size,

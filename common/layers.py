@@ -146,6 +146,7 @@ class Tanh:
         self.out = array_module(x).tanh(x)
         return self.out
 
+    @needs_forward('out')
     def backward(self, dout):
         return dout * (1 - self.out * self.out)
 

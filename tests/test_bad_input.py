@@ -73,6 +73,7 @@ LAYERS = {
     'Softmax': layers.Softmax,
     'SoftmaxWithLoss': layers.SoftmaxWithLoss,
     'Sigmoid': layers.Sigmoid,
+    'Tanh': layers.Tanh,
     'SigmoidWithLoss': layers.SigmoidWithLoss,
     'Embedding': lambda: layers.Embedding(W(5, 3)),
     'EmbeddingDot': lambda: layers.EmbeddingDot(W(5, 3)),

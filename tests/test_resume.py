@@ -21,6 +21,9 @@ SCRIPTS = {
     'ch01_nn.train': ['--quiet', '--hidden-size', '6'],
     'ch03_word2vec.train': ['--model', 'cbow', '--quiet'],
     'ch05_rnn.train': ['--max-tokens', '300', '--hidden-size', '10', '--wordvec-size', '10', '--quiet'],
+    'ch05_rnn.train_mlp_lm': ['--max-tokens', '2000', '--eval-tokens', '200', '--wordvec-size', '8',
+                              '--hidden-size', '8', '--batch-size', '64', '--eval-interval', '10',
+                              '--dropout', '0.1', '--quiet'],
     'ch07_seq2seq.train_seq2seq': SEQ2SEQ + ['--peeky'],
     'ch08_attention.train': SEQ2SEQ + ['--train-size', '128', '--test-size', '16'],
     'ch09_transformer.train_gpt': ['--max-tokens', '1200', '--eval-tokens', '100', '--context-size', '8',
@@ -31,7 +34,7 @@ SCRIPTS = {
                                            '--d-ff', '16', '--dropout', '0.1', '--warmup-steps', '3',
                                            '--quiet'],
 }
-NEEDS_PTB = {'ch05_rnn.train', 'ch09_transformer.train_gpt'}
+NEEDS_PTB = {'ch05_rnn.train', 'ch05_rnn.train_mlp_lm', 'ch09_transformer.train_gpt'}
 
 
 def params_of(result):
