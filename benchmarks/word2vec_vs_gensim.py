@@ -20,8 +20,9 @@ words/s = words trained / wall time of training (our Trainer.fit, gensim's Word2
 the CPU time of the process during training is printed too, since this machine is shared.
 Quality: common.word_vector_eval on both sets of vectors (analogy accuracy on the questions
 whose four words are in PTB's vocabulary; Spearman correlation on the WordSim-353 pairs in it).
-The medians over the seeds and the median of the per-seed speed ratios are printed last, with
-the load average and a float32 GEMM rate measured in the same run.
+The medians over the seeds and the medians of the per-seed speed ratios (in words/s, and in
+words per CPU second, steadier on a loaded machine) are printed last, with the load average and
+a float32 GEMM rate measured in the same run.
 """
 import os
 
@@ -129,7 +130,7 @@ def main(argv=None):
             for seed in args.seeds:
                 load = os.getloadavg()[0]
                 speed, cpu, vecs, vocab = run_ours(model, seed, args.epochs, folder)
-                runs['ours'].append((speed, *quality(vecs, vocab, questions, pairs)))
+                runs['ours'].append((speed, *quality(vecs, vocab, questions, pairs), cpu))
                 print(f'{model} seed {seed} ours  : {speed:9,.0f} words/s, CPU {cpu:5.1f} s, '
                       f'analogy {_f(runs["ours"][-1][1])}, WS-353 {_f(runs["ours"][-1][2])}, '
                       f'load {load:.2f}', flush=True)
@@ -137,7 +138,7 @@ def main(argv=None):
                     load = os.getloadavg()[0]
                     speed, cpu, vecs = run_gensim(model, seed, args.epochs, args.workers,
                                                   sentences, id_to_word)
-                    runs['gensim'].append((speed, *quality(vecs, word_to_id, questions, pairs)))
+                    runs['gensim'].append((speed, *quality(vecs, word_to_id, questions, pairs), cpu))
                     print(f'{model} seed {seed} gensim: {speed:9,.0f} words/s, CPU {cpu:5.1f} s, '
                           f'analogy {_f(runs["gensim"][-1][1])}, '
                           f'WS-353 {_f(runs["gensim"][-1][2])}, load {load:.2f}', flush=True)
@@ -152,6 +153,7 @@ def _f(value):
 
 
 def _print_summary(model, runs, workers):
+    """Medians over the seeds; runs[side] = [(words/s, analogy, Spearman, CPU s)]."""
     def median(side, column):
         values = [run[column] for run in runs[side]]
         return None if not values or values[0] is None else statistics.median(values)
@@ -160,9 +162,11 @@ def _print_summary(model, runs, workers):
             f'WS-353 {_f(median("ours", 2))} (medians of {len(runs["ours"])})')
     if runs['gensim']:
         ratio = statistics.median(o[0] / g[0] for o, g in zip(runs['ours'], runs['gensim']))
+        cpu_ratio = statistics.median(g[3] / o[3] for o, g in zip(runs['ours'], runs['gensim']))
         line += (f' | gensim ({workers} workers) {median("gensim", 0):,.0f} words/s, analogy '
                  f'{_f(median("gensim", 1))}, WS-353 {_f(median("gensim", 2))} | '
-                 f'ours / gensim {ratio:.2f}x (median of per-seed ratios)')
+                 f'ours / gensim {ratio:.2f}x in words/s, {cpu_ratio:.2f}x in words per CPU '
+                 'second (medians of per-seed ratios)')
     print(line, flush=True)
 
 

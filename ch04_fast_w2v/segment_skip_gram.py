@@ -17,6 +17,18 @@ from common.functions import sigmoid
 from common.layers import Embedding, UnigramSampler
 
 
+def context_weights(length, window_size, shrink_window=False, dtype=np.float32):
+    """P: (L, L + 2w) with P[i, i + j] the weight of the pair (centre i, context x_{i+j}):
+    1 for j = 0..2w, j != w (0 elsewhere); with ``shrink_window``, (w + 1 - d) / w at distance
+    d = |j - w|, the chance that word2vec's random window (its size drawn uniformly from 1..w)
+    reaches that far, so near contexts count more, as in word2vec and gensim."""
+    P = (window_mean_matrix(length, window_size, np.float64) > 0).astype(dtype)
+    if shrink_window:
+        offset = np.arange(length + 2 * window_size)[None, :] - np.arange(length)[:, None]
+        P *= ((window_size + 1 - np.abs(offset - window_size)) / window_size).astype(dtype)
+    return P
+
+
 class SegmentSkipGramLoss:
     """Skip-gram negative-sampling loss for S segments, the K negatives n_sk shared per segment:
 
@@ -32,8 +44,8 @@ class SegmentSkipGramLoss:
     param_names = ('W',)
 
     def __init__(self, W, corpus, window_size, power=0.75, sample_size=5, rng=None,
-                 negatives_per_segment=25):
-        self.window_size = window_size
+                 negatives_per_segment=25, shrink_window=False):
+        self.window_size, self.shrink_window = window_size, shrink_window
         self.negatives_per_segment = negatives_per_segment
         self.weight = sample_size / negatives_per_segment
         self.sampler = UnigramSampler(corpus, power, negatives_per_segment, rng)
@@ -47,8 +59,8 @@ class SegmentSkipGramLoss:
         xp = array_module(v)
         length, width = v.shape[1], windows.shape[1]
         if self.pairs is None or self.pairs.shape != (length, width) or self.pairs.dtype != v.dtype:
-            band = xp.asarray(window_mean_matrix(length, self.window_size, v.dtype))
-            self.pairs = (band > 0).astype(v.dtype)  # (L, L + 2w): 1 where x_s,i+j is a context
+            self.pairs = xp.asarray(context_weights(length, self.window_size, self.shrink_window,
+                                                    v.dtype))  # (L, L + 2w)
         negative = xp.asarray(self.sampler.draw((len(windows), self.negatives_per_segment)))  # (S, K)
         rows = self.embed.forward(xp.concatenate([windows, negative], axis=1))  # (S, L + 2w + K, D)
         window_rows, negative_rows = rows[:, :width], rows[:, width:]
@@ -56,7 +68,7 @@ class SegmentSkipGramLoss:
         negative_score = v @ negative_rows.transpose(0, 2, 1)  # (S, L, K)
         hits = (windows[:, :, None] == negative[:, None, :]).astype(v.dtype)  # (S, L + 2w, K)
         # (S, L, K): weight x the number of contexts of each centre that differ from n_sk
-        keep = (2 * self.window_size - self.pairs @ hits) * v.dtype.type(self.weight)
+        keep = (self.pairs.sum(axis=1)[:, None] - self.pairs @ hits) * v.dtype.type(self.weight)
         self.cache = v, window_rows, negative_rows, positive_score, negative_score, keep
         loss = ((self.pairs * minus_log_sigmoid(positive_score)).sum()
                 + (keep * minus_log_sigmoid(-negative_score)).sum())
@@ -82,13 +94,21 @@ class SegmentSkipGram(SegmentModel):
     """Skip-gram on segments: v_si = W_in[targets[s, i]], with the loss of SegmentSkipGramLoss.
 
     SegmentSkipGram(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-    negatives_per_segment=25); parameters as in Word2VecModel.
+    negatives_per_segment=25, shrink_window=False); parameters as in Word2VecModel, pair
+    weights as in ``context_weights``.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     """
 
+    def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
+                 negatives_per_segment=25, shrink_window=False):
+        self.shrink_window = shrink_window
+        super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype,
+                         negatives_per_segment)
+
     def make_loss(self, W_out, corpus, rng):
         return SegmentSkipGramLoss(W_out, corpus, self.window_size, power=0.75, sample_size=5,
-                                   rng=rng, negatives_per_segment=self.negatives_per_segment)
+                                   rng=rng, negatives_per_segment=self.negatives_per_segment,
+                                   shrink_window=self.shrink_window)
 
     def forward(self, windows, target):
         self.segment_length(windows, target)

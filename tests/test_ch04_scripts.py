@@ -36,15 +36,19 @@ def test_train_lowers_the_loss_and_writes_vectors_eval_reads(tmp_path, mode, wor
         assert f'==> {answer}: rank {rank},' in out
 
 
-@pytest.mark.parametrize('mode, words, lr', [('book', 5000, '0.01'), ('fast', 60_000, '0.02')])
-def test_skip_gram_lowers_the_loss(tmp_path, mode, words, lr):
+@pytest.mark.parametrize('mode, words, lr, extra, pairs', [
+    ('book', 5000, '0.01', [], 10),  # 10 context positions
+    ('fast', 60_000, '0.02', ['--full-window'], 10),
+    ('fast', 60_000, '0.02', [], 6),  # shrinking windows: 2 (5 + 4 + 3 + 2 + 1) / 5 = 6 pairs' worth
+])
+def test_skip_gram_lowers_the_loss(tmp_path, mode, words, lr, extra, pairs):
     _, trainer, _ = train.main(['--model', 'skipgram', '--mode', mode, '--max-words', str(words),
                                 '--epochs', '1', '--lr', lr, '--eval-interval', '1', '--quiet',
-                                '--vectors', str(tmp_path / 'sg.npz')])
-    # 10 context positions x 6 binary losses at p = 1/2 (fast mode: a shared negative equal to a
-    # context word is left out for that pair, so a little less)
-    assert trainer.loss_list[0] == pytest.approx(10 * 6 * np.log(2), abs=0.3)
-    assert np.mean(trainer.loss_list[-3:]) < trainer.loss_list[0] - 3
+                                '--vectors', str(tmp_path / 'sg.npz')] + extra)
+    # pairs x 6 binary losses at p = 1/2 (fast mode: a shared negative equal to a context word is
+    # left out for that pair, so a little less)
+    assert trainer.loss_list[0] == pytest.approx(pairs * 6 * np.log(2), abs=0.3)
+    assert np.mean(trainer.loss_list[-3:]) < trainer.loss_list[0] - pairs * 0.3
 
 
 @pytest.mark.parametrize('flag', ['--window-size', '--hidden-size', '--segment-length',

@@ -10,8 +10,10 @@ from common.gradient_check import check_gradients
 VOCAB, WINDOW, LENGTH = 9, 2, 4
 
 
-def loop_loss_and_grads(W_in, W_out, windows, negatives, window_size, sample_size=5):
-    """The skip-gram negative-sampling loss of the segments, one pair at a time (float64)."""
+def loop_loss_and_grads(W_in, W_out, windows, negatives, window_size, sample_size=5,
+                        shrink_window=False):
+    """The skip-gram negative-sampling loss of the segments, one pair at a time (float64); with
+    ``shrink_window`` a pair at distance d and its negatives count (w + 1 - d) / w."""
     segments, width = windows.shape
     length, weight = width - 2 * window_size, sample_size / negatives.shape[1]
     loss, dW_in, dW_out = 0.0, np.zeros_like(W_in), np.zeros_like(W_out)
@@ -22,7 +24,9 @@ def loop_loss_and_grads(W_in, W_out, windows, negatives, window_size, sample_siz
                 if j == window_size:
                     continue
                 context = windows[s, i + j]
-                terms = [(context, 1.0, 1.0)] + [(n, 0.0, weight) for n in negatives[s] if n != context]
+                pair = (window_size + 1 - abs(j - window_size)) / window_size if shrink_window else 1
+                terms = [(context, 1.0, pair)] + [(n, 0.0, pair * weight) for n in negatives[s]
+                                                  if n != context]
                 for word, label, count in terms:  # binary cross-entropy of sigma(v . u)
                     p = 1 / (1 + np.exp(-W_in[centre] @ W_out[word]))
                     loss -= count * np.log(p if label else 1 - p)
@@ -32,11 +36,11 @@ def loop_loss_and_grads(W_in, W_out, windows, negatives, window_size, sample_siz
     return loss * scale, dW_in * scale, dW_out * scale
 
 
-def make_model(seed, segments=3):
+def make_model(seed, segments=3, shrink_window=False):
     rng = np.random.default_rng(seed)
     corpus = rng.integers(0, VOCAB, 60)
     model = SegmentSkipGram(VOCAB, 3, WINDOW, corpus, rng=rng, dtype=np.float64,
-                            negatives_per_segment=6)
+                            negatives_per_segment=6, shrink_window=shrink_window)
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * 0.5
     windows, targets = segment_windows(corpus, WINDOW, LENGTH)
@@ -47,11 +51,13 @@ def make_model(seed, segments=3):
     return model, windows, targets, negatives
 
 
-def test_segment_skip_gram_equals_the_pair_by_pair_loop():
-    model, windows, targets, negatives = make_model(1)
+@pytest.mark.parametrize('shrink_window', [False, True])
+def test_segment_skip_gram_equals_the_pair_by_pair_loop(shrink_window):
+    model, windows, targets, negatives = make_model(1, shrink_window=shrink_window)
     loss = model.forward(windows, targets)
     model.backward()
-    expected_loss, dW_in, dW_out = loop_loss_and_grads(*model.params, windows, negatives, WINDOW)
+    expected_loss, dW_in, dW_out = loop_loss_and_grads(*model.params, windows, negatives, WINDOW,
+                                                       shrink_window=shrink_window)
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     np.testing.assert_allclose(model.grads[0], dW_in, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(model.grads[1], dW_out, rtol=1e-10, atol=1e-14)
