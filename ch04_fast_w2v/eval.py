@@ -89,8 +89,8 @@ def main(argv=None):
                         help='WordSim-353 pairs (wordsim353.tsv): report the Spearman correlation')
     args = parser.parse_args(argv)
     verbose = not args.quiet
-    questions = read_analogy_questions(args.analogy_file) if args.analogy_file else None
-    pairs = read_similarity_pairs(args.similarity_file) if args.similarity_file else None
+    questions = load_or_exit(read_analogy_questions, args.analogy_file) if args.analogy_file else None
+    pairs = load_or_exit(read_similarity_pairs, args.similarity_file) if args.similarity_file else None
     results = {}
     for path in args.paths:
         word_vecs, word_to_id, id_to_word = load_or_exit(load_vectors, path)

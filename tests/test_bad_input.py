@@ -235,3 +235,13 @@ def test_generation_reads_the_sizes_from_the_checkpoint(tmp_path):
     Rnnlm(50, 6, 6, rng=np.random.default_rng(0)).save_params(wrong)
     with pytest.raises(SystemExit, match='vocabulary of 50 words'):
         generate_text.main(['--load', wrong])
+
+
+def test_eval_names_a_missing_or_non_utf8_question_file(tmp_path):
+    from ch04_fast_w2v import eval as eval_script
+    latin1 = tmp_path / 'questions.txt'
+    latin1.write_bytes(': capital\nathens greece caf\xe9 x\n'.encode('latin-1'))
+    for flag in ('--analogy-file', '--similarity-file'):
+        for path, problem in ((tmp_path / 'none.txt', 'does not exist'), (latin1, 'not UTF-8')):
+            with pytest.raises(SystemExit, match=f"{re.escape(repr(str(path)))} .*{problem}"):
+                eval_script.main(['unused.npz', flag, str(path)])  # refused before any vectors are read
