@@ -11,6 +11,8 @@ parameters of two or more dimensions only.
 import torch
 import torch.nn.functional as F
 
+from torch_reference import TorchStep
+
 
 class TorchGPT(torch.nn.Module):
     """The twin; ``ours`` is a ch09_transformer.gpt.GPT whose parameters are copied in."""
@@ -43,7 +45,7 @@ class TorchGPT(torch.nn.Module):
         return F.cross_entropy(scores.reshape(N * T, -1), ts.reshape(-1))
 
 
-class TorchGPTStep:
+class TorchGPTStep(TorchStep):
     """Callable (xs, ts) -> loss for numpy id arrays: forward, backward, clip, AdamW step."""
 
     def __init__(self, ours, dropout_ratio, lr, weight_decay, max_grad, threads, seed=0):
@@ -55,11 +57,3 @@ class TorchGPTStep:
         self.optimizer = torch.optim.AdamW([{'params': matrices, 'weight_decay': weight_decay},
                                             {'params': vectors, 'weight_decay': 0.0}], lr=lr)
         self.max_grad = max_grad
-
-    def __call__(self, xs, ts):
-        self.optimizer.zero_grad(set_to_none=False)
-        loss = self.model(torch.from_numpy(xs).long(), torch.from_numpy(ts).long())
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad)
-        self.optimizer.step()
-        return loss.item()

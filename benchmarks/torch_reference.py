@@ -32,8 +32,21 @@ class TorchLstmLm(torch.nn.Module):
         return torch.nn.functional.cross_entropy(scores.reshape(-1, scores.shape[-1]), ts.reshape(-1))
 
 
-class TorchTrainStep:
-    """Callable (xs, ts) -> loss for numpy id arrays: one step of forward, backward, clip, SGD."""
+class TorchStep:
+    """Callable (xs, ts) -> loss for numpy id arrays: forward, backward, global-norm clipping and
+    an optimizer step; subclasses set ``model``, ``optimizer`` and ``max_grad``."""
+
+    def __call__(self, xs, ts):
+        self.optimizer.zero_grad(set_to_none=False)
+        loss = self.model(torch.from_numpy(xs).long(), torch.from_numpy(ts).long())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad)
+        self.optimizer.step()
+        return loss.item()
+
+
+class TorchTrainStep(TorchStep):
+    """One step of forward, backward, clip, SGD."""
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, lstm_layers, dropout_ratio, lr, max_grad,
                  threads, seed=0):
@@ -43,11 +56,3 @@ class TorchTrainStep:
                                  tied=lstm_layers > 1)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr)
         self.max_grad = max_grad
-
-    def __call__(self, xs, ts):
-        self.optimizer.zero_grad(set_to_none=False)
-        loss = self.model(torch.from_numpy(xs).long(), torch.from_numpy(ts).long())
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad)
-        self.optimizer.step()
-        return loss.item()
