@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from common.backend import device_module
 from common.temp_files import make_temp_file
 
 
@@ -168,7 +169,7 @@ def make_parser(description, **defaults):
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=_HelpFormatter)
     if defaults.pop('gpu', None) is not None:
-        parser.add_argument('--gpu', action='store_true', help=GPU_HELP)
+        parser.add_argument('--gpu', action=_GpuFlag, help=GPU_HELP)
     for name, default in defaults.items():
         if name not in COMMON_FLAGS:
             raise ValueError(f'unknown common flag {name!r}; known: {sorted(COMMON_FLAGS)}')
@@ -201,6 +202,21 @@ def require_checkpoint(path, train_script):
                          f'    python -m {train_script} --save {path}\n'
                          f'then pass that file with --load.')
     return path
+
+
+class _GpuFlag(argparse.Action):
+    """The switch --gpu, checked as it is parsed: without CuPy or a visible device the script
+    stops at once (exit status 2, the message naming the package to install), before any work."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            device_module()
+        except RuntimeError as error:
+            parser.error(str(error))
+        setattr(namespace, self.dest, True)
 
 
 def on_device(model, gpu):
