@@ -1,7 +1,11 @@
-"""Toy seq2seq data of chapter 7, generated here (no files are read or copied).
+"""Toy seq2seq data of chapter 7, generated here (no files are copied), or read from a reader's file.
 
-'addition.txt': 50,000 distinct questions 'a+b' -> '_' + str(a + b); each operand has a random
-    number (1 to 3) of random digits, as in the book's data, so 0 <= a, b <= 999.
+'addition.txt': 50,000 questions 'a+b' -> '_' + str(a + b), made by the rule of the book's data
+    (the Keras addition_rnn example): each operand has a random number (1 to 3) of random digits
+    (so 0 <= a, b <= 999, and '007' is 7), and a question is dropped when the *unordered* pair
+    {a, b} was drawn before, so a+b and b+a never both occur. Small pairs run out first: about
+    9.7% of the operands have one digit, 32.7% two and 57.5% three (the book's file: 9.7, 32.6,
+    57.6), and all 55 unordered one-digit pairs are in the set.
     Example: '16+75  ' -> '_91  '. Questions are 7 characters, answers 5.
 'date.txt': 50,000 distinct dates between 1970-01-01 and 2029-12-31, each written in one of
     15 human formats in lower, Title or UPPER case -> '_' + ISO date.
@@ -10,9 +14,15 @@
 The content comes from a fixed seed (CONTENT_SEED), so it is the same in every call and run;
 only the train/test split depends on the ``seed`` of load_data. Texts are padded with spaces.
 Vocabulary: the sorted characters of the data set, so the padding ' ' has id 0.
+
+A path to a file in the book's format (for example the book's own dataset/addition.txt, given as
+'./addition.txt' or a pathlib.Path) is read instead: one question per line, the question padded
+with spaces, then '_' and the answer ('16+75  _91  '). Its widths are the file's longest question
+and answer.
 """
 import datetime
 import functools
+import os
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -47,21 +57,31 @@ LAST_DAY = datetime.date(2029, 12, 31)
 
 
 def _distinct_pairs(draw_batch):
-    """The first SET_SIZE pairs with distinct questions from the iterables that draw_batch() returns."""
-    pairs = {}
+    """The first SET_SIZE (question, answer) pairs with distinct keys, in the order drawn.
+
+    draw_batch() returns an iterable of (key, question, answer); a pair whose key was drawn
+    before is dropped.
+    """
+    seen, questions, answers = set(), [], []
     while True:
-        for question, answer in draw_batch():
-            pairs.setdefault(question, answer)
-            if len(pairs) == SET_SIZE:
-                return tuple(pairs), tuple(pairs.values())
+        for key, question, answer in draw_batch():
+            if key not in seen:
+                seen.add(key)
+                questions.append(question)
+                answers.append(answer)
+                if len(questions) == SET_SIZE:
+                    return tuple(questions), tuple(answers)
 
 
 def _addition_pairs(rng):
-    """(questions, answers): 'a+b' -> '_a+b'; a and b have k ~ U{1, 2, 3} digits, each digit ~ U{0..9}."""
+    """(questions, answers): 'a+b' -> '_a+b'; a and b have k ~ U{1, 2, 3} digits, each digit ~ U{0..9}.
+
+    The key is the unordered pair {a, b}: a+b and b+a never both occur (the book's rule).
+    """
     def draw_batch():
         digits = rng.integers(1, 4, size=(SET_SIZE, 2))
         a, b = rng.integers(0, 10 ** digits).T.tolist()
-        return ((f'{x}+{y}', f'_{x + y}') for x, y in zip(a, b))
+        return (((min(x, y), max(x, y)), f'{x}+{y}', f'_{x + y}') for x, y in zip(a, b))
     return _distinct_pairs(draw_batch)
 
 
@@ -75,7 +95,8 @@ def _date_pairs(rng):
         cases = rng.integers(len(LETTER_CASES), size=SET_SIZE).tolist()
         for ordinal, form, case in zip(days, formats, cases):
             day = datetime.date.fromordinal(ordinal)
-            yield LETTER_CASES[case](_write_date(DATE_FORMATS[form], day)), '_' + day.isoformat()
+            question = LETTER_CASES[case](_write_date(DATE_FORMATS[form], day))
+            yield question, question, '_' + day.isoformat()
     return _distinct_pairs(draw_batch)
 
 
@@ -103,13 +124,16 @@ DATASETS = {
 def load_data(file_name='addition.txt', seed=1984):
     """Train/test split of a toy seq2seq set as character ids.
 
-    file_name: 'addition.txt' | 'date.txt'; seed: seeds np.random.default_rng for the shuffle
-    before the split (the content itself never changes).
+    file_name: 'addition.txt' | 'date.txt' (generated here), or the path of a file in the book's
+    format (str or pathlib.Path; a path that is one of those two names must have a directory part,
+    as in './addition.txt'). seed: seeds np.random.default_rng for the shuffle before the split
+    (the content itself never changes).
     Returns (x_train, t_train), (x_test, t_test): int32 arrays, x (N, question_length),
     t (N, answer_length) with question_length/answer_length 7/5 (addition) or 29/11 (date),
-    N = 45,000 for train and 5,000 for test. Decode rows with get_vocab(file_name)[1].
+    N = 45,000 for train and 5,000 for test (a file: its widths, and the last tenth of the
+    shuffled lines for test). Decode rows with get_vocab(file_name)[1].
     """
-    x, t = _encoded(file_name)
+    x, t = _encoded(_source(file_name))
     order = np.random.default_rng(seed).permutation(len(x))
     split_at = len(x) - len(x) // 10
     train, test = order[:split_at], order[split_at:]
@@ -121,7 +145,7 @@ def get_vocab(file_name='addition.txt'):
 
     The same for every call; the dicts are new each time, so changing them changes nothing here.
     """
-    chars = _characters(file_name)
+    chars = _characters(_source(file_name))
     return {char: i for i, char in enumerate(chars)}, dict(enumerate(chars))
 
 
@@ -151,31 +175,67 @@ def decode(ids, id_to_char):
                          f'(ids 0..{len(id_to_char) - 1})') from None
 
 
-def _spec(file_name):
-    """DATASETS[file_name], or a ValueError listing the available names."""
-    if file_name not in DATASETS:
-        raise ValueError(f'unknown data set {file_name!r}; available: {", ".join(DATASETS)}')
-    return DATASETS[file_name]
+def read_pairs(path):
+    """(questions, answers, question_length, answer_length) of a file in the book's format.
+
+    Each line is a question padded with spaces, '_' and the answer padded with spaces
+    ('16+75  _91  '); the texts come back without their padding, the answers with their '_',
+    the lengths are the widest question and answer (with '_') in the file.
+    Raises ValueError naming the first line without a question, a '_' and an answer.
+    """
+    questions, answers = [], []
+    question_length = answer_length = 0
+    with open(path, encoding='utf-8') as file:
+        for number, line in enumerate(file, start=1):
+            line = line.rstrip('\r\n')
+            question, underscore, answer = line.partition('_')
+            if not (underscore and question.strip() and answer.strip()):
+                raise ValueError(f"{path}, line {number}: {line!r} is not a question, '_' and an "
+                                 f"answer, as in '16+75  _91  '")
+            question_length = max(question_length, len(question))
+            answer_length = max(answer_length, len(underscore + answer))
+            questions.append(question.rstrip(PAD))
+            answers.append(underscore + answer.rstrip(PAD))
+    if not questions:
+        raise ValueError(f'{path} holds no questions')
+    return tuple(questions), tuple(answers), question_length, answer_length
+
+
+def _source(file_name):
+    """What identifies a data set in the caches: a name of DATASETS, or a file's
+    (absolute path, modification time, size), so an edited file is read again.
+    """
+    if isinstance(file_name, str) and file_name in DATASETS:
+        return file_name
+    if isinstance(file_name, (str, os.PathLike)) and os.path.isfile(file_name):
+        stat = os.stat(file_name)
+        return os.path.abspath(file_name), stat.st_mtime_ns, stat.st_size
+    raise ValueError(f'unknown data set {file_name!r}; available: {", ".join(DATASETS)}, or the path '
+                     f"of an existing file in the book's format ('16+75  _91  ' per line)")
 
 
 @functools.lru_cache(maxsize=None)
-def _pairs(file_name):
-    """(questions, answers) of a data set, generated once per process from CONTENT_SEED."""
-    return _spec(file_name).generate(np.random.default_rng(CONTENT_SEED))
+def _data(source):
+    """(questions, answers, question_length, answer_length) of a _source(): generated once per
+    process from CONTENT_SEED, or read from the file.
+    """
+    if isinstance(source, str):
+        spec = DATASETS[source]
+        return (*spec.generate(np.random.default_rng(CONTENT_SEED)),
+                spec.question_length, spec.answer_length)
+    return read_pairs(source[0])
 
 
 @functools.lru_cache(maxsize=None)
-def _characters(file_name):
+def _characters(source):
     """Sorted tuple of the characters of a data set's questions and answers, plus the padding ' '."""
-    questions, answers = _pairs(file_name)
+    questions, answers, _, _ = _data(source)
     return tuple(sorted(set(''.join(questions + answers)) | {PAD}))
 
 
 @functools.lru_cache(maxsize=None)
-def _encoded(file_name):
+def _encoded(source):
     """(x, t) id arrays of the whole set, in generation order; load_data indexes copies out of them."""
-    spec = _spec(file_name)
-    questions, answers = _pairs(file_name)
-    char_to_id, _ = get_vocab(file_name)
-    return (encode(questions, char_to_id, spec.question_length),
-            encode(answers, char_to_id, spec.answer_length))
+    questions, answers, question_length, answer_length = _data(source)
+    char_to_id = {char: i for i, char in enumerate(_characters(source))}
+    return encode(questions, char_to_id, question_length), encode(answers, char_to_id, answer_length)
