@@ -26,7 +26,9 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
     parser = make_parser(description, epochs=epochs, batch_size=128, lr=lr, seed=1984,
                          save=None, load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--data', choices=sorted(sequence.DATASETS), default=data, help='toy data set')
+    parser.add_argument('--data', type=data_set, default=data,
+                        help="toy data set: addition.txt, date.txt (generated), or the path of a file "
+                             "in the book's format ('16+75  _91  ' per line)")
     if hidden_size is not None:
         parser.add_argument('--wordvec-size', type=positive_int, default=16,
                             help='size of the character vectors')
@@ -42,6 +44,16 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
     parser.add_argument('--train-size', type=positive_int, help='train on the first N questions only')
     parser.add_argument('--test-size', type=positive_int, help='test on the first N test questions only')
     return parser
+
+
+def data_set(text):
+    """An argparse type: a data set dataset.sequence.load_data accepts (it is read or generated here,
+    so a missing file or a malformed line stops the script before any work)."""
+    try:
+        sequence.get_vocab(text)
+    except (ValueError, OSError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
 
 
 def load_seq2seq_data(args):

@@ -33,6 +33,21 @@ def test_train_seq2seq_reports_the_accuracy_of_the_saved_model(tmp_path, capsys)
     assert seq2seq_accuracy(reloaded, x_test[:200, ::-1], t_test[:200]) == accuracies[-1]
 
 
+def test_train_seq2seq_trains_on_a_file_in_the_books_format(tmp_path, capsys):
+    path = tmp_path / 'book.txt'
+    path.write_text(''.join(f'{a}+{b}'.ljust(7) + f'_{a + b}'.ljust(5) + '\n'
+                            for a in range(0, 100, 3) for b in range(a, 50, 7)))
+    model, accuracies = train_seq2seq.main(['--data', str(path), '--epochs', '1', '--hidden-size', '8',
+                                            '--quiet'])
+    assert len(accuracies) == 1
+    assert model.params[0].shape[0] == len(sequence.get_vocab(path)[0]) == 13
+    path.write_text('1+2    _3    \n1+2=3\n')
+    with pytest.raises(SystemExit) as exit_info:
+        train_seq2seq.main(['--data', str(path), '--quiet'])
+    assert exit_info.value.code == 2
+    assert "book.txt, line 2: '1+2=3' is not a question, '_' and an answer" in capsys.readouterr().err
+
+
 @needs_ptb
 def test_generate_text_without_a_checkpoint_says_how_to_make_one(tmp_path):
     missing = str(tmp_path / 'none.npz')

@@ -1,5 +1,6 @@
 """dataset.sequence: every answer is checked by an independent reading of its question."""
 import datetime
+import re
 import string
 
 import numpy as np
@@ -54,11 +55,58 @@ def test_content_is_fixed_and_only_the_split_depends_on_seed():
 def test_addition_questions_are_distinct_and_answers_correct():
     questions, answers = all_texts('addition.txt')
     assert len(set(questions)) == 50_000
+    assert len({tuple(sorted(map(int, q.split('+')))) for q in questions}) == 50_000  # no a+b with b+a
     for question, answer in zip(questions, answers):
         a, b = question.split('+')
         assert a == str(int(a)) and b == str(int(b)) and 0 <= int(a) <= 999 and 0 <= int(b) <= 999
         assert answer == f'_{int(a) + int(b)}', question
     assert any(len(q) == 7 for q in questions) and any(len(q) == 3 for q in questions)
+
+
+def test_addition_mix_of_operand_lengths_is_the_books():
+    """The unordered rule exhausts small pairs: the book's file has 9.7% / 32.6% / 57.6% one-, two-
+    and three-digit operands and all 55 unordered one-digit pairs. (Dropping only repeated ordered
+    questions, the earlier rule, gives 15.1% one-digit operands and 100 one-digit questions.)
+    """
+    questions, _ = all_texts('addition.txt')
+    operands = [operand for question in questions for operand in question.split('+')]
+    share = {k: sum(len(o) == k for o in operands) / len(operands) for k in (1, 2, 3)}
+    assert 0.092 <= share[1] <= 0.102, share  # book 0.097
+    assert 0.316 <= share[2] <= 0.336, share  # book 0.326
+    assert 0.566 <= share[3] <= 0.586, share  # book 0.576
+    one_digit = {tuple(sorted(map(int, q.split('+')))) for q in questions if len(q) == 3}
+    assert one_digit == {(a, b) for a in range(10) for b in range(a, 10)}  # all 55 unordered pairs
+
+
+BOOK_LINES = ['16+75  _91  ', '52+607 _659 ', '999+999_1998', '0+1    _1   ']
+
+
+def test_a_file_in_the_books_format_is_read(tmp_path, monkeypatch):
+    path = tmp_path / 'addition.txt'
+    path.write_text('\n'.join(BOOK_LINES * 5) + '\n')  # 20 lines: 18 train, 2 test
+    (x_train, t_train), (x_test, t_test) = sequence.load_data(path, seed=3)
+    assert x_train.shape == (18, 7) and t_train.shape == (18, 5)
+    assert x_test.shape == (2, 7) and t_test.shape == (2, 5)
+    char_to_id, id_to_char = sequence.get_vocab(str(path))
+    assert ''.join(id_to_char[i] for i in range(len(id_to_char))) == ' +01256789_'
+    lines = {sequence.decode(x, id_to_char) + sequence.decode(t, id_to_char)
+             for x, t in zip(np.concatenate([x_train, x_test]), np.concatenate([t_train, t_test]))}
+    assert lines == set(BOOK_LINES)
+    # The bare name still means the generated set; a directory part means the file.
+    monkeypatch.chdir(tmp_path)
+    assert sequence.load_data('addition.txt')[0][0].shape == (45_000, 7)
+    assert sequence.load_data('./addition.txt')[0][0].shape == (18, 7)
+    path.write_text('\n'.join(BOOK_LINES[:2] * 10))  # an edited file is read again
+    assert len(sequence.get_vocab(path)[0]) == 10 and sequence.load_data(path)[1][0].shape == (2, 7)
+
+
+@pytest.mark.parametrize('line', ['16+75  91  ', '_91  ', '16+75  _  ', ''])
+def test_a_malformed_line_is_named(tmp_path, line):
+    path = tmp_path / 'mine.txt'
+    path.write_text(f'{BOOK_LINES[0]}\n{BOOK_LINES[1]}\n{line}\n{BOOK_LINES[2]}\n')
+    message = re.escape(f"mine.txt, line 3: '{line}' is not a question, '_' and an answer")
+    with pytest.raises(ValueError, match=message):
+        sequence.load_data(path)
 
 
 def read_date(question, formats):
@@ -130,3 +178,5 @@ def test_unknown_file_name_lists_the_available_sets():
         sequence.load_data('multiplication.txt')
     with pytest.raises(ValueError, match='addition.txt, date.txt'):
         sequence.get_vocab('dates.txt')
+    with pytest.raises(ValueError, match="path of an existing file in the book's format"):
+        sequence.load_data('./no/such/file.txt')
