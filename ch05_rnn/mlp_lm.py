@@ -27,8 +27,12 @@ class MlpLm(BaseModel):
     dropout masks; dtype: of the weights.
     """
 
+    free_settings = ('dropout_ratio',)
+
     def __init__(self, vocab_size=10000, context_size=4, wordvec_size=100, hidden_size=200,
                  dropout_ratio=0.0, direct=False, rng=None, dtype=np.float32):
+        self.keep_config(vocab_size=vocab_size, context_size=context_size, wordvec_size=wordvec_size,
+                         hidden_size=hidden_size, dropout_ratio=dropout_ratio, direct=direct)
         rng = np.random.default_rng(rng)
         V, n, D, H = vocab_size, context_size, wordvec_size, hidden_size
         self.context_size = n

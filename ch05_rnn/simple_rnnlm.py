@@ -19,20 +19,17 @@ class SimpleRnnlm(BaseModel):
     """
 
     def __init__(self, vocab_size=10000, wordvec_size=100, hidden_size=100, rng=None, dtype=np.float32):
+        self.keep_config(vocab_size=vocab_size, wordvec_size=wordvec_size, hidden_size=hidden_size)
         rng = np.random.default_rng(rng)
-        self.build(TimeRNN, 1, vocab_size, wordvec_size, hidden_size, rng, dtype)
-
-    def build(self, recurrent_class, gates, vocab_size, wordvec_size, hidden_size, rng, dtype):
-        """Create the layers: ``recurrent_class`` with ``gates`` fused weight blocks (RNN 1, LSTM 4, GRU 3)."""
         V, D, H = vocab_size, wordvec_size, hidden_size
         embed_W = (rng.standard_normal((V, D)) / 100).astype(dtype)
-        rnn_Wx = (rng.standard_normal((D, gates * H)) / np.sqrt(D)).astype(dtype)
-        rnn_Wh = (rng.standard_normal((H, gates * H)) / np.sqrt(H)).astype(dtype)
-        rnn_b = np.zeros(gates * H, dtype=dtype)
+        rnn_Wx = (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype)
+        rnn_Wh = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype)
+        rnn_b = np.zeros(H, dtype=dtype)
         affine_W = (rng.standard_normal((H, V)) / np.sqrt(H)).astype(dtype)
         affine_b = np.zeros(V, dtype=dtype)
 
-        self.rnn_layer = recurrent_class(rnn_Wx, rnn_Wh, rnn_b, stateful=True)
+        self.rnn_layer = TimeRNN(rnn_Wx, rnn_Wh, rnn_b, stateful=True)
         self.layers = [TimeEmbedding(embed_W), self.rnn_layer, TimeAffine(affine_W, affine_b)]
         self.loss_layer = TimeSoftmaxWithLoss()
         self.collect_params(self.layers)

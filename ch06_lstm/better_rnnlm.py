@@ -35,12 +35,17 @@ class BetterRnnlm(BaseModel):
     then for the dropout masks; dtype: of the weights.
     """
 
+    free_settings = ('dropout_ratio', 'variational', 'recurrent_dropout', 'embedding_dropout')
+
     def __init__(self, vocab_size=10000, wordvec_size=650, hidden_size=650, dropout_ratio=0.5,
                  variational=False, recurrent_dropout=0.0, embedding_dropout=0.0, rng=None,
                  dtype=np.float32):
         if wordvec_size != hidden_size:
             raise ValueError(f'weight tying needs wordvec_size == hidden_size, got {wordvec_size} '
                              f'and {hidden_size}')
+        self.keep_config(vocab_size=vocab_size, wordvec_size=wordvec_size, hidden_size=hidden_size,
+                         dropout_ratio=dropout_ratio, variational=variational,
+                         recurrent_dropout=recurrent_dropout, embedding_dropout=embedding_dropout)
         rng = np.random.default_rng(rng)
         V, D, H = vocab_size, wordvec_size, hidden_size
 

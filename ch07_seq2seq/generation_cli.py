@@ -1,5 +1,5 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
-from ch06_lstm.eval import load_model
+from common.base_model import load_model
 from common.cli import load_or_exit, make_parser, make_rng, positive_float, positive_int, require_checkpoint
 from common.util import word_id
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
@@ -12,6 +12,7 @@ LANGUAGE_MODELS = {
     'rnnlm': ('rnnlm.npz', 'ch06_lstm.train_rnnlm'),
     'better': ('better_rnnlm.npz', 'ch06_lstm.train_better_rnnlm'),
 }
+GENERATORS = (RnnlmGen, BetterRnnlmGen)
 
 
 def language_model_parser(description, sampling=True, **defaults):
@@ -60,23 +61,23 @@ def texts_from_start_and_prompt(model, args, word_to_id, id_to_word):
 
 def load_language_model(model, args, vocab_size):
     """The language model of ``args.load`` (default: the file of ``model``, 'rnnlm' | 'better'),
-    as an RnnlmGen or BetterRnnlmGen with the class and sizes its checkpoint holds.
+    as an RnnlmGen or BetterRnnlmGen with the class and sizes its checkpoint records.
 
     A missing checkpoint ends the script with a message that says how to train and save one; a
     file of another kind, or --wordvec-size/--hidden-size that contradict it, with what is wrong.
     """
     checkpoint, train_script = LANGUAGE_MODELS[model]
     path = require_checkpoint(args.load or checkpoint, train_script)
-    language_model = load_or_exit(load_model, path, RnnlmGen, BetterRnnlmGen)
-    embed_W = language_model.params[0]
-    sizes = {'--wordvec-size': (args.wordvec_size, embed_W.shape[1]),
-             '--hidden-size': (args.hidden_size, language_model.params[2].shape[0])}
+    language_model = load_or_exit(load_model, path, GENERATORS)
+    config = language_model.config()
+    sizes = {'--wordvec-size': (args.wordvec_size, config['wordvec_size']),
+             '--hidden-size': (args.hidden_size, config['hidden_size'])}
     for flag, (given, saved) in sizes.items():
         if given is not None and given != saved:
             raise SystemExit(f'{path!r} was trained with {flag} {saved}, not {given}: '
                              'leave the flag out (the sizes are read from the checkpoint)')
-    if embed_W.shape[0] != vocab_size:
-        raise SystemExit(f'{path!r} has a vocabulary of {embed_W.shape[0]} words, PTB has {vocab_size}')
+    if config['vocab_size'] != vocab_size:
+        raise SystemExit(f'{path!r} has a vocabulary of {config["vocab_size"]} words, PTB has {vocab_size}')
     return language_model
 
 

@@ -124,6 +124,7 @@ class Seq2seq(BaseModel):
     decoder_class = Decoder
 
     def __init__(self, vocab_size, wordvec_size, hidden_size, rng=None, dtype=np.float32):
+        self.keep_config(vocab_size=vocab_size, wordvec_size=wordvec_size, hidden_size=hidden_size)
         rng = np.random.default_rng(rng)
         self.encoder = self.encoder_class(vocab_size, wordvec_size, hidden_size, rng, dtype)
         self.decoder = self.decoder_class(vocab_size, wordvec_size, hidden_size, rng, dtype)

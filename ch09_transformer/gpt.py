@@ -5,11 +5,9 @@ Where the chapter-6 LSTMs carry a hidden state from word to word, GPT reads a wi
 (causal self-attention).  Trained on PTB, it is compared with the book's language models in the
 README.
 """
-import json
-
 import numpy as np
 
-from common.base_model import BaseModel, read_checkpoint
+from common.base_model import BaseModel
 from common.checks import check_ndim
 from common.layers import Dropout
 from common.time_layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss
@@ -32,16 +30,19 @@ class GPT(BaseModel):
     Initial weights as GPT-2: N(0, 0.02^2) (positions 0.01^2), the projections into the residual
     stream (Wo, W2) with 0.02 / sqrt(2 num_layers), biases 0, LayerNorm gains 1.
     rng: numpy Generator or seed (weights, then dropout masks); dtype: of the weights.
-    ``config`` (sizes and heads) is saved with the parameters, so loading a checkpoint of
-    another configuration is a clear error.
+    The sizes, heads and dropout are recorded with the parameters (``keep_config``), so
+    ``GPT.from_checkpoint(path)`` rebuilds the model and loading a checkpoint of another
+    configuration is a clear error.
     """
+
+    free_settings = ('dropout_ratio',)
 
     def __init__(self, vocab_size=10000, context_size=128, d_model=256, num_heads=4, num_layers=4,
                  d_ff=1024, dropout_ratio=0.1, rng=None, dtype=np.float32):
         rng = np.random.default_rng(rng)
         V, D = vocab_size, d_model
-        self.config = {'vocab_size': V, 'context_size': context_size, 'd_model': D,
-                       'num_heads': num_heads, 'num_layers': num_layers, 'd_ff': d_ff}
+        self.keep_config(vocab_size=V, context_size=context_size, d_model=D, num_heads=num_heads,
+                         num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         self.context_size = context_size
         embed_W = init_normal(rng, (V, D), 0.02, dtype)
         self.embed_layer = TimeEmbedding(embed_W)
@@ -56,16 +57,6 @@ class GPT(BaseModel):
                        self.output_layer]
         self.loss_layer = TimeSoftmaxWithLoss()
         self.collect_params(self.layers)
-
-    @classmethod
-    def from_checkpoint(cls, path, dtype=np.float32):
-        """The model saved at ``path`` by ``save_params``, built from the configuration saved with it."""
-        arrays = read_checkpoint(path)
-        if '__config__' not in arrays:
-            raise ValueError(f'{path!r} holds no GPT configuration: it was not saved from a GPT')
-        model = cls(**json.loads(str(arrays['__config__'])), dropout_ratio=0.0, rng=0, dtype=dtype)
-        model.load_params(path)
-        return model
 
     def predict(self, xs, train_flg=False):
         """xs: (N, T) word ids, T <= context_size -> scores (N, T, V) of each next word."""

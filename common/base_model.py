@@ -1,11 +1,24 @@
-"""BaseModel: the parameters of a stack of layers, tied weights, and named ``.npz`` checkpoints."""
+"""BaseModel: the parameters of a stack of layers, tied weights, and self-describing ``.npz``
+checkpoints that ``load_model`` rebuilds from the file alone.
+
+A checkpoint holds one named array per parameter ('01.TimeLSTM.Wh') and the model record
+'__model__', a JSON string: {"class": "ch06_lstm.rnnlm.Rnnlm", "config": {"vocab_size": 10000,
+"wordvec_size": 100, "hidden_size": 100, "cell": "lstm"}}: the class, and the constructor
+arguments the model gave ``keep_config`` (null for a model that records none).
+"""
+import importlib
+import inspect
 import json
+import re
 
 import numpy as np
 
 from common.backend import array_module, to_cpu, to_gpu
 from common.npz_file import atomic_savez, read_npz
 from common.placement import move_arrays
+
+MODEL_RECORD = '__model__'
+PROJECT_MODULE = re.compile(r'(common|ch\d\d_\w+)(\.\w+)*')  # load_model imports classes only from these
 
 
 class BaseModel:
@@ -21,7 +34,28 @@ class BaseModel:
     params = ()
     grads = ()
     param_names = ()
-    config = None  # a model whose shapes do not tell its whole configuration sets a JSON-able dict
+    _config = None
+    free_settings = ()  # config keys a loaded file may differ in (training-only, such as dropout)
+
+    def keep_config(self, **arguments):
+        """Record the constructor arguments that rebuild this model: sizes, cell, dropout settings
+        (JSON values; not rng or dtype). ``save_params`` writes them into the checkpoint and
+        ``load_model`` calls ``type(self)(**arguments, dtype=...)`` with them; ``load_params``
+        refuses a file saved with other values (a number of heads, say, which no shape shows),
+        except for the keys in the class's ``free_settings``. Called in ``__init__``; a subclass
+        with other arguments calls it again after ``super().__init__``.
+        """
+        arguments = {k: v.item() if isinstance(v, np.generic) else v for k, v in arguments.items()}
+        try:
+            json.dumps(arguments)
+        except TypeError as error:
+            raise TypeError(f'{type(self).__name__}.keep_config takes JSON values (numbers, strings, '
+                            f'booleans, None, lists, dicts): {error}') from None
+        self._config = arguments
+
+    def config(self):
+        """The arguments given to ``keep_config`` -> dict (a copy), or None if none were recorded."""
+        return None if self._config is None else dict(self._config)
 
     def collect_params(self, layers):
         self.params, self.grads, self.param_names = [], [], []
@@ -75,39 +109,41 @@ class BaseModel:
         """Move every array of the model back to the host (NumPy); returns the model."""
         return move_arrays(self, to_cpu)
 
+    @classmethod
+    def from_checkpoint(cls, path, dtype=None):
+        """``load_model(path, (cls,), dtype)``: the model saved at ``path``, rebuilt from the file as
+        this class (or the recorded subclass of it)."""
+        return load_model(path, (cls,), dtype)
+
     def save_params(self, path):
-        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model class
-        and, when the model has one, its ``config`` as JSON).
+        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model record).
 
         The file is written to a temporary file beside ``path`` and renamed over it only when
         complete, so an interrupted save never corrupts an existing checkpoint.
         """
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
-        arrays['__model__'] = np.array(type(self).__name__)
-        if self.config is not None:
-            arrays['__config__'] = np.array(json.dumps(self.config))
+        record = {'class': class_path(type(self)), 'config': self.config()}
+        arrays[MODEL_RECORD] = np.array(json.dumps(record))
         atomic_savez(path, arrays)
 
     def load_params(self, path):
         """Read parameters saved by ``save_params`` into this model's arrays (in place).
 
         Every array is checked (name, shape) before any is written, so a wrong file leaves the
-        model untouched and the error names the mismatched array, or the setting of ``config``
-        that differs (a number of heads, say, which no shape shows).
+        model untouched and the error names the mismatched array, or the recorded setting that
+        differs from this model's ``config()`` (keys of ``free_settings`` may differ).
         """
         arrays = read_checkpoint(path)
-        saved_model = str(arrays.pop('__model__', '?'))
-        origin = f'{path!r} (saved from {saved_model})'
-        if not _same_kind(saved_model, type(self)):
-            raise ValueError(f'{path!r} is a checkpoint of {saved_model}, not of {type(self).__name__}: '
-                             'load it into a model of that class')
-        saved_config = json.loads(str(arrays.pop('__config__', 'null')))
-        if self.config is not None and saved_config is not None:
-            differences = [f'{key}: saved {saved_config.get(key)!r}, this model {value!r}'
-                           for key, value in self.config.items() if saved_config.get(key) != value]
-            if differences:
-                raise ValueError(f'{origin} does not fit this {type(self).__name__}: it was saved with '
-                                 f'other settings ({"; ".join(differences)})')
+        record = pop_model_record(arrays)
+        if not _same_kind(record['class'], type(self)):
+            raise ValueError(f'{path!r} is a checkpoint of {record["class"]}, not of '
+                             f'{type(self).__name__}: load it into a model of that class')
+        self.assign_params(arrays, f'{path!r} (saved from {record["class"]})', record['config'])
+
+    def assign_params(self, arrays, origin, saved_config=None):
+        """Copy {param name: array} into the parameters (in place), after checking every name and
+        shape, then that ``saved_config`` (the recorded settings, if any) agrees with ``config()``
+        but for ``free_settings``; ``origin`` describes where the arrays come from in the messages."""
         missing = [n for n in self.param_names if n not in arrays]
         if missing:
             raise ValueError(f'{origin} does not fit {type(self).__name__}: it has no array '
@@ -119,6 +155,14 @@ class BaseModel:
             if arrays[name].shape != param.shape:
                 raise ValueError(f'{origin} does not fit {type(self).__name__}: array {name!r} has '
                                  f'shape {arrays[name].shape}, the model expects {param.shape}')
+        mine = self.config()
+        if saved_config is not None and mine is not None:
+            differences = [f'{key}: saved {saved_config.get(key)!r}, this model {value!r}'
+                           for key, value in mine.items()
+                           if key not in self.free_settings and saved_config.get(key) != value]
+            if differences:
+                raise ValueError(f'{origin} does not fit this {type(self).__name__}: it was saved with '
+                                 f'other settings ({"; ".join(differences)})')
         for name, param in zip(self.param_names, self.params):
             param[...] = array_module(param).asarray(arrays[name], dtype=param.dtype)
 
@@ -147,3 +191,94 @@ def read_checkpoint(path):
     problem) when it is not a readable ``.npz`` file: see ``common.npz_file.read_npz``.
     """
     return read_npz(path, 'checkpoint')
+
+
+def class_path(cls):
+    """'module.Class' of a class: what the model record names, e.g. 'ch06_lstm.rnnlm.Rnnlm'."""
+    return f'{cls.__module__}.{cls.__qualname__}'
+
+
+def pop_model_record(arrays):
+    """Take the model record out of a checkpoint's arrays -> {'class': ..., 'config': dict or None}.
+
+    Files saved before the record held only the class name ('Rnnlm') in '__model__', and GPT's
+    its sizes in '__config__'; they give {'class': 'Rnnlm', 'config': None} or
+    {'class': 'GPT', 'config': {...}}. A file without '__model__' gives class '?'.
+    """
+    entry = arrays.pop(MODEL_RECORD, None)
+    legacy_config = arrays.pop('__config__', None)
+    try:
+        record = json.loads(str(entry))
+    except json.JSONDecodeError:
+        record = None
+    if isinstance(record, dict):
+        return record
+    config = None if legacy_config is None else json.loads(str(legacy_config))
+    return {'class': '?' if entry is None else str(entry), 'config': config}
+
+
+def load_model(path, classes=(BaseModel,), dtype=None):
+    """Build the model that saved ``path`` from the class and arguments its record names, and load
+    its parameters -> the model, in the dtype of the file.
+
+    classes: the model classes the caller can use. The recorded class is built when it is one of
+    them or a subclass of one; otherwise the first of them that is a subclass of the recorded class
+    (one that adds methods, as ch07's RnnlmGen does to Rnnlm), with the recorded arguments.
+    dtype: of the built model (default: that of the file's arrays).
+    ValueError: a file without the record (saved before checkpoints recorded their model, or by a
+    model that does not call keep_config), a class outside this project's packages, a class that
+    fits none of ``classes``, or recorded arguments the class does not take.
+    """
+    arrays = read_checkpoint(path)
+    record = pop_model_record(arrays)
+    name, config = record['class'], record['config']
+    if config is None:
+        raise ValueError(f'{path!r} holds the parameters of a {name} but no record of its constructor '
+                         'arguments (it was saved before checkpoints recorded them, or the model does '
+                         'not call keep_config). Build the model with the sizes it was trained with and '
+                         f'call model.load_params({str(path)!r}); model.save_params then writes a file '
+                         'with the record.')
+    bare_name_of = {wanted.__name__: wanted for wanted in classes}  # older files: 'GPT'
+    recorded = bare_name_of[name] if name in bare_name_of else _recorded_class(name, path)
+    model_class = _fitting_class(recorded, classes, path)
+    arguments = dict(config)
+    signature = inspect.signature(model_class)
+    if 'dtype' in signature.parameters and (dtype is not None or arrays):
+        arguments['dtype'] = dtype if dtype is not None else next(iter(arrays.values())).dtype
+    try:
+        signature.bind(**arguments)
+    except TypeError as error:
+        raise ValueError(f'{path!r}: the recorded arguments {config} do not fit '
+                         f'{model_class.__name__}{signature}: {error}') from None
+    model = model_class(**arguments)
+    model.assign_params(arrays, f'{path!r} (saved from {name})')
+    return model
+
+
+def _recorded_class(name, path):
+    """The BaseModel subclass that a record names ('ch06_lstm.rnnlm.Rnnlm'), imported if needed."""
+    module_name, _, class_name = name.rpartition('.')
+    if not module_name:
+        raise ValueError(f'{path!r} names only the class {name!r} (it was saved before checkpoints '
+                         f'recorded the module); load it with {name}.from_checkpoint')
+    if not PROJECT_MODULE.fullmatch(module_name):
+        raise ValueError(f'{path!r} was saved by the class {name!r}, which is not in this project\'s '
+                         'packages (common, chNN_*); build that model yourself and call load_params')
+    try:
+        model_class = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f'{path!r} was saved by the class {name!r}, which cannot be found: {error}') from None
+    if not (isinstance(model_class, type) and issubclass(model_class, BaseModel)):
+        raise ValueError(f'{path!r} names {name!r}, which is not a BaseModel')
+    return model_class
+
+
+def _fitting_class(recorded, classes, path):
+    """The class load_model builds for a file saved by ``recorded`` (see load_model)."""
+    if any(issubclass(recorded, wanted) for wanted in classes):
+        return recorded
+    for wanted in classes:
+        if issubclass(wanted, recorded):
+            return wanted
+    raise ValueError(f'{path!r} holds a {recorded.__name__}, which is none of (and no base of) '
+                     f'{", ".join(c.__name__ for c in classes)}')

@@ -1,5 +1,6 @@
 """``.npz`` files: atomic writes (the file at ``path`` is always the old one or the complete new
 one) and reads that say in one line what is wrong with a damaged file."""
+import json
 import os
 import zipfile
 import zlib
@@ -42,10 +43,12 @@ def _current_umask():
 ZIP_MAGIC, NPY_MAGIC = b'PK\x03\x04', b'\x93NUMPY'
 
 
-def read_npz(path, what='checkpoint'):
+def read_npz(path, what='checkpoint', records=()):
     """All arrays of the ``.npz`` file ``path`` (read without pickle) -> {name: array}.
 
     ``what`` names the kind of file in the messages ('checkpoint', 'training state', ...).
+    ``records``: names of entries that hold a JSON string (np.array(json.dumps(value))); each
+    must be present (else a ValueError) and comes back decoded.
     FileNotFoundError when it does not exist; ValueError, naming the file and the problem, when
     it is a folder, empty, a single ``.npy`` array, not a zip archive, truncated or corrupted, or
     holds Python objects (which this library never writes).
@@ -65,7 +68,7 @@ def read_npz(path, what='checkpoint'):
         raise ValueError(f'{what} {path!r} is not an .npz file (it does not start like a zip archive)')
     try:
         with np.load(path, allow_pickle=False) as saved:
-            return {name: saved[name] for name in saved.files}
+            arrays = {name: saved[name] for name in saved.files}
     except ValueError as error:
         if 'pickle' in str(error) or 'Object arrays' in str(error):
             raise ValueError(f'{what} {path!r} holds Python objects (pickled data), which this '
@@ -73,3 +76,11 @@ def read_npz(path, what='checkpoint'):
         raise ValueError(f'{what} {path!r} is damaged: {error}') from None
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error, KeyError) as error:
         raise ValueError(f'{what} {path!r} is damaged (truncated or corrupted): {error}') from None
+    for name in records:
+        if name not in arrays:
+            raise ValueError(f'{what} {path!r} has no {name!r} record: it was not written by this library')
+        try:
+            arrays[name] = json.loads(str(arrays[name]))
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{what} {path!r}: its {name!r} record is not JSON ({error})') from None
+    return arrays

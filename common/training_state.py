@@ -169,10 +169,9 @@ class TrainingRun:
             self.model.load_params(path)
             return False
         origin = repr(state_path(path))
-        arrays = read_npz(state_path(path), f'training state (beside the checkpoint {path!r})')
-        if 'meta' not in arrays:
-            raise ValueError(f'{origin} is not a training state written by TrainingRun.save')
-        meta = json.loads(str(arrays['meta']))
+        arrays = read_npz(state_path(path), f'training state (beside the checkpoint {path!r})',
+                          records=('meta',))
+        meta = arrays['meta']
         if meta['model'] != type(self.model).__name__:
             raise ValueError(f'{origin} is the run of a {meta["model"]}, not of a {type(self.model).__name__}')
         differences = [f'{key}: saved {meta["config"].get(key)!r}, now {value!r}'

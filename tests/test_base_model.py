@@ -1,4 +1,5 @@
 """BaseModel: parameter collection, tied weights, named atomic checkpoints."""
+import json
 import os
 
 import numpy as np
@@ -57,7 +58,7 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(other.affine.params[0], model.params[0].T)  # tie survives
     with np.load(path, allow_pickle=False) as saved:
-        assert str(saved['__model__']) == 'TiedNet'
+        assert json.loads(str(saved['__model__'])) == {'class': f'{__name__}.TiedNet', 'config': None}
 
 
 def test_load_of_another_model_size_names_the_array_and_changes_nothing(tmp_path):

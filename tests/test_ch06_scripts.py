@@ -4,6 +4,7 @@ import pytest
 
 from ch06_lstm import clip_grads_demo, eval as eval_script, rnn_gradient_graph
 from ch06_lstm import train_better_rnnlm, train_rnnlm
+from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 
 needs_ptb = pytest.mark.usefixtures('needs_ptb')  # skips, with one message, without the PTB files
 TINY = ['--max-tokens', '2500', '--eval-tokens', '600', '--wordvec-size', '12', '--hidden-size', '12',
@@ -41,10 +42,13 @@ def test_eval_reads_the_model_from_the_checkpoint(tmp_path, capsys):
     evaluated = eval_script.main(['--load', path, '--eval-tokens', '600'])
     assert evaluated['test'] == pytest.approx(results['test'], rel=1e-12)
     assert 'valid perplexity' in capsys.readouterr().out
-    model = eval_script.load_model(path)
+    model = eval_script.load_language_model(path)
     assert type(model).__name__ == 'Rnnlm' and model.param_names[1] == '01.TimeGRU.Wx'
-    with pytest.raises(ValueError, match='not an Rnnlm or BetterRnnlm checkpoint'):
-        eval_script.load_model(str(tmp_path / 'gru.state.npz'))
+    with pytest.raises(ValueError, match='no record of its constructor arguments'):
+        eval_script.load_language_model(str(tmp_path / 'gru.state.npz'))
+    PeekySeq2seq(13, 4, 4).save_params(tmp_path / 'peeky.npz')
+    with pytest.raises(ValueError, match='holds a PeekySeq2seq, not a recurrent language model'):
+        eval_script.load_language_model(str(tmp_path / 'peeky.npz'))
 
 
 @needs_ptb

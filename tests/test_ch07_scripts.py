@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from ch06_lstm.better_rnnlm import BetterRnnlm
+from ch06_lstm.rnnlm import Rnnlm
 from ch07_seq2seq import generate_better_text, generate_text, rescore, train_seq2seq
-from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from common.evaluation import seq2seq_accuracy
@@ -59,7 +60,7 @@ def test_generate_text_without_a_checkpoint_says_how_to_make_one(tmp_path):
 def test_generate_text_is_reproducible_and_skips_numbers_unk_and_dollar(tmp_path):
     checkpoint = str(tmp_path / 'tiny_rnnlm.npz')
     RnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
-    argv = ['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8', '--length', '200']
+    argv = ['--load', checkpoint, '--length', '200']
     first = generate_text.main(argv + ['--seed', '1'])
     assert first == generate_text.main(argv + ['--seed', '1'])
     assert first != generate_text.main(argv + ['--seed', '2'])
@@ -70,23 +71,26 @@ def test_generate_text_is_reproducible_and_skips_numbers_unk_and_dollar(tmp_path
 @needs_ptb
 def test_generate_better_text_continues_the_prompt(tmp_path, capsys):
     checkpoint = str(tmp_path / 'tiny_better.npz')
-    BetterRnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
-    texts = generate_better_text.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
-                                       '--length', '20', '--greedy'])
+    BetterRnnlm(10000, 8, 8, rng=0).save_params(checkpoint)  # generation adds to the saved class
+    texts = generate_better_text.main(['--load', checkpoint, '--length', '20', '--greedy'])
     assert texts[0].startswith('you ') and texts[1].startswith('the meaning of life is ')
     with pytest.raises(ValueError, match="'zzzq' is not in the vocabulary"):
-        generate_better_text.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
-                                   '--prompt', 'zzzq is'])
+        generate_better_text.main(['--load', checkpoint, '--prompt', 'zzzq is'])
+    Rnnlm(9999, 8, 8).save_params(checkpoint)
+    with pytest.raises(SystemExit, match='holds a model of 9999 words, not of the 10000 words of PTB'):
+        generate_better_text.main(['--load', checkpoint])
+    PeekySeq2seq(13, 8, 8).save_params(checkpoint)
+    with pytest.raises(SystemExit, match='holds a PeekySeq2seq, which is none of .and no base of. RnnlmGen'):
+        generate_better_text.main(['--load', checkpoint])
 
 
 @needs_ptb
 def test_rescore_ranks_the_candidates_of_a_file(tmp_path, capsys):
     checkpoint = str(tmp_path / 'tiny_rnnlm.npz')
-    RnnlmGen(10000, 8, 8, rng=0).save_params(checkpoint)
+    RnnlmGen(10000, 8, 8, cell='gru', rng=0).save_params(checkpoint)
     candidates = tmp_path / 'candidates.txt'
     candidates.write_text('the company said\n\nsaid the company\nthe market fell sharply\n')
-    ranking = rescore.main(['--load', checkpoint, '--wordvec-size', '8', '--hidden-size', '8',
-                            str(candidates)])
+    ranking = rescore.main(['--load', checkpoint, str(candidates)])
     assert sorted(s for s, _ in ranking) == ['said the company', 'the company said',
                                              'the market fell sharply']
     log_probs = [result.log_prob for _, result in ranking]
