@@ -95,7 +95,9 @@ def test_bad_input_gives_clear_errors():
 
 
 def test_short_peeky_run_on_reversed_addition_learns(capsys):
-    """500 steps on 12,800 reversed questions (lr 0.01): far above the ~0.5% of a constant answer."""
+    """500 steps on 12,800 reversed questions (lr 0.01): 17.4% right (loss 2.13 -> 0.66), far above
+    the ~0.5% of a constant answer. (The book's mix, 58% three-digit operands, is harder than the
+    earlier data, on which the same run reached over 25%.)"""
     (x_train, t_train), (x_test, t_test) = sequence.load_data('addition.txt')
     x_train, t_train = x_train[:12800, ::-1], t_train[:12800]
     x_test, t_test = x_test[:1000, ::-1], t_test[:1000]
@@ -103,9 +105,9 @@ def test_short_peeky_run_on_reversed_addition_learns(capsys):
     model = PeekySeq2seq(len(char_to_id), 16, 128, rng=0)
     trainer = Trainer(model, Adam(lr=0.01), rng=0, verbose=False)
     trainer.fit(x_train, t_train, max_epoch=5, batch_size=128, max_grad=5.0)
-    assert trainer.loss_list[-1] < 0.3 * trainer.loss_list[0]
+    assert trainer.loss_list[-1] < 0.35 * trainer.loss_list[0]
     accuracy = seq2seq_accuracy(model, x_test, t_test, batch_size=300)
-    assert accuracy > 0.25
+    assert accuracy > 0.12
     # The book's per-question check agrees with the batched accuracy on the same items.
     per_item = [eval_seq2seq(model, x_test[[i]], t_test[[i]], id_to_char) for i in range(100)]
     assert np.mean(per_item) == seq2seq_accuracy(model, x_test[:100], t_test[:100])
