@@ -77,7 +77,7 @@ def test_generate_better_text_continues_the_prompt(tmp_path, capsys):
     with pytest.raises(ValueError, match="'zzzq' is not in the vocabulary"):
         generate_better_text.main(['--load', checkpoint, '--prompt', 'zzzq is'])
     Rnnlm(9999, 8, 8).save_params(checkpoint)
-    with pytest.raises(SystemExit, match='holds a model of 9999 words, not of the 10000 words of PTB'):
+    with pytest.raises(SystemExit, match='has a vocabulary of 9999 words, PTB has 10000'):
         generate_better_text.main(['--load', checkpoint])
     PeekySeq2seq(13, 8, 8).save_params(checkpoint)
     with pytest.raises(SystemExit, match='holds a PeekySeq2seq, which is none of .and no base of. RnnlmGen'):
