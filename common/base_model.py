@@ -136,8 +136,8 @@ class BaseModel:
         arrays = read_checkpoint(path)
         record = pop_model_record(arrays)
         if not _same_kind(record['class'], type(self)):
-            raise ValueError(f'{path!r} is a checkpoint of {record["class"]}, not of '
-                             f'{type(self).__name__}: load it into a model of that class')
+            raise ValueError(f'{path!r} is a checkpoint of {record["class"].rsplit(".", 1)[-1]}, not '
+                             f'of {type(self).__name__}: load it into a model of that class')
         self.assign_params(arrays, f'{path!r} (saved from {record["class"]})', record['config'])
 
     def assign_params(self, arrays, origin, saved_config=None):
