@@ -4,14 +4,13 @@ The model reads one word, gives scores for the next word, and we draw it from
 P(w) = softmax(scores / temperature), feed it back in, and repeat.  ``RnnlmGen`` adds this to
 the chapter-6 ``Rnnlm`` (``BetterRnnlmGen`` to ``BetterRnnlm``).
 """
-from typing import NamedTuple
-
 import numpy as np
 
 from common.backend import as_model_device, to_cpu
 from common.checks import check_ids
 from common.functions import log_softmax, softmax
 from ch06_lstm.rnnlm import Rnnlm
+from ch07_seq2seq.sentence_scorer import SentenceScorer
 
 
 def sample_next_id(scores, rng, skip_ids=None, temperature=1.0, top_k=None, greedy=False):
@@ -46,14 +45,7 @@ def sample_next_id(scores, rng, skip_ids=None, temperature=1.0, top_k=None, gree
     return int(rng.choice(len(logits), p=softmax(logits)))
 
 
-class SentenceScore(NamedTuple):
-    """log_prob = sum_t log P(w_t | w_0 .. w_{t-1}) over the K predicted words;
-    perplexity = exp(-log_prob / K)."""
-    log_prob: float
-    perplexity: float
-
-
-class LanguageModelGenerator:
+class LanguageModelGenerator(SentenceScorer):
     """Mix-in for a stateful language model with ``predict(xs) -> scores`` and ``reset_state()``.
 
     ``generate`` continues from the model's current state (call ``reset_state()`` first for a
@@ -61,7 +53,7 @@ class LanguageModelGenerator:
     """
 
     def next_word_scores(self, xs):
-        """Scores of the next word after each of xs: (1, T) ids -> (1, T, V) (test mode)."""
+        """Scores of the next word after each of xs: (N, T) ids -> (N, T, V) (test mode)."""
         return self.predict(xs)
 
     def _read(self, word_ids):
@@ -89,21 +81,19 @@ class LanguageModelGenerator:
             word_ids.append(sample_next_id(scores, rng, skip_ids, temperature, top_k, greedy))
         return word_ids
 
-    def score(self, word_ids):
-        """How probable the model finds the sentence w_1..w_K that follows w_0 = word_ids[0].
+    def log_probs(self, ids):
+        """log P(ids[n, 1:] | ids[n, 0]) of a batch of sentences, each from a reset state.
 
-        word_ids: K + 1 ids (usually '<eos>' + the sentence + '<eos>') -> SentenceScore.
+        ids: (N, K + 1) int -> (N,) float64 (the scoring interface of ``SentenceScorer``).
         """
-        if len(word_ids) < 2:
-            raise ValueError(f'a sentence to score needs at least 2 ids (a start id and a word), '
-                             f'got {len(word_ids)}')
-        ids = np.asarray(word_ids).reshape(1, -1)
+        ids = np.asarray(ids)
         self.reset_state()
-        log_p = log_softmax(to_cpu(self._read(list(word_ids[:-1]))[0]).astype(np.float64))
+        scores = self.next_word_scores(as_model_device(self, ids[:, :-1]))  # (N, K, V)
+        log_p = log_softmax(to_cpu(scores).astype(np.float64))
         self.reset_state()
-        check_ids(ids, log_p.shape[1])
-        log_prob = float(log_p[np.arange(ids.shape[1] - 1), ids[0, 1:]].sum())
-        return SentenceScore(log_prob, float(np.exp(-log_prob / (ids.shape[1] - 1))))
+        check_ids(ids, log_p.shape[-1])
+        N, K = ids.shape[0], ids.shape[1] - 1
+        return log_p[np.arange(N)[:, None], np.arange(K), ids[:, 1:]].sum(axis=1)
 
 
 class RnnlmGen(LanguageModelGenerator, Rnnlm):

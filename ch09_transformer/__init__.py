@@ -3,5 +3,6 @@
 The book ends with attention (its chapter 8); its closing notes sketch what came next: the
 Transformer, GPT (a one-directional language model) and BERT (a bidirectional encoder).  This
 package builds them from the layers of ``common.transformer_layers`` with hand-written backward
-passes and trains them on PTB.
+passes and trains them on PTB; then pre-trained models are fine-tuned for sentence
+classification (the word-order task, ``finetune``).
 """

@@ -59,7 +59,7 @@ def load_data(n_train=2000, n_valid=2000, n_test=2000, seed=1984):
     once); exactly half of them, chosen at random (so each with probability 1/2), get two of their
     words swapped (``swap_two_words``).  Label 1: the original sentence; 0: a swapped one.
     n_*: number of sentences of each split (even, so the split can be balanced); seed: of the
-    numpy Generator that draws everything (the same seed gives the same data).
+    random streams, one per split, so valid and test stay the same whatever n_train is.
     Returns ``(train, valid, test)``, each ``(sentences, labels)``: a list of (L_i,) int32 arrays
     (word ids of ``dataset.ptb``, no '<eos>') and an (n,) int array of 0/1.
     """
@@ -68,13 +68,13 @@ def load_data(n_train=2000, n_valid=2000, n_test=2000, seed=1984):
         if not isinstance(n, (int, np.integer)) or n < 2 or n % 2:
             raise ValueError(f'n_{split} must be an even integer >= 2 (the split is balanced), got {n!r}')
     candidates = candidate_sentences()
-    rng = np.random.default_rng(seed)
     result = []
-    for split in SPLITS:
+    for split, seed_sequence in zip(SPLITS, np.random.SeedSequence(seed).spawn(len(SPLITS))):
         pool, n = candidates[split], sizes[split]
         if n > len(pool):
             raise ValueError(f'n_{split}={n} is more than the {len(pool)} usable sentences of PTB {split}')
-        chosen = rng.choice(len(pool), size=n, replace=False)
+        rng = np.random.default_rng(seed_sequence)  # one stream per split: test does not move with n_train
+        chosen = rng.permutation(len(pool))[:n]
         labels = rng.permutation(np.arange(n) % 2)
         sentences = [pool[k] if label else swap_two_words(pool[k], rng)
                      for k, label in zip(chosen, labels)]
@@ -95,25 +95,3 @@ def swapped_pairs(data_type='test', seed=1984):
                  if len(s) >= MIN_LENGTH and len(np.unique(s)) >= 2]
     return originals, [swap_two_words(s, rng) for s in originals]
 
-
-def pad_sentences(sentences, pad_id, first_ids=(), max_length=None):
-    """A batch of sentences of different lengths as one right-padded id matrix.
-
-    sentences: N arrays of ids (each non-empty); first_ids: ids put before every sentence
-    (BERT's [CLS]); max_length: cut every row to this many ids (None: the longest row).
-    Returns ``(ids (N, T) int32, lengths (N,) int)``: row n is first_ids + sentences[n], then
-    ``pad_id`` up to T; lengths[n] counts its real ids.
-    """
-    if len(sentences) == 0:
-        raise ValueError('pad_sentences needs at least one sentence')
-    empty = [n for n, s in enumerate(sentences) if len(s) == 0]
-    if empty:
-        raise ValueError(f'sentence {empty[0]} is empty: every sentence needs at least one word')
-    lengths = np.array([len(first_ids) + len(s) for s in sentences])
-    if max_length is not None:
-        lengths = np.minimum(lengths, max_length)
-    ids = np.full((len(sentences), lengths.max()), pad_id, dtype=np.int32)
-    for n, sentence in enumerate(sentences):
-        row = np.concatenate([np.asarray(first_ids, dtype=np.int32), np.asarray(sentence)])
-        ids[n, :lengths[n]] = row[:lengths[n]]
-    return ids, lengths

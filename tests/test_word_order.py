@@ -57,6 +57,8 @@ def test_same_seed_same_data_and_bad_sizes_are_refused(ptb_files):
     c = word_order.load_data(20, 20, 20, seed=8)
     assert all(np.array_equal(x, y) for x, y in zip(a[2][0], b[2][0]))
     assert not all(np.array_equal(x, y) for x, y in zip(a[2][0], c[2][0]))
+    bigger_train = word_order.load_data(40, 20, 20, seed=7)
+    assert all(np.array_equal(x, y) for x, y in zip(a[2][0], bigger_train[2][0]))  # same test split
     with pytest.raises(ValueError, match='even'):
         word_order.load_data(n_train=21)
     with pytest.raises(ValueError, match='usable sentences of PTB test'):
@@ -73,11 +75,3 @@ def test_swap_keeps_the_bag_of_words_and_changes_two_places():
     with pytest.raises(ValueError, match='two different words'):
         word_order.swap_two_words(np.array([3, 3, 3, 3, 3]), rng)
 
-
-def test_pad_sentences_puts_first_ids_and_pads_on_the_right():
-    ids, lengths = word_order.pad_sentences([np.array([5, 6, 7]), np.array([8])], pad_id=0,
-                                            first_ids=[1])
-    np.testing.assert_array_equal(ids, [[1, 5, 6, 7], [1, 8, 0, 0]])
-    np.testing.assert_array_equal(lengths, [4, 2])
-    with pytest.raises(ValueError, match='sentence 1 is empty'):
-        word_order.pad_sentences([np.array([5]), np.array([], dtype=int)], pad_id=0)

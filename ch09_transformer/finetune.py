@@ -1,0 +1,87 @@
+"""Fine-tune a sentence classifier on the word-order task: pre-trained or from scratch.
+
+    python -m ch09_transformer.finetune --model lstm --pretrained rnnlm.npz
+    python -m ch09_transformer.finetune --model lstm                     # the same net, from scratch
+    python -m ch09_transformer.finetune --model lstm --num-layers 2 --wordvec-size 650 \\
+        --hidden-size 650 --dropout 0.5 --pretrained better_rnnlm.npz
+    python -m ch09_transformer.finetune --model cbow --vectors cbow_fast_vectors.npz
+
+"일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
+unlabelled text (Rnnlm, BetterRnnlm) starts the classifier's layers; only its head (Affine) starts
+from random weights.  The task (``dataset.word_order``): is the sentence the real PTB sentence
+(label 1) or a copy with two words swapped (0)?  ``--train-size`` labelled sentences for training,
+2,000 for early stopping (valid) and 2,000 for the final test accuracy; splits are balanced, so
+chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order and stays there.
+"""
+import time
+
+from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
+from ch04_fast_w2v.word_vectors import load_vectors
+from ch06_lstm.sentence_classifier import LstmClassifier
+from common.cli import dropout_ratio, make_parser, make_rng, positive_float, positive_int
+from common.optimizer import Adam
+from common.sentence_classifier import fit_classifier
+from common.transfer import load_shared_params
+from dataset.ptb import load_data as load_ptb
+from dataset.word_order import load_data
+
+MODELS = ('lstm', 'cbow')
+
+
+def build_model(args, vocab_size, rng):
+    """The classifier ``args.model`` names, started from ``args.pretrained`` when given."""
+    if args.model == 'cbow':
+        if not args.vectors:
+            raise SystemExit('--model cbow needs --vectors: the word vectors of '
+                             '`python -m ch04_fast_w2v.train --mode fast` (cbow_fast_vectors.npz)')
+        word_vecs, _, _ = load_vectors(args.vectors)
+        return MeanVectorClassifier(word_vecs, rng=rng)
+    model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
+                           dropout_ratio=args.dropout, rng=rng)
+    if args.pretrained:
+        copied = load_shared_params(model, args.pretrained)
+        if not args.quiet:
+            print(f'from {args.pretrained}: {", ".join(copied)}')
+    return model
+
+
+def main(argv=None):
+    """Returns ``{'test': test accuracy, 'valid': [valid accuracy per epoch], 'best_epoch': int}``."""
+    parser = make_parser(__doc__, epochs=20, batch_size=32, lr=0.001, seed=1984)
+    parser.add_argument('--model', choices=MODELS, default='lstm', help='classifier')
+    parser.add_argument('--pretrained', help='language-model checkpoint that starts the classifier')
+    parser.add_argument('--vectors', help='word-vector file for --model cbow')
+    parser.add_argument('--train-size', type=positive_int, default=2000,
+                        help='labelled training sentences (even)')
+    parser.add_argument('--eval-size', type=positive_int, default=2000,
+                        help='sentences of the valid and of the test split (even)')
+    parser.add_argument('--data-seed', type=positive_int, default=1984, help='seed of the task data')
+    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='LSTM word-vector size')
+    parser.add_argument('--hidden-size', type=positive_int, default=100, help='LSTM hidden size')
+    parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout between LSTM layers')
+    parser.add_argument('--patience', type=positive_int, default=3,
+                        help='stop after this many epochs without a better valid accuracy')
+    parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')
+    args = parser.parse_args(argv)
+
+    for flag in ('train_size', 'eval_size'):
+        if getattr(args, flag) % 2:
+            parser.error(f'--{flag.replace("_", "-")} must be even (the splits are balanced)')
+    train, valid, test = load_data(args.train_size, args.eval_size, args.eval_size, args.data_seed)
+    rng = make_rng(args.seed)
+    model = build_model(args, len(load_ptb('train')[1]), rng)
+
+    start = time.perf_counter()
+    history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,
+                             args.patience, args.max_grad, rng, verbose=not args.quiet)
+    test_accuracy = model.accuracy(*test)
+    origin = f'from {args.pretrained}' if args.pretrained else 'from scratch'
+    print(f'{args.model} {origin}, {args.train_size} labelled sentences: best epoch '
+          f'{history["best_epoch"]}, valid {100 * max(history["valid"]):.2f}%, test accuracy '
+          f'{100 * test_accuracy:.2f}% ({time.perf_counter() - start:.0f}[s])')
+    return {'test': test_accuracy, **history}
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,88 @@
+"""Zero-shot word order: which of two sentences is the real one?  (the book's rescoring, 5.1)
+
+    python -m ch09_transformer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz
+
+Every sentence of the PTB test file with at least 5 words (3,622 of them) is paired with a copy
+in which two different words are swapped (``dataset.word_order.swapped_pairs``).  Each language
+model scores both as '<eos>' + sentence + '<eos>' and picks the one with the higher log-probability;
+its accuracy is the share of pairs where that is the real sentence (a tie counts one half).
+Kneser-Ney is counted on PTB train at start-up (a few seconds); the neural models are read from
+their checkpoints (sizes taken from the saved arrays).  No model sees a labelled example: the
+knowledge of word order comes from language-model training alone.
+"""
+import time
+
+import numpy as np
+
+from ch05_rnn.ngram import KneserNeyLM
+from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
+from ch07_seq2seq.rnnlm_gen import RnnlmGen
+from ch07_seq2seq.sentence_scorer import NgramScorer
+from common.base_model import read_checkpoint
+from common.cli import make_parser, nonnegative_int, positive_int, seed_int
+from dataset.ptb import load_data
+from dataset.word_order import swapped_pairs
+
+
+def load_lstm_lm(model_class, path):
+    """A chapter-7 generator (RnnlmGen or BetterRnnlmGen) with the sizes and arrays of ``path``."""
+    arrays = read_checkpoint(path)
+    embed = arrays.get('00.TimeEmbedding.W')
+    hidden = [a for name, a in arrays.items() if name.endswith('TimeLSTM.Wh')]
+    if embed is None or not hidden:
+        raise ValueError(f'{path!r} is not a checkpoint of an LSTM language model '
+                         f'(no embedding or LSTM arrays; it holds {sorted(arrays)})')
+    model = model_class(embed.shape[0], embed.shape[1], hidden[0].shape[0])
+    model.load_params(path)
+    return model
+
+
+def pairwise_accuracy(scorer, originals, swapped, eos_id):
+    """Share of pairs where the original gets the higher log-probability (ties count 1/2).
+
+    originals, swapped: lists of (L_i,) id arrays of equal lengths pairwise -> float in [0, 1].
+    """
+    log_p = scorer.score_sentences(list(originals) + list(swapped), eos_id)
+    real, fake = log_p[:len(originals)], log_p[len(originals):]
+    return float(np.mean((real > fake) + 0.5 * (real == fake)))
+
+
+def main(argv=None):
+    """Returns ``{model name: pairwise accuracy}``."""
+    parser = make_parser(__doc__, seed=1984)
+    parser.add_argument('--kn-order', type=nonnegative_int, default=5, choices=(0, 2, 3, 4, 5),
+                        help='order of the Kneser-Ney model (2 to 5; 0: leave it out)')
+    parser.add_argument('--rnnlm', help='Rnnlm checkpoint (ch06_lstm.train_rnnlm --save)')
+    parser.add_argument('--better', help='BetterRnnlm checkpoint (ch06_lstm.train_better_rnnlm --save)')
+    parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
+    parser.add_argument('--max-tokens', type=positive_int,
+                        help='count the Kneser-Ney model on the first N training tokens only')
+    args = parser.parse_args(argv)
+
+    corpus, word_to_id, _ = load_data('train')
+    eos_id = word_to_id['<eos>']
+    originals, swapped = swapped_pairs('test', seed=args.seed)
+    originals, swapped = originals[:args.max_pairs], swapped[:args.max_pairs]
+
+    scorers = {}
+    if args.kn_order:
+        kn_model = KneserNeyLM(len(word_to_id), args.kn_order).fit(corpus[:args.max_tokens])
+        scorers[f'KN-{args.kn_order}'] = NgramScorer(kn_model)
+    if args.rnnlm:
+        scorers['Rnnlm'] = load_lstm_lm(RnnlmGen, args.rnnlm)
+    if args.better:
+        scorers['BetterRnnlm'] = load_lstm_lm(BetterRnnlmGen, args.better)
+    if not scorers:
+        parser.error('no model to score with: give --kn-order > 0 or a checkpoint')
+
+    results = {}
+    for name, scorer in scorers.items():
+        start = time.perf_counter()
+        results[name] = pairwise_accuracy(scorer, originals, swapped, eos_id)
+        print(f'{name:12s} pairwise accuracy {100 * results[name]:6.2f}% over {len(originals)} pairs '
+              f'({time.perf_counter() - start:.1f}[s])')
+    return results
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,92 @@
+"""From a sequence of vectors to one vector per sentence: what a many-to-one (다대일) model reads.
+
+Sentences of different lengths travel as one right-padded batch ``(N, T, H)`` with their real
+lengths; the padding never reaches the result, and its gradient is exactly zero.
+"""
+import numpy as np
+
+from common.backend import array_module
+
+
+def _check_positions(positions, N, T, what):
+    xp = array_module(positions)
+    positions = xp.asarray(positions)
+    if positions.shape != (N,) or positions.dtype.kind not in 'iu':
+        raise ValueError(f'{what} must be (N,) = ({N},) integers, got {positions.dtype} {positions.shape}')
+    if positions.size and (positions.min() < 0 or positions.max() >= T):
+        raise ValueError(f'{what} must lie in [0, {T}) for sequences of {T} steps, '
+                         f'got {int(positions.min())} .. {int(positions.max())}')
+    return positions
+
+
+class SelectTime:
+    """out[n] = hs[n, positions[n]]: one time step of each sequence (the last real word of an
+    LSTM or GPT, the [CLS] position 0 of BERT).
+
+    hs: (N, T, H), positions: (N,) ints in [0, T) -> out: (N, H).
+    Backward: dhs[n, positions[n]] = dout[n], zero everywhere else.
+    """
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, hs, positions):
+        N, T, _ = hs.shape
+        positions = _check_positions(positions, N, T, 'positions')
+        xp = array_module(hs)
+        self.cache = (hs.shape, hs.dtype, positions)
+        return hs[xp.arange(N), positions]
+
+    def backward(self, dout):
+        shape, dtype, positions = self.cache
+        xp = array_module(dout)
+        dhs = xp.zeros(shape, dtype=dtype)
+        dhs[xp.arange(shape[0]), positions] = dout
+        return dhs
+
+
+class MaskedMean:
+    """out[n] = (1 / L_n) sum_{t < L_n} xs[n, t]: the mean over the real steps only (order-blind).
+
+    xs: (N, T, D), lengths: (N,) ints in [1, T] -> out: (N, D).
+    Backward: dxs[n, t] = dout[n] / L_n for t < L_n, zero on the padding.
+    """
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.weights = None
+
+    def forward(self, xs, lengths):
+        N, T, _ = xs.shape
+        lengths = _check_positions(lengths - 1, N, T, 'lengths - 1') + 1
+        xp = array_module(xs)
+        mask = xp.arange(T)[None, :] < lengths[:, None]                # (N, T)
+        self.weights = (mask / lengths[:, None]).astype(xs.dtype)      # (N, T)
+        return xp.einsum('nt,ntd->nd', self.weights, xs)
+
+    def backward(self, dout):
+        return self.weights[:, :, None] * dout[:, None, :]
+
+
+def pad_sentences(sentences, pad_id, first_ids=(), max_length=None):
+    """A batch of sentences of different lengths as one right-padded id matrix.
+
+    sentences: N arrays of ids (each non-empty); first_ids: ids put before every sentence
+    (BERT's [CLS]); max_length: cut every row to this many ids (None: the longest row).
+    Returns ``(ids (N, T) int32, lengths (N,) int)``: row n is first_ids + sentences[n], then
+    ``pad_id`` up to T; lengths[n] counts its real ids.
+    """
+    if len(sentences) == 0:
+        raise ValueError('pad_sentences needs at least one sentence')
+    empty = [n for n, s in enumerate(sentences) if len(s) == 0]
+    if empty:
+        raise ValueError(f'sentence {empty[0]} is empty: every sentence needs at least one word')
+    lengths = np.array([len(first_ids) + len(s) for s in sentences])
+    if max_length is not None:
+        lengths = np.minimum(lengths, max_length)
+    ids = np.full((len(sentences), lengths.max()), pad_id, dtype=np.int32)
+    for n, sentence in enumerate(sentences):
+        row = np.concatenate([np.asarray(first_ids, dtype=np.int32), np.asarray(sentence)])
+        ids[n, :lengths[n]] = row[:lengths[n]]
+    return ids, lengths

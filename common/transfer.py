@@ -1,0 +1,47 @@
+"""Transfer learning: start a new model with the arrays a pre-trained model shares with it.
+
+A checkpoint names each array ``'02.TimeLSTM.Wx'`` (layer index, layer type, parameter).  Two
+models share a layer when it is the k-th layer of the same type in both: the second TimeLSTM of
+a BetterRnnlm is the second TimeLSTM of a two-layer LstmClassifier, whatever their indices.
+"""
+from common.backend import array_module
+from common.base_model import read_checkpoint
+
+
+def layer_keys(names):
+    """Checkpoint names -> keys without the layer index: '02.TimeLSTM.Wx' -> 'TimeLSTM[0].Wx'
+    (the k-th layer of its type, counted in order)."""
+    occurrence, counts, keys = {}, {}, []
+    for name in names:
+        index, layer_type, param = name.split('.', 2)
+        if index not in occurrence:
+            occurrence[index] = counts.get(layer_type, 0)
+            counts[layer_type] = occurrence[index] + 1
+        keys.append(f'{layer_type}[{occurrence[index]}].{param}')
+    return keys
+
+
+def load_shared_params(model, path):
+    """Copy into ``model`` every array of the checkpoint ``path`` that it shares (same key).
+
+    Arrays only one side has are skipped (the new classification head, the language-model
+    output layer).  Every shared array's shape is checked before any is written: a mismatch
+    raises ValueError naming the array and both shapes, and leaves the model untouched; so does
+    a checkpoint that shares nothing.  Returns the model's names of the arrays copied.
+    """
+    saved = {name: array for name, array in read_checkpoint(path).items()
+             if not name.startswith('__') and name.count('.') >= 2}
+    saved_by_key = dict(zip(layer_keys(saved), saved.values()))
+    pairs = [(name, param, saved_by_key[key])
+             for name, param, key in zip(model.param_names, model.params, layer_keys(model.param_names))
+             if key in saved_by_key]
+    if not pairs:
+        raise ValueError(f'{path!r} shares no array with {type(model).__name__}: it holds '
+                         f'{sorted(saved)}, the model needs {list(model.param_names)}')
+    for name, param, array in pairs:
+        if array.shape != param.shape:
+            raise ValueError(f'{path!r} does not fit {type(model).__name__}: array {name!r} has shape '
+                             f'{array.shape} in the checkpoint, the model expects {param.shape}')
+    for _, param, array in pairs:
+        param[...] = array_module(param).asarray(array, dtype=param.dtype)
+    return [name for name, _, _ in pairs]
