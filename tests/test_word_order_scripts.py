@@ -1,0 +1,88 @@
+"""Sentence scoring for every language model, and the word-order scripts (zero-shot, fine-tuning)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ch05_rnn.ngram import KneserNeyLM
+from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
+from ch07_seq2seq.rnnlm_gen import RnnlmGen
+from ch07_seq2seq.sentence_scorer import NgramScorer
+from ch09_transformer import finetune, zero_shot
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
+                               reason='DLFS_DATA_DIR is not set: the PTB files are needed')
+V = 15
+
+
+@pytest.mark.parametrize('make', [
+    lambda rng: RnnlmGen(V, 6, 6, rng=rng),
+    lambda rng: BetterRnnlmGen(V, 6, 6, rng=rng),
+    lambda rng: NgramScorer(KneserNeyLM(V, 3).fit(rng.integers(0, V, 300))),
+], ids=['rnnlm', 'better', 'kn3'])
+def test_batched_scores_equal_one_sentence_at_a_time(make):
+    rng = np.random.default_rng(0)
+    scorer = make(rng)
+    for p in getattr(scorer, 'params', []):
+        p[...] = rng.normal(0, 1, p.shape)
+    sentences = [rng.integers(1, V, n) for n in (3, 5, 3, 1, 5, 3)]
+    batched = scorer.score_sentences(sentences, eos_id=0)
+    single = [scorer.score([0, *s, 0]).log_prob for s in sentences]
+    np.testing.assert_allclose(batched, single, rtol=1e-5)
+    assert np.all(batched < 0)
+    with pytest.raises(ValueError, match='sentence 1 is empty'):
+        scorer.score_sentences([np.array([1]), np.array([], dtype=int)], eos_id=0)
+
+
+def test_ngram_scorer_sums_the_kneser_ney_log_probabilities():
+    rng = np.random.default_rng(1)
+    kn = KneserNeyLM(V, 4).fit(rng.integers(0, V, 500))
+    ids = [0, 4, 7, 7, 2, 0]
+    assert NgramScorer(kn).score(ids).log_prob == pytest.approx(kn.log_probs(np.array(ids)).sum())
+    with pytest.raises(TypeError, match='KneserNeyLM'):
+        NgramScorer(RnnlmGen(V, 4, 4))
+
+
+@needs_ptb
+def test_zero_shot_reports_every_model(tmp_path, capsys):
+    path = str(tmp_path / 'rnnlm.npz')
+    RnnlmGen(10000, 6, 5, rng=0).save_params(path)
+    results = zero_shot.main(['--kn-order', '3', '--rnnlm', path, '--max-pairs', '60',
+                              '--max-tokens', '100000'])
+    assert set(results) == {'KN-3', 'Rnnlm'}
+    assert results['KN-3'] > 0.7  # even a small n-gram model knows word order
+    assert 'over 60 pairs' in capsys.readouterr().out
+    with pytest.raises(ValueError, match='not a checkpoint of an LSTM language model'):
+        np.savez(tmp_path / 'other.npz', w=np.zeros(3))
+        zero_shot.main(['--kn-order', '0', '--rnnlm', str(tmp_path / 'other.npz')])
+    with pytest.raises(SystemExit):
+        zero_shot.main(['--kn-order', '0'])
+
+
+@needs_ptb
+def test_finetune_from_a_language_model_and_from_scratch(tmp_path, capsys):
+    path = str(tmp_path / 'rnnlm.npz')
+    RnnlmGen(10000, 6, 5, rng=0).save_params(path)
+    tiny = ['--train-size', '40', '--eval-size', '40', '--epochs', '2', '--wordvec-size', '6',
+            '--hidden-size', '5', '--quiet']
+    result = finetune.main(tiny + ['--pretrained', path])
+    assert 0 <= result['test'] <= 1 and len(result['valid']) == 2
+    out = capsys.readouterr().out
+    assert 'from ' + path in out and 'test accuracy' in out
+    with pytest.raises(ValueError, match=r"'02.TimeLSTM.Wx' has shape \(6, 20\)"):
+        finetune.main(tiny[:-5] + ['--wordvec-size', '6', '--hidden-size', '7', '--pretrained', path])
+    with pytest.raises(SystemExit, match='--vectors'):
+        finetune.main(['--model', 'cbow'])
+    with pytest.raises(SystemExit):
+        finetune.main(['--train-size', '41'])
+
+
+@pytest.mark.parametrize('script', ['zero_shot', 'finetune'])
+def test_scripts_run_from_their_path(script):
+    result = subprocess.run([sys.executable, str(ROOT / 'ch09_transformer' / f'{script}.py'), '--help'],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0 and 'usage:' in result.stdout
