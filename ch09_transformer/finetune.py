@@ -4,11 +4,12 @@
     python -m ch09_transformer.finetune --model lstm                     # the same net, from scratch
     python -m ch09_transformer.finetune --model lstm --num-layers 2 --wordvec-size 650 \\
         --hidden-size 650 --dropout 0.5 --pretrained better_rnnlm.npz
+    python -m ch09_transformer.finetune --model bert --num-layers 2 --pretrained bert.npz
     python -m ch09_transformer.finetune --model cbow --vectors cbow_fast_vectors.npz
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
-unlabelled text (Rnnlm, BetterRnnlm) starts the classifier's layers; only its head (Affine) starts
-from random weights.  The task (``dataset.word_order``): is the sentence the real PTB sentence
+unlabelled text (Rnnlm, BetterRnnlm, the masked-LM BertEncoder of pretrain_bert) starts the
+classifier's layers; only its head (Affine) starts from random weights.  The task (``dataset.word_order``): is the sentence the real PTB sentence
 (label 1) or a copy with two words swapped (0)?  ``--train-size`` labelled sentences for training,
 2,000 for early stopping (valid) and 2,000 for the final test accuracy; splits are balanced, so
 chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order and stays there.
@@ -18,6 +19,7 @@ import time
 from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch04_fast_w2v.word_vectors import load_vectors
 from ch06_lstm.sentence_classifier import LstmClassifier
+from ch09_transformer.bert_classifier import BertClassifier
 from common.cli import dropout_ratio, make_parser, make_rng, positive_float, positive_int
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
@@ -25,7 +27,7 @@ from common.transfer import load_shared_params
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
 
-MODELS = ('lstm', 'cbow')
+MODELS = ('lstm', 'bert', 'cbow')
 
 
 def build_model(args, vocab_size, rng):
@@ -36,8 +38,12 @@ def build_model(args, vocab_size, rng):
                              '`python -m ch04_fast_w2v.train --mode fast` (cbow_fast_vectors.npz)')
         word_vecs, _, _ = load_vectors(args.vectors)
         return MeanVectorClassifier(word_vecs, rng=rng)
-    model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
-                           dropout_ratio=args.dropout, rng=rng)
+    if args.model == 'bert':
+        model = BertClassifier(vocab_size, args.context_size, args.d_model, args.num_heads, args.num_layers,
+                               args.d_ff, args.dropout, rng=rng)
+    else:
+        model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
+                               dropout_ratio=args.dropout, rng=rng)
     if args.pretrained:
         copied = load_shared_params(model, args.pretrained)
         if not args.quiet:
@@ -58,8 +64,12 @@ def main(argv=None):
     parser.add_argument('--data-seed', type=positive_int, default=1984, help='seed of the task data')
     parser.add_argument('--wordvec-size', type=positive_int, default=100, help='LSTM word-vector size')
     parser.add_argument('--hidden-size', type=positive_int, default=100, help='LSTM hidden size')
-    parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout between LSTM layers')
+    parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers or Transformer blocks')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout ratio')
+    parser.add_argument('--d-model', type=positive_int, default=128, help='BERT width D')
+    parser.add_argument('--num-heads', type=positive_int, default=4, help='BERT attention heads')
+    parser.add_argument('--d-ff', type=positive_int, default=512, help='BERT feed-forward width')
+    parser.add_argument('--context-size', type=positive_int, default=96, help='BERT positions')
     parser.add_argument('--patience', type=positive_int, default=3,
                         help='stop after this many epochs without a better valid accuracy')
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')

@@ -16,13 +16,14 @@ class SentenceClassifier(BaseModel):
     """Base of the sentence classifiers: ``encode`` (subclass) -> Affine -> SoftmaxWithLoss.
 
     Subclasses define ``encode(ids (N, T), lengths (N,), train_flg) -> h (N, H)`` and
-    ``encode_backward(dh (N, H))``, set ``pad_id`` (and ``first_ids``, ids put before every
-    sentence; ``max_length``, the longest batch row), build their layers, call ``build_head`` and
+    ``encode_backward(dh (N, H))``, set ``pad_id`` (and ``first_ids`` / ``last_ids``, ids put
+    before / after every sentence; ``max_length``, the longest batch row), build their layers, call ``build_head`` and
     then ``collect_params(layers + [self.head])``.
     ``forward(ids, lengths, labels) -> loss``; ``predict(ids, lengths) -> scores (N, C)``.
     """
     pad_id = 0
     first_ids = ()
+    last_ids = ()
     max_length = None
 
     def build_head(self, hidden_size, n_classes, rng, dtype):
@@ -47,7 +48,7 @@ class SentenceClassifier(BaseModel):
 
     def batch(self, sentences):
         """Sentences (lists of word ids) -> (ids (N, T), lengths (N,)) for this model."""
-        return pad_sentences(sentences, self.pad_id, self.first_ids, self.max_length)
+        return pad_sentences(sentences, self.pad_id, self.first_ids, self.last_ids, self.max_length)
 
     def accuracy(self, sentences, labels, batch_size=100):
         """Share of sentences whose highest class score is its label (test mode, no dropout)."""

@@ -69,24 +69,27 @@ class MaskedMean:
         return self.weights[:, :, None] * dout[:, None, :]
 
 
-def pad_sentences(sentences, pad_id, first_ids=(), max_length=None):
+def pad_sentences(sentences, pad_id, first_ids=(), last_ids=(), max_length=None):
     """A batch of sentences of different lengths as one right-padded id matrix.
 
-    sentences: N arrays of ids (each non-empty); first_ids: ids put before every sentence
-    (BERT's [CLS]); max_length: cut every row to this many ids (None: the longest row).
-    Returns ``(ids (N, T) int32, lengths (N,) int)``: row n is first_ids + sentences[n], then
-    ``pad_id`` up to T; lengths[n] counts its real ids.
+    sentences: N arrays of ids (each non-empty); first_ids / last_ids: ids put before / after
+    every sentence (BERT's [CLS] / [SEP]); max_length: the longest row allowed (a longer sentence
+    loses its last words; None: no limit).
+    Returns ``(ids (N, T) int32, lengths (N,) int)``: row n is first_ids + sentences[n] + last_ids,
+    then ``pad_id`` up to T; lengths[n] counts its real ids.
     """
     if len(sentences) == 0:
         raise ValueError('pad_sentences needs at least one sentence')
     empty = [n for n, s in enumerate(sentences) if len(s) == 0]
     if empty:
         raise ValueError(f'sentence {empty[0]} is empty: every sentence needs at least one word')
-    lengths = np.array([len(first_ids) + len(s) for s in sentences])
-    if max_length is not None:
-        lengths = np.minimum(lengths, max_length)
-    ids = np.full((len(sentences), lengths.max()), pad_id, dtype=np.int32)
-    for n, sentence in enumerate(sentences):
-        row = np.concatenate([np.asarray(first_ids, dtype=np.int32), np.asarray(sentence)])
-        ids[n, :lengths[n]] = row[:lengths[n]]
+    extra = len(first_ids) + len(last_ids)
+    room = None if max_length is None else max_length - extra
+    if room is not None and room < 1:
+        raise ValueError(f'max_length = {max_length} leaves no room for a word next to {extra} added ids')
+    rows = [np.concatenate([first_ids, np.asarray(s)[:room], last_ids]).astype(np.int32) for s in sentences]
+    lengths = np.array([len(row) for row in rows])
+    ids = np.full((len(rows), lengths.max()), pad_id, dtype=np.int32)
+    for n, row in enumerate(rows):
+        ids[n, :len(row)] = row
     return ids, lengths

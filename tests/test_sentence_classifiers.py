@@ -137,3 +137,13 @@ def test_bad_batches_give_clear_errors():
         model.predict(*model.batch([np.array([1, V])]))
     with pytest.raises(ValueError, match='3 sentences but 2 labels'):
         model.accuracy([np.array([1])] * 3, np.array([0, 1]))
+
+
+def test_pad_sentences_puts_first_and_last_ids_and_cuts_long_rows():
+    ids, lengths = pad_sentences([np.array([5, 6, 7]), np.array([8])], pad_id=0, first_ids=[1], last_ids=[2])
+    np.testing.assert_array_equal(ids, [[1, 5, 6, 7, 2], [1, 8, 2, 0, 0]])
+    np.testing.assert_array_equal(lengths, [5, 3])
+    ids, lengths = pad_sentences([np.array([5, 6, 7])], pad_id=0, first_ids=[1], last_ids=[2], max_length=4)
+    np.testing.assert_array_equal(ids, [[1, 5, 6, 2]])
+    with pytest.raises(ValueError, match='no room'):
+        pad_sentences([np.array([5])], pad_id=0, first_ids=[1], last_ids=[2], max_length=2)

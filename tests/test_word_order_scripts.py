@@ -86,3 +86,15 @@ def test_scripts_run_from_their_path(script):
     result = subprocess.run([sys.executable, str(ROOT / 'ch09_transformer' / f'{script}.py'), '--help'],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0 and 'usage:' in result.stdout
+
+
+@needs_ptb
+def test_finetune_bert_from_a_pretrained_encoder(tmp_path, capsys):
+    from ch09_transformer.bert import BertEncoder
+    path = str(tmp_path / 'bert.npz')
+    BertEncoder(10000, 90, 8, 2, 1, 16, rng=0).save_params(path)
+    result = finetune.main(['--model', 'bert', '--pretrained', path, '--d-model', '8', '--num-heads', '2',
+                            '--num-layers', '1', '--d-ff', '16', '--context-size', '90', '--train-size', '20',
+                            '--eval-size', '20', '--epochs', '1'])
+    assert 0 <= result['test'] <= 1
+    assert '03.LayerNorm.gamma' in capsys.readouterr().out  # the encoder's arrays were copied
