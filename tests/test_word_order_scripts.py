@@ -81,7 +81,7 @@ def test_finetune_from_a_language_model_and_from_scratch(tmp_path, capsys):
         finetune.main(['--train-size', '41'])
 
 
-@pytest.mark.parametrize('script', ['zero_shot', 'finetune'])
+@pytest.mark.parametrize('script', ['zero_shot', 'finetune', 'finetune_curve', 'pretrain_bert'])
 def test_scripts_run_from_their_path(script):
     result = subprocess.run([sys.executable, str(ROOT / 'ch09_transformer' / f'{script}.py'), '--help'],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -98,3 +98,17 @@ def test_finetune_bert_from_a_pretrained_encoder(tmp_path, capsys):
                             '--eval-size', '20', '--epochs', '1'])
     assert 0 <= result['test'] <= 1
     assert '03.LayerNorm.gamma' in capsys.readouterr().out  # the encoder's arrays were copied
+
+
+@needs_ptb
+def test_finetune_curve_runs_both_starts_for_every_size(tmp_path, capsys):
+    from ch09_transformer import finetune_curve
+    path = str(tmp_path / 'rnnlm.npz')
+    RnnlmGen(10000, 6, 5, rng=0).save_params(path)
+    plot = tmp_path / 'curve.png'
+    results = finetune_curve.main(['--pretrained', path, '--sizes', '20', '40', '--plot', str(plot),
+                                   '--eval-size', '20', '--epochs', '1', '--wordvec-size', '6',
+                                   '--hidden-size', '5', '--quiet'])
+    assert len(results['pre-trained']) == len(results['from scratch']) == 2
+    assert plot.stat().st_size > 0
+    assert 'labelled sentences |     20 |     40' in capsys.readouterr().out
