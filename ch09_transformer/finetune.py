@@ -5,21 +5,26 @@
     python -m ch09_transformer.finetune --model lstm --num-layers 2 --wordvec-size 650 \\
         --hidden-size 650 --dropout 0.5 --pretrained better_rnnlm.npz
     python -m ch09_transformer.finetune --model bert --num-layers 2 --pretrained bert.npz
+    python -m ch09_transformer.finetune --model gpt --pretrained gpt.npz
     python -m ch09_transformer.finetune --model cbow --vectors cbow_fast_vectors.npz
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
-unlabelled text (Rnnlm, BetterRnnlm, the masked-LM BertEncoder of pretrain_bert) starts the
-classifier's layers; only its head (Affine) starts from random weights.  The task (``dataset.word_order``): is the sentence the real PTB sentence
-(label 1) or a copy with two words swapped (0)?  ``--train-size`` labelled sentences for training,
+unlabelled text (Rnnlm, BetterRnnlm, the GPT of train_gpt, the BertEncoder of pretrain_bert)
+starts the classifier's layers; only its head (Affine) starts from random weights.  The task
+(``dataset.word_order``): is the sentence the real PTB sentence (label 1) or a copy with two
+words swapped (0)?  ``--train-size`` labelled sentences for training,
 2,000 for early stopping (valid) and 2,000 for the final test accuracy; splits are balanced, so
 chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order and stays there.
 """
+import json
 import time
 
 from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch04_fast_w2v.word_vectors import load_vectors
 from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert_classifier import BertClassifier
+from ch09_transformer.gpt_classifier import GptClassifier
+from common.base_model import read_checkpoint
 from common.cli import dropout_ratio, make_parser, make_rng, positive_float, positive_int
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
@@ -27,7 +32,8 @@ from common.transfer import load_shared_params
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
 
-MODELS = ('lstm', 'bert', 'cbow')
+MODELS = ('lstm', 'gpt', 'bert', 'cbow')
+TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
 
 
 def build_model(args, vocab_size, rng):
@@ -38,9 +44,13 @@ def build_model(args, vocab_size, rng):
                              '`python -m ch04_fast_w2v.train --mode fast` (cbow_fast_vectors.npz)')
         word_vecs, _, _ = load_vectors(args.vectors)
         return MeanVectorClassifier(word_vecs, rng=rng)
-    if args.model == 'bert':
-        model = BertClassifier(vocab_size, args.context_size, args.d_model, args.num_heads, args.num_layers,
-                               args.d_ff, args.dropout, rng=rng)
+    if args.model in TRANSFORMERS:
+        sizes = {'context_size': args.context_size, 'd_model': args.d_model, 'num_heads': args.num_heads,
+                 'num_layers': args.num_layers, 'd_ff': args.d_ff}
+        if args.pretrained:  # a GPT or BERT checkpoint carries its sizes
+            saved = read_checkpoint(args.pretrained).get('__config__')
+            sizes.update({k: v for k, v in json.loads(str(saved or '{}')).items() if k in sizes})
+        model = TRANSFORMERS[args.model](vocab_size, **sizes, dropout_ratio=args.dropout, rng=rng)
     else:
         model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
                                dropout_ratio=args.dropout, rng=rng)
@@ -66,10 +76,11 @@ def main(argv=None):
     parser.add_argument('--hidden-size', type=positive_int, default=100, help='LSTM hidden size')
     parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers or Transformer blocks')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout ratio')
-    parser.add_argument('--d-model', type=positive_int, default=128, help='BERT width D')
-    parser.add_argument('--num-heads', type=positive_int, default=4, help='BERT attention heads')
-    parser.add_argument('--d-ff', type=positive_int, default=512, help='BERT feed-forward width')
-    parser.add_argument('--context-size', type=positive_int, default=96, help='BERT positions')
+    parser.add_argument('--d-model', type=positive_int, default=128,
+                        help='GPT/BERT width D (with --pretrained: the checkpoint\'s)')
+    parser.add_argument('--num-heads', type=positive_int, default=4, help='GPT/BERT attention heads')
+    parser.add_argument('--d-ff', type=positive_int, default=512, help='GPT/BERT feed-forward width')
+    parser.add_argument('--context-size', type=positive_int, default=96, help='GPT/BERT positions')
     parser.add_argument('--patience', type=positive_int, default=3,
                         help='stop after this many epochs without a better valid accuracy')
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')
@@ -86,7 +97,8 @@ def main(argv=None):
     history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,
                              args.patience, args.max_grad, rng, verbose=not args.quiet)
     test_accuracy = model.accuracy(*test)
-    origin = f'from {args.pretrained}' if args.pretrained else 'from scratch'
+    start_file = args.pretrained or (args.vectors if args.model == 'cbow' else None)
+    origin = f'from {start_file}' if start_file else 'from scratch'
     print(f'{args.model} {origin}, {args.train_size} labelled sentences: best epoch '
           f'{history["best_epoch"]}, valid {100 * max(history["valid"]):.2f}%, test accuracy '
           f'{100 * test_accuracy:.2f}% ({time.perf_counter() - start:.0f}[s])')

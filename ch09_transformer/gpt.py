@@ -58,8 +58,9 @@ class GPT(BaseModel):
         self.loss_layer = TimeSoftmaxWithLoss()
         self.collect_params(self.layers)
 
-    def predict(self, xs, train_flg=False):
-        """xs: (N, T) word ids, T <= context_size -> scores (N, T, V) of each next word."""
+    def hidden_states(self, xs, train_flg=False):
+        """xs: (N, T) word ids, T <= context_size -> H = LayerNorm(h): (N, T, D), the state each
+        next-word score is read from (a classifier reads it too)."""
         check_ndim(xs, 2, 'GPT input xs', '(N, T) word ids')
         if xs.shape[1] > self.context_size:
             raise ValueError(f'the sequence has {xs.shape[1]} words, but this GPT reads at most '
@@ -69,7 +70,18 @@ class GPT(BaseModel):
         for block in self.blocks:
             block.train_flg = train_flg
             h = block.forward(h)
-        return self.output_layer.forward(self.final_norm.forward(h))
+        return self.final_norm.forward(h)
+
+    def hidden_backward(self, dH):
+        """dH: (N, T, D) of ``hidden_states``' output -> the gradients of every layer below it."""
+        dh = self.final_norm.backward(dH)
+        for block in reversed(self.blocks):
+            dh = block.backward(dh)
+        self.embed_layer.backward(self.position_layer.backward(self.dropout.backward(dh)))
+
+    def predict(self, xs, train_flg=False):
+        """xs: (N, T) word ids, T <= context_size -> scores (N, T, V) of each next word."""
+        return self.output_layer.forward(self.hidden_states(xs, train_flg))
 
     def forward(self, xs, ts, train_flg=True):
         """xs, ts: (N, T) word ids and their next words -> mean cross-entropy loss."""
@@ -77,8 +89,5 @@ class GPT(BaseModel):
 
     def backward(self, dout=1):
         """Write the gradients of the last ``forward`` into ``self.grads`` (tied E summed once)."""
-        dh = self.final_norm.backward(self.output_layer.backward(self.loss_layer.backward(dout)))
-        for block in reversed(self.blocks):
-            dh = block.backward(dh)
-        self.embed_layer.backward(self.position_layer.backward(self.dropout.backward(dh)))
+        self.hidden_backward(self.output_layer.backward(self.loss_layer.backward(dout)))
         self.sum_tied_grads()

@@ -1,6 +1,6 @@
 """Zero-shot word order: which of two sentences is the real one?  (the book's rescoring, 5.1)
 
-    python -m ch09_transformer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz
+    python -m ch09_transformer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz --gpt gpt.npz
 
 Every sentence of the PTB test file with at least 5 words (3,622 of them) is paired with a copy
 in which two different words are swapped (``dataset.word_order.swapped_pairs``).  Each language
@@ -18,6 +18,7 @@ from ch05_rnn.ngram import KneserNeyLM
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer
+from ch09_transformer.gpt_gen import GPTGen
 from common.base_model import read_checkpoint
 from common.cli import make_parser, nonnegative_int, positive_int, seed_int
 from dataset.ptb import load_data
@@ -54,6 +55,7 @@ def main(argv=None):
                         help='order of the Kneser-Ney model (2 to 5; 0: leave it out)')
     parser.add_argument('--rnnlm', help='Rnnlm checkpoint (ch06_lstm.train_rnnlm --save)')
     parser.add_argument('--better', help='BetterRnnlm checkpoint (ch06_lstm.train_better_rnnlm --save)')
+    parser.add_argument('--gpt', help='GPT checkpoint (ch09_transformer.train_gpt --save)')
     parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
     parser.add_argument('--max-tokens', type=positive_int,
                         help='count the Kneser-Ney model on the first N training tokens only')
@@ -72,6 +74,8 @@ def main(argv=None):
         scorers['Rnnlm'] = load_lstm_lm(RnnlmGen, args.rnnlm)
     if args.better:
         scorers['BetterRnnlm'] = load_lstm_lm(BetterRnnlmGen, args.better)
+    if args.gpt:
+        scorers['GPT'] = GPTGen.from_checkpoint(args.gpt)
     if not scorers:
         parser.error('no model to score with: give --kn-order > 0 or a checkpoint')
 

@@ -147,3 +147,31 @@ def test_pad_sentences_puts_first_and_last_ids_and_cuts_long_rows():
     np.testing.assert_array_equal(ids, [[1, 5, 6, 2]])
     with pytest.raises(ValueError, match='no room'):
         pad_sentences([np.array([5])], pad_id=0, first_ids=[1], last_ids=[2], max_length=2)
+
+
+def test_gpt_classifier_gradients_and_loading_a_gpt_checkpoint(tmp_path):
+    from ch09_transformer.gpt import GPT
+    from ch09_transformer.gpt_classifier import GptClassifier
+    sizes = dict(context_size=6, d_model=8, num_heads=2, num_layers=1, d_ff=12)
+    rng = np.random.default_rng(8)
+    model = GptClassifier(V, **sizes, dropout_ratio=0.0, rng=0, dtype=np.float64)
+    rescale(model, rng, 0.3)
+    ids, lengths, labels = batch(rng)
+    model.forward(ids, lengths, labels, train_flg=False)
+    model.backward()
+    checked = [(p, g.copy()) for n, p, g in zip(model.param_names, model.params, model.grads)
+               if not n.endswith('attn.bk')]  # the key bias has a zero gradient (softmax shift)
+    assert check_gradients(lambda: model.forward(ids, lengths, labels, train_flg=False),
+                           [p for p, _ in checked], [g for _, g in checked]) < 1e-6
+
+    gpt = GPT(V, **sizes, rng=3)
+    gpt.save_params(tmp_path / 'gpt.npz')
+    classifier = GptClassifier(V, **sizes, rng=4)
+    copied = load_shared_params(classifier, tmp_path / 'gpt.npz')
+    assert copied == classifier.param_names[:-2]  # every array but the new head
+    gpt_by_name = dict(zip(gpt.param_names, gpt.params))
+    for name in copied:
+        np.testing.assert_array_equal(classifier.params[classifier.param_names.index(name)], gpt_by_name[name])
+    with pytest.raises(ValueError, match=r"'02.TransformerBlock.ffn.W1' has shape \(8, 12\) in the "
+                                         r"checkpoint, the model expects \(8, 16\)"):
+        load_shared_params(GptClassifier(V, **{**sizes, 'd_ff': 16}, rng=4), tmp_path / 'gpt.npz')

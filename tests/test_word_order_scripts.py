@@ -12,6 +12,7 @@ from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer
 from ch09_transformer import finetune, zero_shot
+from ch09_transformer.gpt_gen import GPTGen
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
@@ -22,8 +23,9 @@ V = 15
 @pytest.mark.parametrize('make', [
     lambda rng: RnnlmGen(V, 6, 6, rng=rng),
     lambda rng: BetterRnnlmGen(V, 6, 6, rng=rng),
+    lambda rng: GPTGen(V, context_size=8, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=rng),
     lambda rng: NgramScorer(KneserNeyLM(V, 3).fit(rng.integers(0, V, 300))),
-], ids=['rnnlm', 'better', 'kn3'])
+], ids=['rnnlm', 'better', 'gpt', 'kn3'])
 def test_batched_scores_equal_one_sentence_at_a_time(make):
     rng = np.random.default_rng(0)
     scorer = make(rng)
@@ -49,11 +51,12 @@ def test_ngram_scorer_sums_the_kneser_ney_log_probabilities():
 
 @needs_ptb
 def test_zero_shot_reports_every_model(tmp_path, capsys):
-    path = str(tmp_path / 'rnnlm.npz')
+    path, gpt_path = str(tmp_path / 'rnnlm.npz'), str(tmp_path / 'gpt.npz')
     RnnlmGen(10000, 6, 5, rng=0).save_params(path)
-    results = zero_shot.main(['--kn-order', '3', '--rnnlm', path, '--max-pairs', '60',
+    GPTGen(10000, context_size=80, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=0).save_params(gpt_path)
+    results = zero_shot.main(['--kn-order', '3', '--rnnlm', path, '--gpt', gpt_path, '--max-pairs', '60',
                               '--max-tokens', '100000'])
-    assert set(results) == {'KN-3', 'Rnnlm'}
+    assert set(results) == {'KN-3', 'Rnnlm', 'GPT'}
     assert results['KN-3'] > 0.7  # even a small n-gram model knows word order
     assert 'over 60 pairs' in capsys.readouterr().out
     with pytest.raises(ValueError, match='not a checkpoint of an LSTM language model'):
@@ -112,3 +115,13 @@ def test_finetune_curve_runs_both_starts_for_every_size(tmp_path, capsys):
     assert len(results['pre-trained']) == len(results['from scratch']) == 2
     assert plot.stat().st_size > 0
     assert 'labelled sentences |     20 |     40' in capsys.readouterr().out
+
+
+@needs_ptb
+def test_finetune_gpt_takes_its_sizes_from_the_checkpoint(tmp_path, capsys):
+    path = str(tmp_path / 'gpt.npz')
+    GPTGen(10000, context_size=90, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=0).save_params(path)
+    result = finetune.main(['--model', 'gpt', '--pretrained', path, '--train-size', '20',
+                            '--eval-size', '20', '--epochs', '1'])
+    assert 0 <= result['test'] <= 1
+    assert '02.TransformerBlock.ffn.W2' in capsys.readouterr().out
