@@ -21,17 +21,32 @@ def layer_keys(names):
     return keys
 
 
+def layer_counts(names):
+    """{layer type: number of layers of that type} of checkpoint names."""
+    counts = {}
+    for _, layer_type in dict.fromkeys(tuple(name.split('.', 2)[:2]) for name in names):
+        counts[layer_type] = counts.get(layer_type, 0) + 1
+    return counts
+
+
 def load_shared_params(model, path):
     """Copy into ``model`` every array of the checkpoint ``path`` that it shares (same key).
 
-    Arrays only one side has are skipped (the new classification head, the language-model
-    output layer).  Every shared array's shape is checked before any is written: a mismatch
-    raises ValueError naming the array and both shapes, and leaves the model untouched; so does
-    a checkpoint that shares nothing.  Returns the model's names of the arrays copied.
+    Arrays of a layer type only one side has are skipped (the new classification head, the
+    language-model output layer); a layer type both have must occur as often in both (a
+    two-block checkpoint does not start a one-block model).  Every shared array's shape is
+    checked before any is written: a mismatch raises ValueError naming the array and both
+    shapes, and leaves the model untouched; so does a checkpoint that shares nothing.  Returns the model's names of the arrays copied.
     """
     saved = {name: array for name, array in read_checkpoint(path).items()
              if not name.startswith('__') and name.count('.') >= 2}
     saved_by_key = dict(zip(layer_keys(saved), saved.values()))
+    saved_counts, model_counts = layer_counts(saved), layer_counts(model.param_names)
+    for layer_type in saved_counts.keys() & model_counts.keys():
+        if saved_counts[layer_type] != model_counts[layer_type]:
+            raise ValueError(f'{path!r} does not fit {type(model).__name__}: it has '
+                             f'{saved_counts[layer_type]} {layer_type} layer(s), the model '
+                             f'{model_counts[layer_type]}')
     pairs = [(name, param, saved_by_key[key])
              for name, param, key in zip(model.param_names, model.params, layer_keys(model.param_names))
              if key in saved_by_key]

@@ -98,6 +98,8 @@ def test_language_models_start_the_lstm_classifier(tmp_path):
     with pytest.raises(ValueError, match=r"'02.TimeLSTM.Wx' has shape \(4, 12\) in the checkpoint, the model expects \(4, 20\)"):
         load_shared_params(wrong, tmp_path / 'rnnlm.npz')
     assert all(np.array_equal(a, b) for a, b in zip(before, wrong.params))  # untouched
+    with pytest.raises(ValueError, match=r'it has 2 TimeLSTM layer\(s\), the model 1'):
+        load_shared_params(LstmClassifier(V, 3, 3, rng=1), tmp_path / 'better.npz')
     with pytest.raises(ValueError, match='shares no array'):
         load_shared_params(MeanVectorClassifier(np.ones((V, 4)), rng=0), tmp_path / 'rnnlm.npz')
     with pytest.raises(FileNotFoundError):
