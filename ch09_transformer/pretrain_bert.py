@@ -10,9 +10,9 @@ cosine decay).  Every ``--eval-interval`` steps it measures, on PTB valid with o
 the masked-token accuracy (the original word ranked first) and perplexity
 (exp of the mean cross-entropy over the masked words), and saves a checkpoint: the parameters
 (``--save``, read by finetune) and, beside it (``.state.npz``), the optimizer, the schedule, the
-position in the run and the curve, so ``--load`` resumes from the last checkpoint.  Ctrl-C
-stops at the next checkpoint boundary and keeps the last one.  Defaults: sized for about 60
-minutes on 2 quiet cores.
+position in the run and the curve, so ``--load`` resumes from the last checkpoint.  Ctrl-C stops
+at once and keeps the last checkpoint (resuming redoes the steps since).  Defaults: about 60
+minutes on 2 quiet cores (20 epochs of 658 steps at about 0.2 s of CPU a step, measured).
 """
 import json
 import os
@@ -69,7 +69,7 @@ def evaluate(model, batches):
 
 def main(argv=None):
     """Returns ``{'steps': [...], 'valid_accuracy': [...], 'valid_ppl': [...], 'train_loss': [...]}``."""
-    parser = make_parser(__doc__, epochs=4, batch_size=64, lr=1e-3, seed=1984, save=None, load=None,
+    parser = make_parser(__doc__, epochs=20, batch_size=64, lr=1e-3, seed=1984, save=None, load=None,
                          plot=None)
     parser.add_argument('--d-model', type=positive_int, default=128, help='model width D')
     parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
