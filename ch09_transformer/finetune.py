@@ -6,7 +6,7 @@
         --hidden-size 650 --dropout 0.5 --pretrained better_rnnlm.npz
     python -m ch09_transformer.finetune --model bert --num-layers 2 --pretrained bert.npz
     python -m ch09_transformer.finetune --model gpt --pretrained gpt.npz
-    python -m ch09_transformer.finetune --model cbow --vectors cbow_fast_vectors.npz
+    python -m ch09_transformer.finetune --model cbow --cbow-vectors cbow_fast_vectors.npz
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
 unlabelled text (Rnnlm, BetterRnnlm, the GPT of train_gpt, the BertEncoder of pretrain_bert)
@@ -39,10 +39,10 @@ TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
 def build_model(args, vocab_size, rng):
     """The classifier ``args.model`` names, started from ``args.pretrained`` when given."""
     if args.model == 'cbow':
-        if not args.vectors:
-            raise SystemExit('--model cbow needs --vectors: the word vectors of '
+        if not args.cbow_vectors:
+            raise SystemExit('--model cbow needs --cbow-vectors: the word vectors of '
                              '`python -m ch04_fast_w2v.train --mode fast` (cbow_fast_vectors.npz)')
-        word_vecs, _, _ = load_vectors(args.vectors)
+        word_vecs, _, _ = load_vectors(args.cbow_vectors)
         return MeanVectorClassifier(word_vecs, rng=rng)
     if args.model in TRANSFORMERS:
         sizes = {'context_size': args.context_size, 'd_model': args.d_model, 'num_heads': args.num_heads,
@@ -66,7 +66,7 @@ def main(argv=None):
     parser = make_parser(__doc__, epochs=20, batch_size=32, lr=0.001, seed=1984)
     parser.add_argument('--model', choices=MODELS, default='lstm', help='classifier')
     parser.add_argument('--pretrained', help='language-model checkpoint that starts the classifier')
-    parser.add_argument('--vectors', help='word-vector file for --model cbow')
+    parser.add_argument('--cbow-vectors', help='word-vector file for --model cbow (ch04_fast_w2v.train --vectors)')
     parser.add_argument('--train-size', type=positive_int, default=2000,
                         help='labelled training sentences (even)')
     parser.add_argument('--eval-size', type=positive_int, default=2000,
@@ -75,7 +75,7 @@ def main(argv=None):
     parser.add_argument('--wordvec-size', type=positive_int, default=100, help='LSTM word-vector size')
     parser.add_argument('--hidden-size', type=positive_int, default=100, help='LSTM hidden size')
     parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers or Transformer blocks')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout ratio')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout ratio (0: none)')
     parser.add_argument('--d-model', type=positive_int, default=128,
                         help='GPT/BERT width D (with --pretrained: the checkpoint\'s)')
     parser.add_argument('--num-heads', type=positive_int, default=4, help='GPT/BERT attention heads')
@@ -97,7 +97,7 @@ def main(argv=None):
     history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,
                              args.patience, args.max_grad, rng, verbose=not args.quiet)
     test_accuracy = model.accuracy(*test)
-    start_file = args.pretrained or (args.vectors if args.model == 'cbow' else None)
+    start_file = args.pretrained or (args.cbow_vectors if args.model == 'cbow' else None)
     origin = f'from {start_file}' if start_file else 'from scratch'
     print(f'{args.model} {origin}, {args.train_size} labelled sentences: best epoch '
           f'{history["best_epoch"]}, valid {100 * max(history["valid"]):.2f}%, test accuracy '

@@ -77,8 +77,8 @@ def main(argv=None):
     parser.add_argument('--d-ff', type=positive_int, default=512, help='feed-forward width')
     parser.add_argument('--context-size', type=positive_int, default=96,
                         help='longest input ([CLS] + words + [SEP]); longer sentences are cut')
-    parser.add_argument('--dropout', type=dropout_ratio, default=0.1, help='dropout ratio')
-    parser.add_argument('--weight-decay', type=nonnegative_float, default=0.01, help='AdamW decay')
+    parser.add_argument('--dropout', type=dropout_ratio, default=0.1, help='dropout ratio (0: none)')
+    parser.add_argument('--weight-decay', type=nonnegative_float, default=0.01, help='AdamW weight decay (0: none)')
     parser.add_argument('--warmup', type=positive_int, default=300, help='warm-up steps')
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')
     parser.add_argument('--mask-prob', type=float_in(0.0, 1.0, low_open=True, high_open=True),
@@ -106,7 +106,10 @@ def main(argv=None):
                                     args.epochs * steps_per_epoch)
     curve = {'steps': [], 'valid_accuracy': [], 'valid_ppl': [], 'train_loss': [], 'cpu_s': [], 'wall_s': []}
     if args.load:
-        load_run(args.load, model, optimizer, schedule, rng, curve, config)
+        try:
+            load_run(args.load, model, optimizer, schedule, rng, curve, config)
+        except (OSError, ValueError) as error:  # a missing, damaged or foreign file: one line
+            raise SystemExit(str(error)) from None
 
     mask_rng = np.random.default_rng(VALID_MASK_SEED)
     valid_batches = []
