@@ -48,8 +48,8 @@ class BertEncoder(BaseModel):
         self.special = special_ids(vocab_size)
         self.pad_id = self.special['[PAD]']
         self.context_size = context_size
-        self.config = {'vocab_size': vocab_size, 'context_size': context_size, 'd_model': d_model,
-                       'num_heads': num_heads, 'num_layers': num_layers, 'd_ff': d_ff}
+        self.keep_config(vocab_size=vocab_size, context_size=context_size, d_model=d_model,
+                         num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         V, D = vocab_size + len(SPECIAL_TOKENS), d_model
         embed_W = init_normal(rng, (V, D), 0.02, dtype)
         self.embed_layer = TimeEmbedding(embed_W)

@@ -24,7 +24,7 @@ from ch04_fast_w2v.word_vectors import load_vectors
 from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
-from common.base_model import read_checkpoint
+from common.base_model import MODEL_RECORD, read_checkpoint
 from common.cli import dropout_ratio, make_parser, make_rng, positive_float, positive_int
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
@@ -48,8 +48,9 @@ def build_model(args, vocab_size, rng):
         sizes = {'context_size': args.context_size, 'd_model': args.d_model, 'num_heads': args.num_heads,
                  'num_layers': args.num_layers, 'd_ff': args.d_ff}
         if args.pretrained:  # a GPT or BERT checkpoint carries its sizes
-            saved = read_checkpoint(args.pretrained).get('__config__')
-            sizes.update({k: v for k, v in json.loads(str(saved or '{}')).items() if k in sizes})
+            saved = read_checkpoint(args.pretrained).get(MODEL_RECORD)
+            config = json.loads(str(saved)).get('config') if saved is not None else None
+            sizes.update({k: v for k, v in (config or {}).items() if k in sizes})
         model = TRANSFORMERS[args.model](vocab_size, **sizes, dropout_ratio=args.dropout, rng=rng)
     else:
         model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
