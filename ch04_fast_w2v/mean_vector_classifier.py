@@ -30,7 +30,7 @@ class MeanVectorClassifier(SentenceClassifier):
 
     def encode(self, ids, lengths, train_flg=False):
         """ids: (N, T), lengths: (N,) -> mean word vector of each sentence (N, D)."""
-        return self.mean.forward(self.embed.forward(ids), np.asarray(lengths))
+        return self.mean.forward(self.embed.forward(ids), lengths)
 
     def encode_backward(self, dh):
         self.embed.backward(self.mean.backward(dh))

@@ -52,7 +52,7 @@ class LstmClassifier(SentenceClassifier):
         hs = ids
         for layer in self.layers:
             hs = layer.forward(hs)
-        return self.select.forward(hs, np.asarray(lengths) - 1)
+        return self.select.forward(hs, lengths - 1)
 
     def encode_backward(self, dh):
         dhs = self.select.backward(dh)

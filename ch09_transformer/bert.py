@@ -10,6 +10,7 @@ batch rectangular: no position ever attends to it, and it is never in the loss).
 """
 import numpy as np
 
+from common.backend import array_module
 from common.base_model import BaseModel
 from common.checks import check_ids, check_ndim
 from common.layers import Dropout, SoftmaxWithLoss
@@ -92,7 +93,7 @@ class BertEncoder(BaseModel):
             raise ValueError(f'targets ts must have the shape of xs {xs.shape}, got {ts.shape}')
         H = self.encode(xs, train_flg)
         self.picked = (ts != IGNORE, H.shape)
-        if np.any(xs[self.picked[0]] == self.pad_id):
+        if (xs[self.picked[0]] == self.pad_id).any():
             raise ValueError('a [PAD] position has a target: padding is never in the loss')
         if not self.picked[0].any():
             raise ValueError('no position has a target (ts is IGNORE everywhere): nothing to score')
@@ -106,7 +107,7 @@ class BertEncoder(BaseModel):
     def backward(self, dout=1):
         """Write the gradients of the last ``forward`` into ``self.grads``."""
         picked, shape = self.picked
-        dH = np.zeros(shape, dtype=self.params[0].dtype)
+        dH = array_module(self.params[0]).zeros(shape, dtype=self.params[0].dtype)
         dH[picked] = self.mlm_layer.backward(self.loss_layer.backward(dout)[None])[0]
         self.encode_backward(dH)
         self.sum_tied_grads()

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ch09_transformer.bert import BertEncoder
+from common.backend import array_module
 from common.sentence_classifier import SentenceClassifier
 from common.sequence_pooling import SelectTime
 
@@ -31,7 +32,7 @@ class BertClassifier(SentenceClassifier):
     def encode(self, ids, lengths, train_flg=False):
         """ids: (N, T) -> the final [CLS] state (N, D)."""
         H = self.encoder.encode(ids, train_flg)
-        return self.select.forward(H, np.zeros(len(ids), dtype=int))
+        return self.select.forward(H, array_module(H).zeros(len(ids), dtype=int))
 
     def encode_backward(self, dh):
         self.encoder.encode_backward(self.select.backward(dh))

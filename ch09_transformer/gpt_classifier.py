@@ -27,7 +27,7 @@ class GptClassifier(SentenceClassifier):
 
     def encode(self, ids, lengths, train_flg=False):
         """ids: (N, T), lengths: (N,) -> the GPT's final state after each sentence's last word (N, D)."""
-        return self.select.forward(self.gpt.hidden_states(ids, train_flg), np.asarray(lengths) - 1)
+        return self.select.forward(self.gpt.hidden_states(ids, train_flg), lengths - 1)
 
     def encode_backward(self, dh):
         self.gpt.hidden_backward(self.select.backward(dh))

@@ -6,6 +6,7 @@ vectors of chapter 4) build the encoder; this class adds the head, batching and 
 """
 import numpy as np
 
+from common.backend import as_model_device
 from common.base_model import BaseModel
 from common.layers import Affine, SoftmaxWithLoss
 from common.sequence_pooling import pad_sentences
@@ -47,8 +48,10 @@ class SentenceClassifier(BaseModel):
         self.sum_tied_grads()
 
     def batch(self, sentences):
-        """Sentences (lists of word ids) -> (ids (N, T), lengths (N,)) for this model."""
-        return pad_sentences(sentences, self.pad_id, self.first_ids, self.last_ids, self.max_length)
+        """Sentences (lists of word ids) -> (ids (N, T), lengths (N,)) for this model, padded on
+        the host and copied once to the device of its parameters."""
+        ids, lengths = pad_sentences(sentences, self.pad_id, self.first_ids, self.last_ids, self.max_length)
+        return as_model_device(self, ids), as_model_device(self, lengths)
 
     def accuracy(self, sentences, labels, batch_size=100):
         """Share of sentences whose highest class score is its label (test mode, no dropout)."""
@@ -58,7 +61,8 @@ class SentenceClassifier(BaseModel):
         for start in range(0, len(sentences), batch_size):
             ids, lengths = self.batch(sentences[start:start + batch_size])
             scores = self.predict(ids, lengths)
-            correct += int((scores.argmax(axis=1) == np.asarray(labels[start:start + batch_size])).sum())
+            gold = as_model_device(self, np.asarray(labels[start:start + batch_size]))
+            correct += int((scores.argmax(axis=1) == gold).sum())
         return correct / len(sentences)
 
 
@@ -85,7 +89,7 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
             ids, lengths = model.batch([sentences[k] for k in batch])
-            losses.append(model.forward(ids, lengths, labels[batch], train_flg=True))
+            losses.append(model.forward(ids, lengths, as_model_device(model, labels[batch]), train_flg=True))
             model.backward()
             if max_grad is not None:
                 clip_grads(model.grads, max_grad)

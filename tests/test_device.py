@@ -18,12 +18,17 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
+from ch06_lstm.sentence_classifier import LstmClassifier
+from ch09_transformer.bert import BertEncoder, mask_tokens
+from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt import GPT
+from ch09_transformer.gpt_classifier import GptClassifier
 from ch09_transformer.gpt_gen import GPTGen
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
-from common.backend import is_device_array, to_cpu
+from common.backend import as_model_device, is_device_array, to_cpu
 from common.optimizer import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from common.sparse_optimizer import LazyAdam, RowSparseSGD, SparseGradAdam
 from common.trainer import RnnlmTrainer, Trainer, WindowTrainer
@@ -167,6 +172,32 @@ SEQ_T = np.concatenate([np.full((24, 1), 0), np.random.default_rng(5).integers(1
 SPIRAL_X = np.random.default_rng(6).standard_normal((32, 2)).astype(np.float32)
 SPIRAL_T = np.random.default_rng(6).integers(0, 3, 32)
 
+def fit_bert(model):
+    """Masked-LM steps on padded sentences, the same masks every step (drawn on the host, moved once)."""
+    ids = np.full((6, 7), model.pad_id)
+    for n in range(6):
+        ids[n, :3 + n % 4] = CORPUS[5 * n:5 * n + 3 + n % 4]
+    inputs, targets = mask_tokens(ids, ids != model.pad_id, V, np.random.default_rng(7), mask_prob=0.4)
+    inputs, targets = as_model_device(model, inputs), as_model_device(model, targets)
+    optimizer, losses = Adam(lr=0.02), []
+    for _ in range(3):
+        losses.append(model.forward(inputs, targets))
+        model.backward()
+        optimizer.update(model.params, model.grads)
+    return losses
+
+
+SENTENCES = [CORPUS[3 * k:3 * k + 2 + k % 4] for k in range(24)]
+LABELS = [int(s[-1]) % 2 for s in SENTENCES]  # the last word's parity: learnable from a mean or a state
+
+
+def fit_sentences(model):
+    from common.sentence_classifier import fit_classifier
+    history = fit_classifier(model, Adam(lr=0.02), (SENTENCES[:16], LABELS[:16]),
+                             (SENTENCES[16:], LABELS[16:]), max_epoch=3, batch_size=6, rng=8, verbose=False)
+    return history['loss']
+
+
 MODELS = {
     'two-layer net': (lambda: TwoLayerNet(2, 6, 3, rng=0), fit_trainer(lambda: SGD(lr=1.0), SPIRAL_X, SPIRAL_T)),
     'SimpleCBOW': (lambda: SimpleCBOW(V, 4, rng=0),
@@ -195,6 +226,12 @@ MODELS = {
     'GPT': (lambda: GPT(V, 6, 8, 2, 1, 16, dropout_ratio=0.1, rng=0), fit_windows),
     'TransformerSeq2seq': (lambda: TransformerSeq2seq(V, 8, 2, 1, 16, dropout_ratio=0.1, max_len=8, rng=0),
                            fit_trainer(fast_adam, SEQ_X, SEQ_T)),
+    'BertEncoder masked LM': (lambda: BertEncoder(V, 8, 8, 2, 1, 16, dropout_ratio=0.1, rng=0), fit_bert),
+    'LstmClassifier': (lambda: LstmClassifier(V, 5, 6, num_layers=2, dropout_ratio=0.2, rng=0), fit_sentences),
+    'MeanVectorClassifier': (lambda: MeanVectorClassifier(np.random.default_rng(0).standard_normal((V, 4)).astype(np.float32),
+                                                          train_vectors=True, rng=0), fit_sentences),
+    'GptClassifier': (lambda: GptClassifier(V, 8, 8, 2, 1, 16, dropout_ratio=0.1, rng=0), fit_sentences),
+    'BertClassifier': (lambda: BertClassifier(V, 8, 8, 2, 1, 16, dropout_ratio=0.1, rng=0), fit_sentences),
 }
 
 
