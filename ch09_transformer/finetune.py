@@ -25,7 +25,7 @@ from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
 from common.base_model import MODEL_RECORD, read_checkpoint
-from common.cli import dropout_ratio, make_parser, make_rng, positive_float, positive_int
+from common.cli import dropout_ratio, make_parser, make_rng, on_device, positive_float, positive_int
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
 from common.transfer import load_shared_params
@@ -64,7 +64,7 @@ def build_model(args, vocab_size, rng):
 
 def main(argv=None):
     """Returns ``{'test': test accuracy, 'valid': [valid accuracy per epoch], 'best_epoch': int}``."""
-    parser = make_parser(__doc__, epochs=20, batch_size=32, lr=0.001, seed=1984)
+    parser = make_parser(__doc__, epochs=20, batch_size=32, lr=0.001, seed=1984, gpu=False)
     parser.add_argument('--model', choices=MODELS, default='lstm', help='classifier')
     parser.add_argument('--pretrained', help='language-model checkpoint that starts the classifier')
     parser.add_argument('--cbow-vectors', help='word-vector file for --model cbow (ch04_fast_w2v.train --vectors)')
@@ -92,7 +92,7 @@ def main(argv=None):
             parser.error(f'--{flag.replace("_", "-")} must be even (the splits are balanced)')
     train, valid, test = load_data(args.train_size, args.eval_size, args.eval_size, args.data_seed)
     rng = make_rng(args.seed)
-    model = build_model(args, len(load_ptb('train')[1]), rng)
+    model = on_device(build_model(args, len(load_ptb('train')[1]), rng), args.gpu)
 
     start = time.perf_counter()
     history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,

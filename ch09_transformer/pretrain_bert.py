@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
-from common.cli import (dropout_ratio, float_in, make_parser, nonnegative_float, positive_float,
+from common.backend import array_module, as_model_device, to_cpu
+from common.cli import (dropout_ratio, float_in, make_parser, nonnegative_float, on_device, positive_float,
                         positive_int)
 from common.functions import log_softmax
 from common.npz_file import atomic_savez
@@ -56,13 +57,14 @@ def epoch_batches(n_sentences, lengths, batch_size, rng):
 
 
 def evaluate(model, batches):
-    """Masked-token accuracy and perplexity over pre-masked (inputs, targets) batches (test mode)."""
+    """Masked-token accuracy and perplexity over pre-masked (inputs, targets) batches (test mode),
+    on the device of the batches (the model's)."""
     correct, total, nll = 0, 0, 0.0
     for inputs, targets in batches:
         scores = model.predict_masked(inputs, targets).astype(np.float64)
         gold = targets[targets != IGNORE]
         correct += int((scores.argmax(axis=1) == gold).sum())
-        nll -= float(log_softmax(scores)[np.arange(len(gold)), gold].sum())
+        nll -= float(log_softmax(scores)[array_module(scores).arange(len(gold)), gold].sum())
         total += len(gold)
     return correct / total, float(np.exp(nll / total))
 
@@ -70,7 +72,7 @@ def evaluate(model, batches):
 def main(argv=None):
     """Returns ``{'steps': [...], 'valid_accuracy': [...], 'valid_ppl': [...], 'train_loss': [...]}``."""
     parser = make_parser(__doc__, epochs=20, batch_size=64, lr=1e-3, seed=1984, save=None, load=None,
-                         plot=None)
+                         plot=None, gpu=False)
     parser.add_argument('--d-model', type=positive_int, default=128, help='model width D')
     parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
     parser.add_argument('--num-layers', type=positive_int, default=2, help='Transformer blocks')
@@ -100,6 +102,7 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     model = BertEncoder(vocab_size, args.context_size, args.d_model, args.num_heads, args.num_layers,
                         args.d_ff, args.dropout, rng=rng)
+    model = on_device(model, args.gpu)
     optimizer = AdamW(args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = -(-len(train) // args.batch_size)
     schedule = WarmupCosineSchedule(args.lr, min(args.warmup, args.epochs * steps_per_epoch),
@@ -115,7 +118,8 @@ def main(argv=None):
     valid_batches = []
     for start in range(0, len(valid), 100):
         ids, maskable = bert_batch(valid[start:start + 100], vocab_size, args.context_size)
-        valid_batches.append(mask_tokens(ids, maskable, vocab_size, mask_rng, args.mask_prob))
+        inputs, targets = mask_tokens(ids, maskable, vocab_size, mask_rng, args.mask_prob)
+        valid_batches.append((as_model_device(model, inputs), as_model_device(model, targets)))
 
     lengths = np.array([len(s) for s in train])
     start_wall, start_cpu = time.perf_counter(), time.process_time()
@@ -136,6 +140,7 @@ def main(argv=None):
                 if not (targets != IGNORE).any():
                     schedule.step(optimizer)
                     continue
+                inputs, targets = as_model_device(model, inputs), as_model_device(model, targets)
                 loss = model.forward(inputs, targets, train_flg=True)
                 if not np.isfinite(loss):
                     raise SystemExit(f'training stopped at step {schedule.steps_done + 1}: the loss is {loss}; '
@@ -183,7 +188,7 @@ def save_run(path, model, optimizer, schedule, rng, curve, config):
             'adam_iter': optimizer.iter, 'rng': rng.bit_generator.state}
     arrays = {'meta': np.array(json.dumps(meta))}
     for name, m, v in zip(model.param_names, optimizer.m, optimizer.v):
-        arrays['m/' + name], arrays['v/' + name] = m, v
+        arrays['m/' + name], arrays['v/' + name] = to_cpu(m), to_cpu(v)
     atomic_savez(state_path(path), arrays)
     model.save_params(path)
 
@@ -199,9 +204,8 @@ def load_run(path, model, optimizer, schedule, rng, curve, config):
             differences = {k: (meta['config'].get(k), v) for k, v in config.items() if meta['config'].get(k) != v}
             raise SystemExit(f'{path!r} was trained with other settings (saved, now): {differences}; '
                              'use the same flags to resume')
-        optimizer.m = [saved['m/' + name].copy() for name in model.param_names]
-        optimizer.v = [saved['v/' + name].copy() for name in model.param_names]
-    optimizer.scratch = [np.empty_like(p) for p in model.params]
+        optimizer.m = [as_model_device(model, saved['m/' + name]) for name in model.param_names]
+        optimizer.v = [as_model_device(model, saved['v/' + name]) for name in model.param_names]
     optimizer.iter = meta['adam_iter']
     schedule.steps_done = meta['steps_done']
     rng.bit_generator.state = meta['rng']

@@ -131,3 +131,29 @@ def test_a_checkpoint_that_does_not_fit_the_gpu_model(device, tmp_path):
     with pytest.raises(ValueError, match="array '00.TimeEmbedding.W' has shape \\(20, 4\\), the model "
                                          'expects \\(20, 6\\)'):
         Rnnlm(20, 6, 6, rng=0).to_gpu().load_params(path)
+
+
+@needs_ptb
+def test_pretrain_bert_resumes_on_the_device_with_the_host_numbers(device, tmp_path):
+    from ch09_transformer import pretrain_bert
+    tiny = ['--max-sentences', '60', '--eval-sentences', '20', '--batch-size', '15', '--d-model', '8',
+            '--num-heads', '2', '--num-layers', '1', '--d-ff', '16', '--context-size', '90', '--warmup', '2',
+            '--lr', '0.01', '--eval-interval', '2', '--epochs', '1', '--quiet']
+    host = pretrain_bert.main(tiny)
+    path = str(tmp_path / 'bert.npz')
+    pretrain_bert.main(tiny + ['--gpu', '--save', path, '--max-steps', '2'])  # moments saved from the device
+    resumed = pretrain_bert.main(tiny + ['--gpu', '--load', path])            # and read back into it
+    assert host['steps'] == resumed['steps'] == [2, 4]
+    for key in ('valid_accuracy', 'valid_ppl', 'train_loss'):
+        assert host[key] == resumed[key]
+
+
+@needs_ptb
+@pytest.mark.parametrize('model', ['lstm', 'bert'])
+def test_finetune_script(model, device, capsys):
+    from ch09_transformer import finetune
+    argv = ['--model', model, '--train-size', '20', '--eval-size', '20', '--epochs', '2', '--quiet',
+            '--wordvec-size', '6', '--hidden-size', '5', '--d-model', '8', '--num-heads', '2',
+            '--num-layers', '1', '--d-ff', '16', '--context-size', '90']
+    host, on_device = run_both(finetune.main, argv, capsys, device)
+    assert host == on_device and len(host['valid']) == 2
