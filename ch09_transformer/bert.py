@@ -13,9 +13,9 @@ import numpy as np
 from common.backend import array_module
 from common.base_model import BaseModel
 from common.checks import check_ids, check_ndim
-from common.layers import Dropout, SoftmaxWithLoss
-from common.time_layers import TimeAffine, TimeEmbedding
-from common.transformer_layers import LayerNorm, PositionEmbedding, TransformerBlock, init_normal
+from common.layers import SoftmaxWithLoss
+from common.time_layers import TimeAffine
+from common.transformer_layers import gpt2_stack
 
 SPECIAL_TOKENS = ('[CLS]', '[SEP]', '[MASK]', '[PAD]')
 IGNORE = -1  # target of a position that is not in the loss
@@ -52,14 +52,9 @@ class BertEncoder(BaseModel):
         self.keep_config(vocab_size=vocab_size, context_size=context_size, d_model=d_model,
                          num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         V, D = vocab_size + len(SPECIAL_TOKENS), d_model
-        embed_W = init_normal(rng, (V, D), 0.02, dtype)
-        self.embed_layer = TimeEmbedding(embed_W)
-        self.position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
-        self.dropout = Dropout(dropout_ratio, rng)
-        self.blocks = [TransformerBlock(D, num_heads, d_ff, causal=False, dropout_ratio=dropout_ratio,
-                                        rng=rng, dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
-                       for _ in range(num_layers)]
-        self.final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+        (embed_W, self.embed_layer, self.position_layer, self.dropout, self.blocks,
+         self.final_norm) = gpt2_stack(rng, V, context_size, D, num_heads, num_layers, d_ff,
+                                       dropout_ratio, causal=False, dtype=dtype)
         self.encoder_layers = [self.embed_layer, self.position_layer, *self.blocks, self.final_norm]
         self.mlm_layer = TimeAffine(embed_W.T, np.zeros(V, dtype=dtype))  # over the M masked positions
         self.loss_layer = SoftmaxWithLoss()

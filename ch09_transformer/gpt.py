@@ -9,9 +9,8 @@ import numpy as np
 
 from common.base_model import BaseModel
 from common.checks import check_ndim
-from common.layers import Dropout
-from common.time_layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss
-from common.transformer_layers import LayerNorm, PositionEmbedding, TransformerBlock, init_normal
+from common.time_layers import TimeAffine, TimeSoftmaxWithLoss
+from common.transformer_layers import gpt2_stack
 
 
 class GPT(BaseModel):
@@ -44,14 +43,9 @@ class GPT(BaseModel):
         self.keep_config(vocab_size=V, context_size=context_size, d_model=D, num_heads=num_heads,
                          num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         self.context_size = context_size
-        embed_W = init_normal(rng, (V, D), 0.02, dtype)
-        self.embed_layer = TimeEmbedding(embed_W)
-        self.position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
-        self.dropout = Dropout(dropout_ratio, rng)
-        self.blocks = [TransformerBlock(D, num_heads, d_ff, causal=True, dropout_ratio=dropout_ratio,
-                                        rng=rng, dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
-                       for _ in range(num_layers)]
-        self.final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+        (embed_W, self.embed_layer, self.position_layer, self.dropout, self.blocks,
+         self.final_norm) = gpt2_stack(rng, V, context_size, D, num_heads, num_layers, d_ff,
+                                       dropout_ratio, causal=True, dtype=dtype)
         self.output_layer = TimeAffine(embed_W.T, np.zeros(V, dtype=dtype))
         self.layers = [self.embed_layer, self.position_layer, *self.blocks, self.final_norm,
                        self.output_layer]

@@ -18,7 +18,7 @@ import numpy as np
 from common.backend import array_module
 from common.checks import check_last_dim, check_ndim
 from common.layers import Dropout
-from common.time_layers import TimeAffine
+from common.time_layers import TimeAffine, TimeEmbedding
 
 
 class LayerNorm:
@@ -362,3 +362,26 @@ class TransformerBlock:
         dxq, dxkv = self.self_attention.backward(next(drop).backward(dh))
         dxs = dh + self.norm1.backward(dxq + dxkv)
         return dxs if dmemory is None else (dxs, dmemory)
+
+
+def gpt2_stack(rng, vocab_size, context_size, d_model, num_heads, num_layers, d_ff, dropout_ratio,
+               causal, dtype):
+    """The body GPT and BERT share, with GPT-2's initial weights, drawn from ``rng`` in this order:
+
+        E: (V, D) ~ N(0, 0.02^2) in a TimeEmbedding;  P: (context_size, D) ~ N(0, 0.01^2) in a
+        PositionEmbedding;  Dropout on E[xs] + P[:T];  num_layers pre-LN TransformerBlocks (causal
+        or bidirectional) whose residual projections have std 0.02 / sqrt(2 num_layers);  a final
+        LayerNorm.
+    Returns (embed_W, embed_layer, position_layer, dropout, blocks, final_norm); the model ties its
+    output layer to embed_W.
+    """
+    V, D = vocab_size, d_model
+    embed_W = init_normal(rng, (V, D), 0.02, dtype)
+    embed_layer = TimeEmbedding(embed_W)
+    position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
+    dropout = Dropout(dropout_ratio, rng)
+    blocks = [TransformerBlock(D, num_heads, d_ff, causal=causal, dropout_ratio=dropout_ratio, rng=rng,
+                               dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
+              for _ in range(num_layers)]
+    final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+    return embed_W, embed_layer, position_layer, dropout, blocks, final_norm
