@@ -25,7 +25,7 @@ def execute(path):
 
     Raises nbclient's CellExecutionError, naming the cell and the error, when a cell fails."""
     notebook = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name='python3',
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name='python3', record_timing=False,
                             resources={'metadata': {'path': str(NOTEBOOK_DIR)}})
     client.execute()
     return notebook
