@@ -13,13 +13,30 @@ from common.plot import finish_figure, new_figure
 from common.util import ppmi
 
 
+def merged_labels(points, id_to_word, tolerance=0.02):
+    """One label per spot of a word scatter, so that words on (nearly) the same point stay readable.
+
+    points: (V, 2); a word whose point lies within ``tolerance`` times the larger side of the
+    points' bounding box (in each coordinate) of an earlier word's point joins that word's label.
+    -> [(row of points, 'goodbye / i'), ...] in the order of ``id_to_word``.
+    """
+    extent = float(np.ptp(points, axis=0).max()) or 1.0
+    groups = {}
+    for i, word in id_to_word.items():
+        near = [j for j in groups if np.abs(points[j] - points[i]).max() <= tolerance * extent]
+        groups.setdefault(near[0] if near else i, []).append(word)
+    return [(i, ' / '.join(words)) for i, words in groups.items()]
+
+
 def plot_words(word_vecs, id_to_word, path=None):
-    """Scatter the first two coordinates of word_vecs: (V, >=2), each point labelled by its word."""
+    """Scatter the first two coordinates of word_vecs: (V, >=2), each point labelled by its word
+    (words on the same spot share one label, see ``merged_labels``)."""
+    points = word_vecs[:, :2]
     fig = new_figure(path)
     ax = fig.add_subplot()
-    ax.scatter(word_vecs[:, 0], word_vecs[:, 1], alpha=0.5)
-    for i, word in id_to_word.items():
-        ax.annotate(word, (word_vecs[i, 0], word_vecs[i, 1]))
+    ax.scatter(points[:, 0], points[:, 1], alpha=0.5)
+    for i, label in merged_labels(points, id_to_word):
+        ax.annotate(label, points[i])
     finish_figure(fig, path)
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from ch02_count import count_method_big, count_method_small, most_similar, similarity
 from ch02_count import ppmi as ppmi_script
+from ch02_count.count_method_small import merged_labels
 from ch02_count.toy_corpus import load_toy_corpus
 from common.util import ppmi
 
@@ -43,6 +44,15 @@ def test_count_method_small_factorises_ppmi_and_plots(tmp_path):
     S = np.linalg.svd(W, compute_uv=False)
     np.testing.assert_allclose(W @ W.T @ U, U * S ** 2, atol=1e-4)
     assert (tmp_path / 'svd.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_words_on_the_same_spot_share_one_label():
+    points = np.array([[0.0, 0.0], [5.0, 5.0], [0.05, -0.05], [10.0, 0.0], [0.0, 0.5]])
+    words = {0: 'goodbye', 1: 'say', 2: 'i', 3: '.', 4: 'you'}
+    assert merged_labels(points, words) == [(0, 'goodbye / i'), (1, 'say'), (3, '.'), (4, 'you')]
+    # the toy corpus: "goodbye" and "i" have the same contexts, so the same SVD vector
+    U = count_method_small.main(['--quiet'])
+    assert (2, 'goodbye / i') in merged_labels(U[:, :2], load_toy_corpus()[2])
 
 
 @needs_ptb
