@@ -63,14 +63,15 @@ def check_not_empty(array, name, shape_text):
 
 def needs_forward(attribute):
     """Decorator for ``backward``: raise a clear RuntimeError when ``self.<attribute>`` (what
-    forward caches; a dotted path for a sub-layer's cache) is still None, i.e. backward was called
-    before forward (or twice after one forward, for layers that consume their cache)."""
+    forward caches; a dotted path for a sub-layer's cache, where a number indexes a list:
+    'layers.0.x') is still None, i.e. backward was called before forward (or twice after one
+    forward, for layers that consume their cache)."""
     def decorate(backward):
         @functools.wraps(backward)
         def checked(self, *args, **kwargs):
             value = self
             for name in attribute.split('.'):
-                value = getattr(value, name, None)
+                value = value[int(name)] if name.isdigit() else getattr(value, name, None)
             if value is None:
                 raise RuntimeError(f'{type(self).__name__}.backward was called before forward: '
                                    'backward uses what forward computed, so call forward first')

@@ -192,17 +192,17 @@ class Dropout:
         self.params, self.grads = [], []
         self.dropout_ratio = dropout_ratio
         self.rng = rng if rng is not None else np.random.default_rng()
-        self.mask = None
+        self.mask = None  # m / (1 - p) of the last forward; None when it dropped nothing
+        self.dropping = None  # whether the last forward dropped units (None: no forward yet)
 
     def forward(self, x, train_flg=True):
-        if not train_flg or self.dropout_ratio == 0:
-            self.mask = None
-            return x
-        self.mask = bernoulli_keep_mask(self.rng, x, self.dropout_ratio)
-        return x * self.mask
+        self.dropping = bool(train_flg) and self.dropout_ratio > 0
+        self.mask = bernoulli_keep_mask(self.rng, x, self.dropout_ratio) if self.dropping else None
+        return x * self.mask if self.dropping else x
 
+    @needs_forward('dropping')
     def backward(self, dout):
-        return dout if self.mask is None else dout * self.mask
+        return dout * self.mask if self.dropping else dout
 
 
 def bernoulli_keep_mask(rng, like, dropout_ratio, shape=None):

@@ -6,6 +6,7 @@ lengths; the padding never reaches the result, and its gradient is exactly zero.
 import numpy as np
 
 from common.backend import array_module
+from common.checks import needs_forward
 
 
 def _check_positions(positions, N, T, what):
@@ -38,6 +39,7 @@ class SelectTime:
         self.cache = (hs.shape, hs.dtype, positions)
         return hs[xp.arange(N), positions]
 
+    @needs_forward('cache')
     def backward(self, dout):
         shape, dtype, positions = self.cache
         xp = array_module(dout)
@@ -65,6 +67,7 @@ class MaskedMean:
         self.weights = (mask / lengths[:, None]).astype(xs.dtype)      # (N, T)
         return xp.einsum('nt,ntd->nd', self.weights, xs)
 
+    @needs_forward('weights')
     def backward(self, dout):
         return self.weights[:, :, None] * dout[:, None, :]
 

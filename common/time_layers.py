@@ -634,7 +634,8 @@ class TimeDropout(Dropout):
         self.train_flg = True
 
     def forward(self, xs):
-        if not self.train_flg or self.dropout_ratio == 0:
+        self.dropping = bool(self.train_flg) and self.dropout_ratio > 0
+        if not self.dropping:
             self.mask = None
             return xs
         shape = None

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from common.backend import array_module
-from common.checks import check_last_dim, check_ndim
+from common.checks import check_last_dim, check_ndim, needs_forward
 from common.layers import Dropout
 from common.time_layers import TimeAffine, TimeEmbedding
 
@@ -48,6 +48,7 @@ class LayerNorm:
         self.cache = (x_hat, inv_sigma)
         return x_hat * gamma + beta
 
+    @needs_forward('cache')
     def backward(self, dout):
         gamma, _ = self.params
         x_hat, inv_sigma = self.cache
@@ -82,6 +83,7 @@ class GELU:
         out *= 0.5
         return out
 
+    @needs_forward('cache')
     def backward(self, dout):
         x, tanh_u = self.cache
         du_dx = (3 * 0.044715 * self.C) * (x * x)
@@ -183,6 +185,7 @@ class MultiHeadAttention:
         self.cache = (q, k, v, weights, dropped, scale)
         return output.forward(_merge_heads(context))
 
+    @needs_forward('cache')
     def backward(self, dout):
         query, key, value, output = self.projections
         q, k, v, weights, dropped, scale = self.cache
@@ -211,6 +214,7 @@ class PositionalEncoding:
 
     def __init__(self, max_len, d_model):
         self.params, self.grads = [], []
+        self.shape = None  # of the last input (backward checks that a forward came first)
         position = np.arange(max_len)[:, None]
         frequency = 10000.0 ** (-np.arange(0, d_model, 2) / d_model)
         self.table = np.zeros((max_len, d_model))
@@ -224,8 +228,10 @@ class PositionalEncoding:
         if xs.shape[1] > max_len:
             raise ValueError(f'the sequence has {xs.shape[1]} positions, but the positional encoding '
                              f'was built for at most max_len = {max_len}')
+        self.shape = xs.shape
         return xs + array_module(xs).asarray(self.table[:xs.shape[1]], dtype=xs.dtype)
 
+    @needs_forward('shape')
     def backward(self, dout):
         return dout
 
@@ -253,6 +259,7 @@ class PositionEmbedding:
         self.T = xs.shape[1]
         return xs + W[:self.T]
 
+    @needs_forward('T')
     def backward(self, dout):
         dW, = self.grads
         dout.sum(axis=0, out=dW[:self.T])
@@ -279,6 +286,7 @@ class FeedForward:
             xs = layer.forward(xs)
         return xs
 
+    @needs_forward('layers.0.x')
     def backward(self, dout):
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
@@ -352,6 +360,7 @@ class TransformerBlock:
                                        self.train_flg)
         return h + next(drop).forward(self.feed_forward.forward(self.norm2.forward(h)), self.train_flg)
 
+    @needs_forward('norm1.cache')
     def backward(self, dout):
         drop = reversed(self.dropouts)
         dh = dout + self.norm2.backward(self.feed_forward.backward(next(drop).backward(dout)))

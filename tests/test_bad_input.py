@@ -4,7 +4,9 @@ Negative or out-of-range ids (NumPy wraps a negative index to the end of the tab
 in the softmax losses (read as their argmax), empty batches (a NaN mean or a reshape error deep
 inside) and a backward before its forward (an AttributeError on None).
 """
+import importlib
 import inspect
+import pkgutil
 import re
 
 import numpy as np
@@ -12,7 +14,9 @@ import pytest
 
 from ch06_lstm.rnnlm import Rnnlm
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
-from common import attention_layers, layers, time_layers
+import common
+from common import attention_layers, layers, sequence_pooling, time_layers, transformer_layers
+from common.base_model import BaseModel
 from common.functions import cross_entropy_error
 from common.util import convert_one_hot, create_co_matrix
 
@@ -65,8 +69,8 @@ def test_one_hot_and_id_labels_still_give_the_same_loss():
     assert cross_entropy_error(y, one_hot) == pytest.approx(cross_entropy_error(y, ids))
 
 
-# One small instance of every layer with a backward in the three layer modules.  A new layer class
-# must be added here (test_every_layer_class_is_listed), so it is held to the same rule.
+# One small instance of every layer with a backward in ``common`` (models excepted).  A new layer
+# class must be added here (test_every_layer_class_is_listed), so it is held to the same rule.
 LAYERS = {
     'MatMul': lambda: layers.MatMul(W(3, 4)),
     'Affine': lambda: layers.Affine(W(3, 4), W(4)),
@@ -75,6 +79,7 @@ LAYERS = {
     'Sigmoid': layers.Sigmoid,
     'Tanh': layers.Tanh,
     'SigmoidWithLoss': layers.SigmoidWithLoss,
+    'Dropout': layers.Dropout,
     'Embedding': lambda: layers.Embedding(W(5, 3)),
     'EmbeddingDot': lambda: layers.EmbeddingDot(W(5, 3)),
     'NegativeSamplingLoss': lambda: layers.NegativeSamplingLoss(W(5, 3), np.arange(5), sample_size=2),
@@ -87,22 +92,43 @@ LAYERS = {
     'TimeEmbedding': lambda: time_layers.TimeEmbedding(W(5, 3)),
     'TimeAffine': lambda: time_layers.TimeAffine(W(3, 4), W(4)),
     'TimeSoftmaxWithLoss': time_layers.TimeSoftmaxWithLoss,
+    'TimeDropout': time_layers.TimeDropout,
     'TimeBiLSTM': lambda: time_layers.TimeBiLSTM(W(3, 16), W(4, 16), W(16), W(3, 16), W(4, 16), W(16)),
     'WeightSum': attention_layers.WeightSum,
     'AttentionWeight': attention_layers.AttentionWeight,
     'Attention': attention_layers.Attention,
     'TimeAttention': attention_layers.TimeAttention,
+    'LayerNorm': lambda: transformer_layers.LayerNorm(np.ones(4), np.zeros(4)),
+    'GELU': transformer_layers.GELU,
+    'MultiHeadAttention': lambda: transformer_layers.MultiHeadAttention(
+        *[W(4, 4), W(4)] * 4, num_heads=2),
+    'PositionalEncoding': lambda: transformer_layers.PositionalEncoding(6, 4),
+    'PositionEmbedding': lambda: transformer_layers.PositionEmbedding(W(6, 4)),
+    'FeedForward': lambda: transformer_layers.FeedForward(W(4, 8), W(8), W(8, 4), W(4)),
+    'TransformerBlock': lambda: transformer_layers.TransformerBlock(4, 2, 8, rng=RNG),
+    'SelectTime': sequence_pooling.SelectTime,
+    'MaskedMean': sequence_pooling.MaskedMean,
 }
-# Dropout's backward before forward passes the gradient through unchanged (as with ratio 0).
-PASS_THROUGH = {'Dropout', 'TimeDropout'}
 
 
 def test_every_layer_class_is_listed():
-    found = {name for module in (layers, time_layers, attention_layers)
-             for name, cls in vars(module).items()
-             if inspect.isclass(cls) and cls.__module__ == module.__name__ and hasattr(cls, 'backward')
-             and not name.startswith('_')}
-    assert found - PASS_THROUGH == set(LAYERS)
+    """Every class of a ``common`` module with a backward (other than a model) is in LAYERS."""
+    found = set()
+    for info in pkgutil.iter_modules(common.__path__):
+        module = importlib.import_module(f'common.{info.name}')
+        found |= {name for name, cls in vars(module).items()
+                  if inspect.isclass(cls) and cls.__module__ == module.__name__
+                  and hasattr(cls, 'backward') and not issubclass(cls, BaseModel)
+                  and not name.startswith('_')}
+    assert found == set(LAYERS)
+
+
+@pytest.mark.parametrize('train_flg', [True, False])
+def test_dropout_backward_after_forward_uses_that_forward(train_flg):
+    layer = layers.Dropout(0.5, rng=np.random.default_rng(0))
+    x = np.ones((4, 6))
+    y = layer.forward(x, train_flg)
+    np.testing.assert_array_equal(layer.backward(x), y)  # dropped where the forward dropped, or not at all
 
 
 @pytest.mark.parametrize('name', sorted(LAYERS))
