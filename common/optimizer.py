@@ -3,6 +3,11 @@
 Each updates the parameter arrays themselves (``param -= ...``), so layers that hold the same
 arrays see the new values.  State (velocities, moments) is created on the first call, one
 buffer per parameter, in the parameter's dtype.
+
+Each optimizer names its state, so that a training run can be saved and resumed exactly
+(``common.training_state``): ``state_buffers``, the attributes holding one buffer per parameter
+(None before the first step), and ``state_scalars``, the numbers (Adam's step count).
+Scratch buffers are not state: they are rewritten before they are read.
 """
 import math
 
@@ -14,6 +19,9 @@ class SGD:
 
     lr * dL/dW is written into a scratch buffer kept per parameter, so a step allocates nothing.
     """
+
+    state_buffers = ()
+    state_scalars = ()
 
     def __init__(self, lr=0.01):
         self.lr = lr
@@ -29,6 +37,8 @@ class SGD:
 
 class Momentum:
     """v <- momentum * v - lr * dL/dW;  W <- W + v."""
+    state_buffers = ('v',)
+    state_scalars = ()
 
     def __init__(self, lr=0.01, momentum=0.9):
         self.lr, self.momentum = lr, momentum
@@ -59,6 +69,8 @@ class Nesterov(Momentum):
 
 class AdaGrad:
     """h <- h + g * g;  W <- W - lr * g / (sqrt(h) + 1e-7)."""
+    state_buffers = ('h',)
+    state_scalars = ()
 
     def __init__(self, lr=0.01):
         self.lr = lr
@@ -93,6 +105,8 @@ class Adam:
     m <- m + (1 - beta1)(g - m);  v <- v + (1 - beta2)(g^2 - v);
     lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t);  W <- W - lr_t * m / (sqrt(v) + 1e-7).
     """
+    state_buffers = ('m', 'v')
+    state_scalars = ('iter',)
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
         self.lr, self.beta1, self.beta2 = lr, beta1, beta2

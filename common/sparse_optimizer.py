@@ -20,12 +20,19 @@ lr_t = lr * max(1 - t / decay_steps, min_lr_ratio) at step t = 0, 1, ...
 import numpy as np
 
 from common.backend import array_module
+from common.optimizer import zeros_like_each
 
 EPS = 1e-7  # the eps of Adam's denominator, as in common.optimizer.Adam
 
 
 class RowSparseOptimizer:
-    """The shared part: the step counter, the learning-rate schedule, and reading touched rows."""
+    """The shared part: the step counter, the learning-rate schedule, and reading touched rows.
+
+    ``state_buffers`` / ``state_scalars`` name the attributes a resumed run must get back (see
+    ``common.optimizer``): here the step count ``iter``, which sets the decayed rate.
+    """
+    state_buffers = ()
+    state_scalars = ('iter',)
 
     def __init__(self, layers, lr, decay_steps=None, min_lr_ratio=1e-4):
         self.layers = list(layers)
@@ -70,17 +77,22 @@ class LazyAdam(RowSparseOptimizer):
 
     m[r] <- b1 m[r] + (1 - b1) g;  v[r] <- b2 v[r] + (1 - b2) g^2;
     W[r] <- W[r] - lr_t sqrt(1 - b2^t) / (1 - b1^t) * m[r] / (sqrt(v[r]) + eps),  t = steps so far.
+    State: ``m``, ``v`` (one (V, D) table per parameter, from the first step) and ``iter``.
     """
+    state_buffers = ('m', 'v')
 
     def __init__(self, layers, lr=0.001, beta1=0.9, beta2=0.999, decay_steps=None, min_lr_ratio=1e-4):
         super().__init__(layers, lr, decay_steps, min_lr_ratio)
         self.beta1, self.beta2 = beta1, beta2
-        self.m, self.v = {}, {}
+        self.m = self.v = None
+
+    def update_rows(self, params, rows, row_grads):
+        if self.m is None:
+            self.m, self.v = zeros_like_each(params), zeros_like_each(params)
+        super().update_rows(params, rows, row_grads)
 
     def step(self, index, param, rows, grad, lr):
         xp = array_module(param)
-        if index not in self.m:
-            self.m[index], self.v[index] = xp.zeros_like(param), xp.zeros_like(param)
         lr_t = _bias_corrected(lr, self.beta1, self.beta2, self.iter)
         m = xp.take(self.m[index], rows, axis=0)  # (U, D) copies of the touched rows
         v = xp.take(self.v[index], rows, axis=0)
@@ -109,23 +121,36 @@ class SparseGradAdam(RowSparseOptimizer):
     The update of every row is then W <- W - (lr_t a / b) M / (R + eps / b): four passes (add,
     divide, scale, subtract).  When a or b falls below 1e-10 it is folded back into M or R
     (values below the smallest normal float become 0, as they would with flush-to-zero).
+    State: ``M``, ``R`` (one (V, D) table per parameter, from the first step), ``a``, ``b``
+    (the same for every table: all step together) and ``iter``.
     """
     refold_below = 1e-10
+    state_buffers = ('M', 'R')
+    state_scalars = ('iter', 'a', 'b')
 
     def __init__(self, layers, lr=0.001, beta1=0.9, beta2=0.999, decay_steps=None, min_lr_ratio=1e-4):
         super().__init__(layers, lr, decay_steps, min_lr_ratio)
         self.beta1, self.beta2 = beta1, beta2
-        self.state = {}  # index -> [M, R, a, b, buffer]
+        self.M = self.R = None
+        self.a = self.b = 1.0
+        self.scratch = None  # one (V, D) buffer per table for the update (not state)
+
+    def update_rows(self, params, rows, row_grads):
+        if self.M is None:
+            self.M, self.R = zeros_like_each(params), zeros_like_each(params)
+        if self.scratch is None:  # also after M and R were restored by a resumed run
+            self.scratch = [array_module(p).empty_like(p) for p in params]
+        self.a *= self.beta1
+        self.b *= self.beta2 ** 0.5
+        super().update_rows(params, rows, row_grads)
+        if self.a < self.refold_below:
+            self.a = _fold_scale(self.M, self.a)
+        if self.b < self.refold_below:
+            self.b = _fold_scale(self.R, self.b)
 
     def step(self, index, param, rows, grad, lr):
         xp = array_module(param)
-        if index not in self.state:
-            self.state[index] = [xp.zeros_like(param), xp.zeros_like(param), 1.0, 1.0,
-                                 xp.empty_like(param)]
-        state = self.state[index]
-        M, R, a, b, buffer = state
-        a *= self.beta1
-        b *= self.beta2 ** 0.5
+        M, R, a, b, buffer = self.M[index], self.R[index], self.a, self.b, self.scratch[index]
         M[rows] += grad * ((1 - self.beta1) / a)
         R[rows] = xp.sqrt(R[rows] ** 2 + grad * grad * ((1 - self.beta2) / b ** 2))
         lr_t = _bias_corrected(lr, self.beta1, self.beta2, self.iter)
@@ -133,11 +158,6 @@ class SparseGradAdam(RowSparseOptimizer):
         xp.divide(M, buffer, out=buffer)
         buffer *= lr_t * a / b
         param -= buffer
-        if a < self.refold_below:
-            a = _fold_scale(M, a)
-        if b < self.refold_below:
-            b = _fold_scale(R, b)
-        state[2], state[3] = a, b
 
 
 def _bias_corrected(lr, beta1, beta2, t):
@@ -145,8 +165,10 @@ def _bias_corrected(lr, beta1, beta2, t):
     return lr * (1 - beta2 ** t) ** 0.5 / (1 - beta1 ** t)
 
 
-def _fold_scale(stored, scale):
-    """stored <- scale * stored, with results below the smallest normal float set to 0; -> 1.0."""
-    stored *= scale
-    stored[abs(stored) < np.finfo(stored.dtype).tiny] = 0
+def _fold_scale(tables, scale):
+    """table <- scale * table for each of ``tables``, with results below the smallest normal
+    float set to 0; -> 1.0 (the new scale)."""
+    for stored in tables:
+        stored *= scale
+        stored[abs(stored) < np.finfo(stored.dtype).tiny] = 0
     return 1.0

@@ -1,4 +1,6 @@
 """Optimizers: first steps against hand-computed values, in-place updates, convergence."""
+import json
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,66 @@ def test_warmup_cosine_schedule():
     assert all(a >= b for a, b in zip(lrs[3:], lrs[4:]))
     with pytest.raises(ValueError, match='warmup_steps'):
         WarmupCosineSchedule(1.0, 10, 5)
+
+
+def _optimizer_classes():
+    """Every optimizer class of common.optimizer and common.sparse_optimizer (found, not listed)."""
+    import inspect
+    from common import optimizer, sparse_optimizer
+    return sorted((cls for module in (optimizer, sparse_optimizer) for cls in vars(module).values()
+                   if inspect.isclass(cls) and cls.__module__ == module.__name__
+                   and hasattr(cls, 'update') and cls is not sparse_optimizer.RowSparseOptimizer),
+                  key=lambda cls: cls.__name__)
+
+
+class _Rows:
+    """An Embedding-like holder for the row-sparse optimizers: a table and its touched rows."""
+
+    def __init__(self, W):
+        self.params = [W]
+        self.touched_rows = None
+
+
+@pytest.mark.parametrize('cls', _optimizer_classes(), ids=lambda cls: cls.__name__)
+def test_a_saved_and_restored_optimizer_continues_exactly(cls):
+    """What ``state_buffers`` and ``state_scalars`` name is all a resumed run needs: an optimizer
+    rebuilt from them (as common.training_state does) takes the same next steps, bit for bit."""
+    from common.training_state import optimizer_state, set_optimizer_state
+    rng = np.random.default_rng(3)
+    start = [rng.standard_normal((30, 4)).astype(np.float32) for _ in range(2)]
+    steps = []
+    for _ in range(12):
+        rows = [np.unique(rng.integers(0, 30, 5)) for _ in start]
+        grads = [np.zeros_like(p) for p in start]
+        for g, r in zip(grads, rows):
+            g[r] = rng.standard_normal((len(r), 4))
+        steps.append((rows, grads))
+
+    def build(params):
+        holders = [_Rows(p) for p in params]
+        kwargs = {'decay_steps': 12} if hasattr(cls, 'update_rows') else {}
+        optimizer = cls(holders, lr=0.05, **kwargs) if hasattr(cls, 'update_rows') else cls(lr=0.05)
+        if hasattr(optimizer, 'refold_below'):
+            optimizer.refold_below = 0.5  # fold its scales back within the run
+        return optimizer, holders
+
+    def run(optimizer, holders, params, some_steps):
+        for rows, grads in some_steps:
+            for holder, r in zip(holders, rows):
+                holder.touched_rows = r
+            optimizer.update(params, [g.copy() for g in grads])
+
+    straight = [p.copy() for p in start]
+    run(*build(straight), straight, steps)
+
+    first = [p.copy() for p in start]
+    optimizer, holders = build(first)
+    run(optimizer, holders, first, steps[:7])
+    arrays, scalars = optimizer_state(optimizer)
+    arrays = {name: array.copy() for name, array in arrays.items()}
+    resumed = [p.copy() for p in first]  # a new process: new parameter arrays and optimizer
+    optimizer, holders = build(resumed)
+    set_optimizer_state(optimizer, resumed, json.loads(json.dumps(scalars)), arrays)
+    run(optimizer, holders, resumed, steps[7:])
+    for a, b in zip(straight, resumed):
+        np.testing.assert_array_equal(a, b)
