@@ -41,7 +41,7 @@ def main(argv=None):
         for name in args.configs:
             description, flags = CONFIGS[name]
             words = [] if name.startswith('fast') else ['--max-words', str(args.words)]
-            output = ['--vectors', os.path.join(folder, 'vectors.npz'), '--overwrite']
+            output = ['--vectors', os.path.join(folder, 'vectors.npz')]
             speeds = [train.main(flags + words + ['--epochs', '1', '--quiet'] + output)[2]
                       for _ in range(args.repeat)]
             medians[name] = statistics.median(speeds)

@@ -4,6 +4,7 @@ import numpy as np
 from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
 from ch01_nn.two_layer_net import TwoLayerNet
 from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int, writable_path
+from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset import spiral
 
 
@@ -11,6 +12,7 @@ def parse_spiral_args(description, argv=None):
     """The book's settings as defaults: 300 epochs, batch 30, SGD lr 1.0, hidden size 10."""
     parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984,
                          save=None, load=None, plot=None, gpu=False)
+    parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--hidden-size', type=positive_int, default=10, help='units in the hidden layer')
     parser.add_argument('--eval-interval', type=positive_int, default=10,
                         help='record (and print) the mean loss every this many iterations')
@@ -19,26 +21,29 @@ def parse_spiral_args(description, argv=None):
     return parser.parse_args(argv)
 
 
-def spiral_data_and_model(args, load=True):
+def spiral_data_and_model(args):
     """-> (x: (300, 2) float32, t: (300, 3) one-hot, TwoLayerNet, rng seeded with --seed).
 
-    The model's weights come from the rng first (or, with ``load``, from --load), then the rng
-    shuffles.
+    The model's weights come from the rng first, then the rng shuffles.
     """
     rng = make_rng(args.seed)
     x, t = spiral.load_data()
     model = TwoLayerNet(input_size=2, hidden_size=args.hidden_size, output_size=3, rng=rng)
-    model = on_device(model, args.gpu)
-    if load and args.load:
-        load_or_exit(model.load_params, args.load)
-    return x.astype(np.float32), t, model, rng
+    return x.astype(np.float32), t, on_device(model, args.gpu), rng
 
 
-def report(args, model, x, t, loss_list, save=True):
-    """Print the final loss; save the parameters (with ``save``) and the plots the flags ask for."""
+def start_run(args, model, trainer, rng):
+    """The run's TrainingRun (a Trainer's, or a hand-written loop's LoopState), resumed from
+    --load when given: with --save each epoch is saved, so --load continues exactly."""
+    run = TrainingRun(model, trainer, {'hidden_size': args.hidden_size, 'batch_size': args.batch_size}, rng)
+    if args.load:
+        load_or_exit(run.load, args.load)
+    return run
+
+
+def report(args, model, x, t, loss_list):
+    """Print the final loss; draw the plots the flags ask for."""
     print(f'final loss {loss_list[-1]:.4f}')
-    if save and args.save:
-        model.save_params(args.save)
     if args.plot:
         plot_loss(loss_list, args.eval_interval, path=args.plot)
     if args.boundary_plot:

@@ -5,11 +5,9 @@
 Book settings: hidden size 10, SGD with learning rate 1.0, batch size 30, 300 epochs; the loss
 falls from 1.10 to about 0.1.
 """
-from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
-from common.cli import load_or_exit
+from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model, start_run
 from common.optimizer import SGD
 from common.trainer import Trainer
-from common.training_state import TrainingRun
 
 
 def main(argv=None):
@@ -19,17 +17,15 @@ def main(argv=None):
     resumes exactly, and Ctrl-C or SIGTERM saves before stopping.
     """
     args = parse_spiral_args(__doc__, argv)
-    x, t, model, rng = spiral_data_and_model(args, load=False)
+    x, t, model, rng = spiral_data_and_model(args)
 
     trainer = Trainer(model, SGD(lr=args.lr), rng=rng, verbose=not args.quiet)
-    run = TrainingRun(model, trainer, {'hidden_size': args.hidden_size, 'batch_size': args.batch_size})
-    if args.load:
-        load_or_exit(run.load, args.load)
+    run = start_run(args, model, trainer, rng)
     run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=args.batch_size,
                                                eval_interval=args.eval_interval),
               save_path=args.save, interrupt_path='spiral_interrupted.npz')
 
-    report(args, model, x, t, trainer.loss_list, save=False)
+    report(args, model, x, t, trainer.loss_list)
     return model, trainer.loss_list
 
 

@@ -5,10 +5,13 @@
 The loop ``Trainer`` hides, spelled out: shuffle every epoch, cut mini-batches, forward,
 backward, update, and record (print) the mean loss every ``--eval-interval`` iterations and at
 the end of each epoch.  With the same seed it gives exactly the losses of ch01_nn.train.
+``TrainingRun`` calls the epoch once per epoch: with --save it writes a checkpoint after each
+one (and on Ctrl-C or SIGTERM), which --load resumes exactly.
 """
-from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
+from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model, start_run
 from common.backend import as_model_device, as_module_of
 from common.optimizer import SGD
+from common.training_state import LoopState
 
 
 def main(argv=None):
@@ -16,12 +19,15 @@ def main(argv=None):
     args = parse_spiral_args(__doc__, argv)
     x, t, model, rng = spiral_data_and_model(args)
     x_data, t_data = as_model_device(model, x), as_model_device(model, t)  # host or GPU, as --gpu says
-    optimizer = SGD(lr=args.lr)
+    loop = LoopState(SGD(lr=args.lr))  # the optimizer and loss list, saved with each epoch
+    run = start_run(args, model, loop, rng)
+    optimizer, loss_list = loop.optimizer, loop.history
 
     data_size = len(x)
     max_iters = max(data_size // args.batch_size, 1)
-    total_loss, loss_count, loss_list = 0.0, 0, []
-    for epoch in range(args.epochs):
+
+    def one_epoch():
+        total_loss, loss_count = 0.0, 0
         order = as_module_of(x_data, rng.permutation(data_size))  # drawn on the host, then moved
         x_shuffled, t_shuffled = x_data[order], t_data[order]
         for iteration in range(max_iters):
@@ -35,9 +41,10 @@ def main(argv=None):
                 loss_list.append(total_loss / loss_count)
                 total_loss, loss_count = 0.0, 0
                 if not args.quiet:
-                    print(f'| epoch {epoch + 1} |  iter {iteration + 1} / {max_iters} '
+                    print(f'| epoch {run.epoch + 1} |  iter {iteration + 1} / {max_iters} '
                           f'| loss {loss_list[-1]:.2f}')
 
+    run.train(args.epochs, one_epoch, save_path=args.save, interrupt_path='spiral_interrupted.npz')
     report(args, model, x, t, loss_list)
     return model, loss_list
 

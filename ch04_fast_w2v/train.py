@@ -17,9 +17,10 @@ targets, each weighted 5/25), and LazyAdam (lr 0.02, decaying linearly to 2e-6) 
 batch touches.
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
-speed in words/s: (contexts, target) pairs trained on / training time.
+speed in words/s: (contexts, target) pairs trained on / training time.  With --save every
+epoch is a checkpoint that --load resumes exactly, optimizer moments included (fast mode's rate
+decays over the --epochs of the run, so resume with the same --epochs to get the same result).
 """
-import os
 import time
 
 from ch04_fast_w2v.cbow import CBOW
@@ -27,10 +28,12 @@ from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int, writable_path
+from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng, on_device,
+                        positive_int, writable_path)
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
+from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import create_contexts_target
 from dataset import ptb
 
@@ -42,6 +45,7 @@ def main(argv=None):
     """Returns ``(model, trainer, words_per_second)``."""
     parser = make_parser(__doc__, epochs=10, batch_size=None, lr=None, seed=1984,
                          save=None, load=None, plot=None, gpu=False)
+    parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--mode', choices=['book', 'fast'], default='book',
                         help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
                              'LazyAdam (lr 0.02, decaying linearly); sets --batch-size/--lr defaults')
@@ -64,14 +68,10 @@ def main(argv=None):
     parser.add_argument('--eval-interval', type=positive_int, default=20,
                         help='record (and print) the mean loss every this many iterations')
     parser.add_argument('--vectors', metavar='PATH', type=writable_path,
-                        help='where to write the word vectors (default MODEL_MODE_vectors.npz)')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='replace the word-vector file if it exists (else the run refuses to start)')
+                        help='where to write the word vectors (default MODEL_MODE_vectors.npz, e.g. '
+                             'cbow_book_vectors.npz' + DEFAULT_OUTPUT_HELP + ')')
     args = parser.parse_args(argv)
-    vectors_path = args.vectors or writable_path(f'{args.model}_{args.mode}_vectors.npz')
-    if os.path.exists(vectors_path) and not args.overwrite:
-        parser.error(f'the word-vector file {vectors_path!r} exists: pass --overwrite to replace it, '
-                     'or --vectors NEW_PATH')
+    vectors_path = args.vectors or default_output(parser, '--vectors', f'{args.model}_{args.mode}_vectors.npz')
     defaults = MODE_DEFAULTS[args.mode]
     batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
     lr = defaults['lr'] if args.lr is None else args.lr
@@ -94,31 +94,36 @@ def main(argv=None):
         rows_per_batch = max(batch_size // args.segment_length, 1)  # segments per batch
         targets_per_row = args.segment_length
     model = on_device(model, args.gpu)
-    if args.load:
-        load_or_exit(model.load_params, args.load)
 
-    steps = args.epochs * max(len(x) // rows_per_batch, 1)
+    steps_per_epoch = max(len(x) // rows_per_batch, 1)
     if args.mode == 'fast':
-        optimizer = LazyAdam(model.embeddings, lr=lr, decay_steps=steps)
+        optimizer = LazyAdam(model.embeddings, lr=lr, decay_steps=args.epochs * steps_per_epoch)
     elif args.dense_adam:
         optimizer = Adam(lr=lr)
     else:
         optimizer = SparseGradAdam(model.embeddings, lr=lr)
     trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
+    config = {'mode': args.mode, 'model': args.model, 'window_size': args.window_size,
+              'hidden_size': args.hidden_size, 'batch_size': batch_size, 'max_words': args.max_words}
+    config.update({'segment_length': args.segment_length, 'full_window': args.full_window}
+                  if args.mode == 'fast' else {'dense_adam': args.dense_adam})
+    run = TrainingRun(model, trainer, config, rng)  # --save: every epoch, and on Ctrl-C or SIGTERM
+    if args.load:
+        load_or_exit(run.load, args.load)
+    epochs_before = run.epoch
     start = time.perf_counter()
-    trainer.fit(x, t, max_epoch=args.epochs, batch_size=rows_per_batch,
-                eval_interval=args.eval_interval)
+    run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=rows_per_batch,
+                                               eval_interval=args.eval_interval),
+              save_path=args.save, interrupt_path=f'{args.model}_{args.mode}_interrupted.npz')
     elapsed = time.perf_counter() - start
-    words = steps * rows_per_batch * targets_per_row
-    words_per_second = words / elapsed
+    words = (run.epoch - epochs_before) * steps_per_epoch * rows_per_batch * targets_per_row
+    words_per_second = words / elapsed if words else 0.0  # 0: a resumed run had no epoch left
     print(f'{args.model} ({args.mode} mode): {words:,} words in {elapsed:.1f} s = '
           f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')
 
     save_vectors(vectors_path, model.word_vecs, id_to_word)
     if not args.quiet:
         print(f'word vectors written to {vectors_path}')
-    if args.save:
-        model.save_params(args.save)
     if args.plot:
         trainer.plot(path=args.plot)
     return model, trainer, words_per_second

@@ -35,6 +35,17 @@ def load_corpus_start(max_tokens):
     return corpus, int(corpus.max()) + 1
 
 
+def start_run(args, model, trainer):
+    """The run's TrainingRun (an RnnlmTrainer's, or a hand-written loop's LoopState), resumed
+    from --load when given (with the same sizes, batch and time size and corpus)."""
+    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'batch_size',
+                                                  'time_size', 'max_tokens')}
+    run = TrainingRun(model, trainer, config)
+    if args.load:
+        load_or_exit(run.load, args.load)
+    return run
+
+
 def main(argv=None):
     """Returns ``(model, ppl_list)``: the trained model and the perplexity recorded every epoch."""
     parser = make_simple_parser(__doc__)
@@ -46,11 +57,7 @@ def main(argv=None):
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
     model = on_device(model, args.gpu)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
-    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'batch_size',
-                                                  'time_size', 'max_tokens')}
-    run = TrainingRun(model, trainer, config)  # --save: every epoch, and on Ctrl-C or SIGTERM
-    if args.load:
-        load_or_exit(run.load, args.load)
+    run = start_run(args, model, trainer)  # --save: every epoch, and on Ctrl-C or SIGTERM
     run.train(args.epochs, lambda: trainer.fit(xs, ts, max_epoch=1, batch_size=args.batch_size,
                                                time_size=args.time_size),
               save_path=args.save, interrupt_path='simple_rnnlm_interrupted.npz')

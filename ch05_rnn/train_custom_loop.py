@@ -5,15 +5,18 @@
 
 Book settings (the defaults): batch 10, word vectors and hidden state of 100, 5 time steps, SGD
 with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about 5.
+``TrainingRun`` calls the epoch once per epoch: with --save it writes a checkpoint after each
+one (and on Ctrl-C or SIGTERM), which --load resumes exactly (see Checkpoints below).
 """
 import numpy as np
 
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from ch05_rnn.train import load_corpus_start, make_simple_parser
+from ch05_rnn.train import load_corpus_start, make_simple_parser, start_run
 from common.backend import array_module, as_model_device
-from common.cli import check_tokens_for_one_batch, load_or_exit, make_rng, on_device
+from common.cli import check_tokens_for_one_batch, make_rng, on_device
 from common.optimizer import SGD
 from common.plot import plot_curves
+from common.training_state import LoopState
 
 
 def main(argv=None):
@@ -32,32 +35,32 @@ def main(argv=None):
     model = on_device(model, args.gpu)
     xs, ts = as_model_device(model, xs), as_model_device(model, ts)  # the data where the model is
     xp = array_module(xs)
-    if args.load:
-        load_or_exit(model.load_params, args.load)
-    optimizer = SGD(lr=args.lr)
+    # The optimizer, the perplexity list and the position in the corpus, saved with each epoch.
+    loop = LoopState(SGD(lr=args.lr), time_idx=0)
+    run = start_run(args, model, loop)
+    optimizer, ppl_list = loop.optimizer, loop.history
 
     # Row i of every batch reads the corpus from offset i * jump onwards, time_size words at a
     # time, so the hidden state of one batch is the right start for the next (truncated BPTT).
     jump = data_size // batch_size
     offsets = xp.arange(batch_size)[:, None] * jump
-    time_idx = 0
-    ppl_list = []
-    for epoch in range(args.epochs):
+
+    def one_epoch():
         total_loss = 0.0
         for _ in range(max_iters):
-            positions = (offsets + time_idx + xp.arange(time_size)[None, :]) % data_size
-            time_idx += time_size
+            positions = (offsets + loop.time_idx + xp.arange(time_size)[None, :]) % data_size
+            loop.time_idx += time_size
             loss = model.forward(xs[positions], ts[positions])
             model.backward()
             optimizer.update(model.params, model.grads)
             total_loss += loss
         ppl_list.append(float(np.exp(total_loss / max_iters)))  # perplexity = exp(mean loss)
         if not args.quiet:
-            print(f'| epoch {epoch + 1} | perplexity {ppl_list[-1]:.2f}')
+            print(f'| epoch {run.epoch + 1} | perplexity {ppl_list[-1]:.2f}')
+
+    run.train(args.epochs, one_epoch, save_path=args.save, interrupt_path='simple_rnnlm_interrupted.npz')
     print(f'perplexity: first epoch {ppl_list[0]:.2f}, last epoch {ppl_list[-1]:.2f}')
 
-    if args.save:
-        model.save_params(args.save)
     if args.plot:
         plot_curves({'train': (np.arange(1, len(ppl_list) + 1), ppl_list)}, 'epochs', 'perplexity',
                     path=args.plot)

@@ -13,10 +13,13 @@ import numpy as np
 
 from ch09_transformer.gpt import GPT
 from common.backend import to_cpu
-from common.cli import load_or_exit, make_parser, require_checkpoint
+from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, require_checkpoint,
+                        writable_path)
 from common.plot import finish_figure, new_figure
 from common.util import word_id
 from dataset.ptb import load_data
+
+DEFAULT_PLOT = 'gpt_attention.png'
 
 
 def layer_paths(path, num_layers):
@@ -47,7 +50,10 @@ def plot_attention_heads(model, word_ids, words, paths=None):
 
 def main(argv=None):
     """Returns the attention weights, one (heads, T, T) array per layer."""
-    parser = make_parser(__doc__, plot='gpt_attention.png')
+    parser = make_parser(__doc__)
+    parser.add_argument('--plot', metavar='PATH', type=writable_path,
+                        help='PNG files to write: PATH_layer1.png, ... (default gpt_attention.png, '
+                             'that is gpt_attention_layer1.png, ...' + DEFAULT_OUTPUT_HELP + ')')
     parser.add_argument('--load', default='gpt.npz', help='checkpoint written by train_gpt --save')
     parser.add_argument('--sentence', default='the company said it expects to report a loss for the year',
                         help='the words to read (PTB words, lower case)')
@@ -57,8 +63,17 @@ def main(argv=None):
     _, word_to_id, _ = load_data('train')
     model = load_or_exit(GPT.from_checkpoint, args.load)
     words = args.sentence.lower().split()
-    paths = layer_paths(args.plot, len(model.blocks))
-    weights = plot_attention_heads(model, [word_id(w, word_to_id) for w in words], words, paths)
+    if not 1 <= len(words) <= model.context_size:
+        parser.error(f'argument --sentence: {len(words)} words; this GPT reads 1 to '
+                     f'{model.context_size} (its context size)')
+    try:
+        ids = [word_id(w, word_to_id) for w in words]
+    except ValueError as error:
+        parser.error(f'argument --sentence: {error}')
+    paths = layer_paths(args.plot or DEFAULT_PLOT, len(model.blocks))
+    if not args.plot:
+        paths = [default_output(parser, '--plot', path) for path in paths]
+    weights = plot_attention_heads(model, ids, words, paths)
     if not args.quiet:
         print('wrote ' + ', '.join(paths))
     return weights

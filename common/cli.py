@@ -123,6 +123,32 @@ def writable_path(text):
     return text
 
 
+class DefaultPath(str):
+    """A file a script writes although the command line did not name it: a flag's default.
+
+    A default never replaces an existing file (the run stops at once, exit status 2, naming the
+    file and the flag); a path the user names is theirs to replace.  ``make_parser`` makes the
+    defaults of its output flags DefaultPaths, and its parser checks them (``default_output``).
+    """
+
+
+DEFAULT_OUTPUT_HELP = ('; written by default, but never over an existing file: name the file with '
+                       'this flag to replace it')
+
+
+def default_output(parser, flag, path):
+    """``path``, a file the script writes by default (the user left ``flag`` out), checked as
+    ``writable_path`` checks a named one: if it exists, or cannot be written, the script ends
+    (exit status 2) with a message naming the file and ``flag``."""
+    if os.path.lexists(path):
+        parser.error(f'argument {flag}: {path!r} exists and the run would write over it by default; '
+                     f'pass {flag} {path} to replace it, or {flag} OTHER_PATH to keep it')
+    try:
+        return writable_path(path)
+    except argparse.ArgumentTypeError as error:
+        parser.error(f'argument {flag}: {error}')
+
+
 def load_or_exit(load, path, *args):
     """``load(path, *args)`` for a script: a file that cannot be used (missing, damaged, of
     another model or run) ends the script with its one-line message instead of a traceback."""
@@ -159,21 +185,36 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
     """--help keeps the script docstring's layout (its example commands) and shows defaults."""
 
 
+class ScriptParser(argparse.ArgumentParser):
+    """The parser of a chapter script: after parsing, an output flag left at its default
+    (a ``DefaultPath``) must not name an existing file (``default_output``)."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(namespace, action.dest, None)
+            if isinstance(value, DefaultPath) and value:
+                default_output(self, action.option_strings[-1], value)
+        return namespace, extras
+
+
 def make_parser(description, **defaults):
     """An ArgumentParser with ``--quiet`` and the common flags named in ``defaults``.
 
     make_parser(__doc__, epochs=300, lr=1.0, plot='loss.png') adds --epochs, --lr and --plot
-    with those defaults (a None default means "off unless given").  ``gpu=False`` adds the
+    with those defaults (a None default means "off unless given"; an output file given as a
+    default is a ``DefaultPath``, which never replaces an existing file).  ``gpu=False`` adds the
     switch --gpu (use ``on_device`` on the model).  Scripts add their own flags.
     """
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=_HelpFormatter)
+    parser = ScriptParser(description=description, formatter_class=_HelpFormatter)
     if defaults.pop('gpu', None) is not None:
         parser.add_argument('--gpu', action=_GpuFlag, help=GPU_HELP)
     for name, default in defaults.items():
         if name not in COMMON_FLAGS:
             raise ValueError(f'unknown common flag {name!r}; known: {sorted(COMMON_FLAGS)}')
         kind, help_text = COMMON_FLAGS[name]
+        if kind is writable_path and default:  # an output written unless the user names another
+            default, help_text = DefaultPath(default), help_text + DEFAULT_OUTPUT_HELP
         parser.add_argument('--' + name.replace('_', '-'), type=kind, default=default, help=help_text)
     parser.add_argument('--quiet', action='store_true', help='print only the final results')
     return parser

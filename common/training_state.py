@@ -24,7 +24,8 @@ that run exactly where it stopped, with its learning rate and random state (--lr
 are not used then; the settings that shape the run, such
 as sizes and batch size, must be the same; --epochs is the total to reach). Without a
 .state.npz file beside it, --load only starts a new run from PATH's parameters.
-Ctrl-C or SIGTERM saves to --save (or to the file named in the message) and exits; resuming
+Ctrl-C or SIGTERM saves to --save (without it, to a new file named in the message, never over
+an earlier one: NAME_interrupted.npz, else NAME_interrupted-2.npz, ...) and exits; resuming
 that save re-runs the interrupted epoch from its first batch. A signal that arrives while an
 epoch ends (validation, checkpoint) waits until that epoch is saved, then stops the run there.
 A NaN or infinite loss stops the run with an error and leaves the last checkpoint untouched."""
@@ -36,11 +37,49 @@ def state_path(path):
     return root + '.state.npz' if ext == '.npz' else path + '.state.npz'
 
 
+class LoopState:
+    """What a hand-written training loop (the book's train_custom_loop scripts) keeps besides the
+    model, in the form ``TrainingRun`` saves and restores in place of a trainer's.
+
+    ``optimizer``; ``history``: the figures recorded so far (a list the loop appends to);
+    ``counters``: named integers that decide the next step, such as truncated BPTT's position
+    in the corpus, kept as attributes (``LoopState(SGD(), time_idx=0)``, then
+    ``loop.time_idx += time_size``).
+    """
+
+    def __init__(self, optimizer, **counters):
+        self.optimizer = optimizer
+        self.history = []
+        self.current_epoch = 0
+        self.counter_names = tuple(counters)
+        for name, value in counters.items():
+            setattr(self, name, value)
+
+    def position(self):
+        return {name: getattr(self, name) for name in self.counter_names}
+
+    def set_position(self, saved):
+        for name in self.counter_names:
+            setattr(self, name, saved[name])
+
+
+def unused_path(path):
+    """``path`` if neither it nor its training state exists, else the first such 'NAME-2.npz',
+    'NAME-3.npz', ...: a file the user did not name never replaces an earlier one."""
+    root, ext = os.path.splitext(path)
+    candidate, number = path, 1
+    while os.path.lexists(candidate) or os.path.lexists(state_path(candidate)):
+        number += 1
+        candidate = f'{root}-{number}{ext}'
+    return candidate
+
+
 class TrainingRun:
     """An epoch loop around a trainer that can be saved after any epoch and resumed exactly.
 
     model: a BaseModel (its recurrent layers, if any, stateful); trainer: its Trainer,
-    RnnlmTrainer or WindowTrainer (its optimizer's ``lr`` is the learning rate); config: JSON-able dict of the
+    RnnlmTrainer or WindowTrainer, or the LoopState of a hand-written loop (its optimizer's
+    ``lr`` is the learning rate); config: JSON-able dict of the
     settings that shape the run (sizes, batch and time size, ...), checked on resume; rng: the
     numpy Generator the model (dropout) and trainer (windows) draw from while training, or None.
 
@@ -89,12 +128,12 @@ class TrainingRun:
 
         Each epoch: fit_epoch() (one trainer.fit epoch); end_of_epoch() -> whether the model
         file should get the current parameters (the validation perplexity improved; default:
-        always);
-        then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError) exits with
-        a message and saves nothing.  Ctrl-C or SIGTERM (``common.interrupts``) saves to
-        ``save_path or interrupt_path`` and exits with status 130 (143 for SIGTERM).  The end of
-        an epoch (end_of_epoch, the epoch count, the checkpoint) is one unit: a signal that
-        arrives during it waits until it is done, so the run stops exactly at the epoch boundary.
+        always); then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError)
+        exits with a message and saves nothing.  Ctrl-C or SIGTERM (``common.interrupts``) saves
+        to ``save_path``, or else to ``unused_path(interrupt_path)``, and exits with status 130
+        (143 for SIGTERM).  The end of an epoch (end_of_epoch, the epoch count, the checkpoint)
+        is one unit: a signal that arrives during it waits until it is done, so the run stops
+        exactly at the epoch boundary.
         """
         in_epoch = False
         with StopSignals() as signals:
@@ -114,7 +153,7 @@ class TrainingRun:
                         else 'nothing was saved')
                 raise SystemExit(f'training stopped in epoch {self.epoch + 1}: {error}; {kept}') from None
             except KeyboardInterrupt as stop:
-                path = save_path or interrupt_path
+                path = save_path or unused_path(interrupt_path)
                 with signals.deferred():
                     if in_epoch or not save_path:
                         self.save(path, interrupted=in_epoch)
@@ -139,14 +178,14 @@ class TrainingRun:
             'valid_ppls': self.valid_ppls[:self.epoch], 'records': self.records[:self.epoch],
             'interrupted': interrupted,
             'history': trainer.history[:history_length],
-            'optimizer_iter': getattr(trainer.optimizer, 'iter', None),
             'rng': _rng_state(self.rng), 'trainer_rng': _rng_state(getattr(trainer, 'rng', None)),
         }
+        optimizer_arrays, meta['optimizer_scalars'] = optimizer_state(trainer.optimizer)
         arrays = {'meta': np.array(json.dumps(meta))}
         arrays.update({'params/' + n: to_cpu(p) for n, p in zip(model.param_names, model.params)})
         if self.best_params is not None:
             arrays.update({'best/' + n: to_cpu(p) for n, p in zip(model.param_names, self.best_params)})
-        arrays.update(optimizer_state(trainer.optimizer))
+        arrays.update(optimizer_arrays)
         if not interrupted:
             arrays.update({'carried/' + n: to_cpu(s) for n, s in carried_state(model).items()})
         if interrupted and self.best_params is not None:
@@ -194,7 +233,9 @@ class TrainingRun:
         self.trainer.optimizer.lr = meta['lr']
         self.trainer.set_position(meta)
         self.trainer.current_epoch = self.epoch
-        set_optimizer_state(self.trainer.optimizer, self.model.params, meta.get('optimizer_iter'), arrays)
+        scalars = meta.get('optimizer_scalars', {'iter': meta.get('optimizer_iter')})  # older states
+        set_optimizer_state(self.trainer.optimizer, self.model.params,
+                            {k: v for k, v in scalars.items() if v is not None}, arrays)
         self.trainer.history[:] = meta['history']
         if meta['interrupted']:
             print(f'note: {origin} was saved by Ctrl-C during epoch {self.epoch + 1}; '
@@ -214,27 +255,28 @@ class TrainingRun:
             target[...] = array_module(target).asarray(arrays[prefix + name])
 
 
-OPTIMIZER_BUFFERS = ('m', 'v', 'h')  # Adam/AdamW moments, Momentum's velocity, AdaGrad's sum
-
-
 def optimizer_state(optimizer):
-    """The optimizer's per-parameter buffers that exist -> {'optimizer/m/0': array, ...}."""
+    """The state the optimizer names (``common.optimizer``) -> (arrays, scalars).
+
+    arrays: {'optimizer/m/0': buffer of parameter 0, ...} for each of its ``state_buffers``
+    that exists; scalars: {'iter': 12, ...} for its ``state_scalars`` (JSON numbers).
+    """
     arrays = {}
-    for name in OPTIMIZER_BUFFERS:
-        for index, buffer in enumerate(getattr(optimizer, name, None) or ()):
+    for name in optimizer.state_buffers:
+        for index, buffer in enumerate(getattr(optimizer, name) or ()):
             arrays[f'optimizer/{name}/{index}'] = to_cpu(buffer)
-    return arrays
+    return arrays, {name: getattr(optimizer, name) for name in optimizer.state_scalars}
 
 
-def set_optimizer_state(optimizer, params, step_count, arrays):
-    """Give the optimizer back the buffers ``optimizer_state`` saved, one per parameter in
-    ``params`` (same dtype and array module), and Adam's step count."""
-    for name in OPTIMIZER_BUFFERS:
+def set_optimizer_state(optimizer, params, scalars, arrays):
+    """Give the optimizer back what ``optimizer_state`` saved: each buffer list (one per parameter
+    in ``params``, in its dtype and array module) and each scalar."""
+    for name in optimizer.state_buffers:
         if f'optimizer/{name}/0' in arrays:
             setattr(optimizer, name, [array_module(p).asarray(arrays[f'optimizer/{name}/{i}'], dtype=p.dtype)
                                       for i, p in enumerate(params)])
-    if step_count is not None:
-        optimizer.iter = step_count
+    for name, value in scalars.items():
+        setattr(optimizer, name, value)
 
 
 def _rng_state(rng):

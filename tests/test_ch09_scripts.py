@@ -65,6 +65,27 @@ def test_visualize_attention_draws_every_head_of_every_layer(tmp_path):
         assert (tmp_path / f'att_layer{layer}.png').read_bytes()[:4] == b'\x89PNG'
 
 
+@needs_ptb
+def test_visualize_attention_never_replaces_a_heat_map_it_writes_by_default(tmp_path, monkeypatch,
+                                                                             capsys):
+    monkeypatch.chdir(tmp_path)
+    GPT(10000, 8, 8, 2, 2, 16, rng=0).save_params('gpt.npz')
+    for sentence, problem in (('the company said it expects to report a loss', '9 words; this GPT '
+                               'reads 1 to 8'), ('the zyzzyva', "'zyzzyva' is not in the vocabulary")):
+        with pytest.raises(SystemExit):
+            visualize_attention.main(['--sentence', sentence])
+        assert f'argument --sentence: {problem}' in capsys.readouterr().err
+    argv = ['--quiet', '--sentence', 'the company said it']
+    (tmp_path / 'gpt_attention_layer2.png').write_bytes(b'an earlier heat map')
+    with pytest.raises(SystemExit) as stop:
+        visualize_attention.main(argv)
+    assert stop.value.code == 2
+    assert "argument --plot: 'gpt_attention_layer2.png' exists" in capsys.readouterr().err
+    assert not (tmp_path / 'gpt_attention_layer1.png').exists()
+    visualize_attention.main(argv + ['--plot', 'gpt_attention.png'])  # named: replaced
+    assert (tmp_path / 'gpt_attention_layer2.png').read_bytes()[:4] == b'\x89PNG'
+
+
 def test_bad_flags_exit_before_any_work(capsys):
     for flags in (['--d-model', '0'], ['--dropout', '1'], ['--min-lr-ratio', '2']):
         with pytest.raises(SystemExit) as stop:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from common.cli import make_parser, nonnegative_int, positive_float, writable_path
+from common.cli import DefaultPath, make_parser, nonnegative_int, positive_float, writable_path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / 'README.md').read_text(encoding='utf-8')
@@ -244,3 +244,37 @@ def test_a_damaged_load_file_ends_the_script_with_one_line_naming_it(script, run
              + ['--load', missing, '--quiet'])
     message = str(stop.value.code)
     assert missing in message and ('does not exist' in message or 'not found' in message), message
+
+
+# Default outputs whose name the script derives after parsing (from other flags, or per layer);
+# argparse cannot see them, so they are listed: script -> (flag, the file main([]) would write).
+DERIVED_DEFAULT_OUTPUTS = {'ch04_fast_w2v.train': ('--vectors', 'cbow_book_vectors.npz')}
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_a_default_output_never_replaces_an_existing_file(script, run_parse, tmp_path, monkeypatch,
+                                                          capsys):
+    """A file a script writes without being asked to by name (a plot, word vectors) that already
+    exists stops the run at once (exit 2, naming the file and the flag); a path the user names
+    may be replaced.  Defaults of output flags must be ``common.cli.DefaultPath`` for that."""
+    main = load_main(script)
+    _, _, parsers = run_parse(main, ['--help'])
+    defaults = {action.option_strings[-1]: action.default for action in output_actions(parsers)
+                if isinstance(action.default, str) and action.default}
+    for flag, default in defaults.items():
+        assert isinstance(default, DefaultPath), f'{script} {flag}: default {default!r} is a plain str'
+    if script in DERIVED_DEFAULT_OUTPUTS:
+        defaults.update([DERIVED_DEFAULT_OUTPUTS[script]])
+    if not defaults:
+        pytest.skip(f'{script} writes no file by default')
+    monkeypatch.undo()  # main runs for real from here on
+    monkeypatch.chdir(tmp_path)
+    for flag, default in defaults.items():
+        (tmp_path / default).write_bytes(b'earlier results')
+        with pytest.raises(SystemExit) as stop:
+            main(['--quiet'])
+        assert stop.value.code == 2
+        message = capsys.readouterr().err
+        assert f'argument {flag}: {default!r} exists' in message and f'pass {flag} {default}' in message
+        assert (tmp_path / default).read_bytes() == b'earlier results'
+        (tmp_path / default).unlink()

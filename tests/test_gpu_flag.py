@@ -73,11 +73,11 @@ def test_seq2seq_scripts_with_beam_search(main, argv, device, capsys):
 @needs_ptb
 @pytest.mark.parametrize('script, argv', [
     ('ch04_fast_w2v.train', ['--max-words', '1000', '--epochs', '1',
-                             '--vectors', '{tmp}/v.npz', '--overwrite']),
+                             '--vectors', '{tmp}/v.npz']),
     ('ch04_fast_w2v.train', ['--mode', 'fast', '--max-words', '5000', '--epochs', '1',
-                             '--vectors', '{tmp}/v.npz', '--overwrite']),
+                             '--vectors', '{tmp}/v.npz']),
     ('ch04_fast_w2v.train', ['--mode', 'fast', '--model', 'skipgram', '--max-words', '3000', '--epochs', '1',
-                             '--vectors', '{tmp}/v.npz', '--overwrite']),
+                             '--vectors', '{tmp}/v.npz']),
     ('ch05_rnn.train', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8', '--hidden-size', '8']),
     ('ch05_rnn.train_mlp_lm', ['--max-tokens', '600', '--eval-tokens', '100', '--wordvec-size', '4',
                                '--hidden-size', '8', '--context-size', '2', '--batch-size', '64',

@@ -203,3 +203,19 @@ def test_sigterm_in_the_middle_of_an_epoch_saves_like_ctrl_c(tmp_path, capsys):
     assert stop.value.code == 143 and 'stopped in epoch 2' in capsys.readouterr().err
     with np.load(state_path(path)) as saved:
         assert json.loads(str(saved['meta']))['interrupted']
+
+
+def test_ctrl_c_without_save_never_replaces_an_earlier_interrupted_save(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'run_interrupted.npz').write_bytes(b'the first run')
+    (tmp_path / 'run_interrupted-2.state.npz').write_bytes(b'the state of the second')
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit):
+        new_run('rnnlm').train(3, interrupted, interrupt_path='run_interrupted.npz')
+    assert "continue with --load run_interrupted-3.npz" in capsys.readouterr().err
+    assert (tmp_path / 'run_interrupted.npz').read_bytes() == b'the first run'
+    assert (tmp_path / 'run_interrupted-2.state.npz').read_bytes() == b'the state of the second'
+    assert new_run('rnnlm').load('run_interrupted-3.npz')
