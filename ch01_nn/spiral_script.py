@@ -3,7 +3,8 @@ import numpy as np
 
 from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
 from ch01_nn.two_layer_net import TwoLayerNet
-from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int, writable_path
+from common.cli import (load_or_exit, make_parser, make_rng, model_width, on_device, positive_int,
+                        writable_path)
 from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset import spiral
 
@@ -13,7 +14,7 @@ def parse_spiral_args(description, argv=None):
     parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984,
                          save=None, load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--hidden-size', type=positive_int, default=10, help='units in the hidden layer')
+    parser.add_argument('--hidden-size', type=model_width, default=10, help='units in the hidden layer')
     parser.add_argument('--eval-interval', type=positive_int, default=10,
                         help='record (and print) the mean loss every this many iterations')
     parser.add_argument('--boundary-plot', metavar='PATH', type=writable_path,

@@ -8,7 +8,7 @@ listed.  The whole run takes seconds; benchmarks/count_method_big.py times each 
 """
 import time
 
-from common.cli import make_parser, make_rng, nonnegative_int, positive_int
+from common.cli import make_parser, make_rng, model_width, nonnegative_int, positive_int
 from common.linalg import randomized_svd
 from common.util import create_co_matrix, most_similar, ppmi, word_id
 from dataset import ptb
@@ -18,7 +18,7 @@ def main(argv=None):
     """Returns ``{query: [(word, similarity), ...]}`` for every query word."""
     parser = make_parser(__doc__, seed=1984)
     parser.add_argument('--window-size', type=positive_int, default=2, help='context words on each side')
-    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='dimensions kept by the SVD')
+    parser.add_argument('--wordvec-size', type=model_width, default=100, help='dimensions kept by the SVD')
     parser.add_argument('--n-iter', type=nonnegative_int, default=5,
                         help='power iterations of the randomized SVD (0: none)')
     parser.add_argument('--queries', nargs='+', default=['you', 'year', 'car', 'toyota'],

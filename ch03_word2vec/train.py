@@ -11,7 +11,7 @@ import numpy as np
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from common.backend import to_cpu
-from common.cli import load_or_exit, make_parser, make_rng, on_device, positive_int
+from common.cli import load_or_exit, make_parser, make_rng, model_width, on_device, positive_int
 from common.optimizer import Adam
 from common.plot import plot_curves
 from common.trainer import Trainer
@@ -30,7 +30,7 @@ def main(argv=None):
     parser.add_argument('--model', choices=['cbow', 'skipgram', 'both'], default='both',
                         help='which model(s) to train')
     parser.add_argument('--window-size', type=positive_int, default=1, help='context words on each side')
-    parser.add_argument('--hidden-size', type=positive_int, default=5, help='dimensions of the word vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=5, help='dimensions of the word vectors')
     args = parser.parse_args(argv)
     names = list(MODELS) if args.model == 'both' else [args.model]
     if (args.save or args.load) and len(names) > 1:

@@ -28,8 +28,8 @@ from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng, on_device,
-                        positive_int, writable_path)
+from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng,
+                        model_width, on_device, positive_int, writable_path)
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
@@ -53,7 +53,7 @@ def main(argv=None):
                         help='which word2vec model')
     parser.add_argument('--window-size', type=positive_int, default=5,
                         help='context words on each side')
-    parser.add_argument('--hidden-size', type=positive_int, default=100,
+    parser.add_argument('--hidden-size', type=model_width, default=100,
                         help='dimensions of the word vectors')
     parser.add_argument('--segment-length', type=positive_int, default=64,
                         help='fast mode: consecutive targets per segment (--batch-size is rounded '

@@ -7,8 +7,8 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 learns this small corpus by heart: it is not a test of generalisation).
 """
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from common.cli import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng, on_device,
-                        positive_int)
+from common.cli import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng, model_width,
+                        on_device, positive_int)
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
 from common.training_state import CHECKPOINT_HELP, TrainingRun
@@ -20,8 +20,8 @@ def make_simple_parser(description):
     parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=positive_int, default=100, help='size of the RNN hidden state')
+    parser.add_argument('--wordvec-size', type=model_width, default=100, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=100, help='size of the RNN hidden state')
     parser.add_argument('--time-size', type=positive_int, default=5,
                         help='time steps per truncated-BPTT block')
     parser.add_argument('--max-tokens', type=positive_int, default=1000,

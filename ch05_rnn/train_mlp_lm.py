@@ -17,8 +17,8 @@ gives 141.06).
 """
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.backend import as_model_device
-from common.cli import (dropout_ratio, float_in, load_or_exit, make_parser, make_rng, on_device,
-                        positive_float, positive_int)
+from common.cli import (context_length, dropout_ratio, float_in, load_or_exit, make_parser, make_rng,
+                        model_width, on_device, positive_float, positive_int)
 from common.evaluation import perplexity
 from common.optimizer import SGD
 from common.trainer import Trainer
@@ -45,10 +45,10 @@ def main(argv=None):
     parser = make_parser(__doc__, epochs=10, batch_size=256, lr=1.0, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP.replace('LSTM state', 'LSTM state (none here)')
-    parser.add_argument('--context-size', type=positive_int, default=4,
+    parser.add_argument('--context-size', type=context_length, default=4,
                         help='number of previous words the model sees (n of the (n+1)-gram)')
-    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=positive_int, default=300, help='size of the tanh layer')
+    parser.add_argument('--wordvec-size', type=model_width, default=100, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=300, help='size of the tanh layer')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.2,
                         help='dropout ratio on the tanh layer (0: none)')
     parser.add_argument('--direct', action='store_true',

@@ -10,7 +10,7 @@ the norm explodes, with scale 0.5 it vanishes.
 """
 import numpy as np
 
-from common.cli import make_parser, make_rng, positive_float, positive_int
+from common.cli import make_parser, make_rng, model_width, positive_float, positive_int
 from common.plot import plot_curves
 
 
@@ -32,7 +32,7 @@ def main(argv=None):
     """Returns ``{scale: norms (T,)}``."""
     parser = make_parser(__doc__, seed=1984, plot=None)
     parser.add_argument('--time-size', type=positive_int, default=20, help='number of backward steps T')
-    parser.add_argument('--hidden-size', type=positive_int, default=100, help='size H of the hidden state')
+    parser.add_argument('--hidden-size', type=model_width, default=100, help='size H of the hidden state')
     parser.add_argument('--scales', type=positive_float, nargs='+', default=[2.0, 0.5],
                         help='Wh = scale * N(0, 1) / sqrt(H) for each of these scales')
     args = parser.parse_args(argv)

@@ -8,8 +8,8 @@ SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perple
 of the test corpus is printed.
 """
 from ch06_lstm.rnnlm import CELLS, Rnnlm
-from common.cli import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser, make_rng,
-                        on_device, positive_float, positive_int)
+from common.cli import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser,
+                        make_rng, model_width, on_device, positive_float, positive_int)
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
@@ -22,8 +22,8 @@ def make_lm_parser(description, epochs, size):
     parser = make_parser(description, epochs=epochs, batch_size=20, lr=20.0, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--wordvec-size', type=positive_int, default=size, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=positive_int, default=size,
+    parser.add_argument('--wordvec-size', type=model_width, default=size, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=size,
                         help='size of the LSTM hidden states')
     parser.add_argument('--time-size', type=positive_int, default=35,
                         help='time steps per truncated-BPTT block')

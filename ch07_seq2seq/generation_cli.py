@@ -1,6 +1,7 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
 from common.base_model import load_model
-from common.cli import load_or_exit, make_parser, make_rng, positive_float, positive_int, require_checkpoint
+from common.cli import (load_or_exit, make_parser, make_rng, model_width, positive_float, positive_int,
+                        require_checkpoint)
 from common.util import word_id
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
@@ -22,7 +23,7 @@ def language_model_parser(description, sampling=True, **defaults):
     parser.add_argument('--load', help='checkpoint of the language model (.npz); default: '
                         + ', '.join(f'{v[0]} ({k})' for k, v in LANGUAGE_MODELS.items()))
     for flag in ('--wordvec-size', '--hidden-size'):
-        parser.add_argument(flag, type=positive_int, help='read from the checkpoint; if given, it '
+        parser.add_argument(flag, type=model_width, help='read from the checkpoint; if given, it '
                             'must match the size the model was trained with')
     if sampling:
         add_sampling_flags(parser)

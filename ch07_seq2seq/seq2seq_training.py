@@ -8,7 +8,8 @@ ch07/train_seq2seq.py and ch08/train.py do (they decode one question at a time).
 import argparse
 import time
 
-from common.cli import load_or_exit, make_parser, on_device, positive_float, positive_int
+from common.cli import (beam_width, load_or_exit, make_parser, model_width, on_device, positive_float,
+                        positive_int)
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
@@ -30,15 +31,15 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
                         help="toy data set: addition.txt, date.txt (generated), or the path of a file "
                              "in the book's format ('16+75  _91  ' per line)")
     if hidden_size is not None:
-        parser.add_argument('--wordvec-size', type=positive_int, default=16,
+        parser.add_argument('--wordvec-size', type=model_width, default=16,
                             help='size of the character vectors')
-        parser.add_argument('--hidden-size', type=positive_int, default=hidden_size,
+        parser.add_argument('--hidden-size', type=model_width, default=hidden_size,
                             help='size of the LSTM states')
     parser.add_argument('--max-grad', type=positive_float, default=5.0,
                         help='clip gradients to this global norm')
     parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=reverse,
                         help='feed the questions reversed (book section 7.3.1)')
-    parser.add_argument('--beam-width', type=positive_int, default=1,
+    parser.add_argument('--beam-width', type=beam_width, default=1,
                         help='after training, also decode the test set with beam search of this width '
                              'and compare with greedy decoding')
     parser.add_argument('--train-size', type=positive_int, help='train on the first N questions only')

@@ -12,7 +12,7 @@ import argparse
 
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from common.backend import to_cpu
-from common.cli import load_or_exit, make_parser, make_rng, positive_int, require_checkpoint
+from common.cli import load_or_exit, make_parser, make_rng, model_width, positive_int, require_checkpoint
 from common.plot import finish_figure, new_figure
 from dataset import sequence
 
@@ -46,8 +46,8 @@ def main(argv=None):
     """Returns ``(answers, weights)`` of the drawn questions (see ``plot_attention``)."""
     parser = make_parser(__doc__, seed=None, load='attention_seq2seq.npz', plot='attention.png')
     parser.add_argument('--samples', type=positive_int, default=5, help='test questions to draw')
-    parser.add_argument('--wordvec-size', type=positive_int, default=16, help='size of the character vectors')
-    parser.add_argument('--hidden-size', type=positive_int, default=256, help='size of the LSTM states')
+    parser.add_argument('--wordvec-size', type=model_width, default=16, help='size of the character vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=256, help='size of the LSTM states')
     parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=True,
                         help='the model reads the questions reversed (as ch08_attention.train does)')
     args = parser.parse_args(argv)

@@ -25,7 +25,8 @@ from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
 from common.base_model import MODEL_RECORD, read_checkpoint
-from common.cli import dropout_ratio, make_parser, make_rng, on_device, positive_float, positive_int
+from common.cli import (context_length, dropout_ratio, layer_count, make_parser, make_rng, model_width,
+                        on_device, positive_float, positive_int)
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
 from common.transfer import load_shared_params
@@ -73,15 +74,15 @@ def main(argv=None):
     parser.add_argument('--eval-size', type=positive_int, default=2000,
                         help='sentences of the valid and of the test split (even)')
     parser.add_argument('--data-seed', type=positive_int, default=1984, help='seed of the task data')
-    parser.add_argument('--wordvec-size', type=positive_int, default=100, help='LSTM word-vector size')
-    parser.add_argument('--hidden-size', type=positive_int, default=100, help='LSTM hidden size')
-    parser.add_argument('--num-layers', type=positive_int, default=1, help='LSTM layers or Transformer blocks')
+    parser.add_argument('--wordvec-size', type=model_width, default=100, help='LSTM word-vector size')
+    parser.add_argument('--hidden-size', type=model_width, default=100, help='LSTM hidden size')
+    parser.add_argument('--num-layers', type=layer_count, default=1, help='LSTM layers or Transformer blocks')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.0, help='dropout ratio (0: none)')
-    parser.add_argument('--d-model', type=positive_int, default=128,
+    parser.add_argument('--d-model', type=model_width, default=128,
                         help='GPT/BERT width D (with --pretrained: the checkpoint\'s)')
-    parser.add_argument('--num-heads', type=positive_int, default=4, help='GPT/BERT attention heads')
-    parser.add_argument('--d-ff', type=positive_int, default=512, help='GPT/BERT feed-forward width')
-    parser.add_argument('--context-size', type=positive_int, default=96, help='GPT/BERT positions')
+    parser.add_argument('--num-heads', type=model_width, default=4, help='GPT/BERT attention heads')
+    parser.add_argument('--d-ff', type=model_width, default=512, help='GPT/BERT feed-forward width')
+    parser.add_argument('--context-size', type=context_length, default=96, help='GPT/BERT positions')
     parser.add_argument('--patience', type=positive_int, default=3,
                         help='stop after this many epochs without a better valid accuracy')
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')

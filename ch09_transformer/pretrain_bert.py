@@ -22,8 +22,8 @@ import numpy as np
 
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
 from common.backend import array_module, as_model_device, to_cpu
-from common.cli import (dropout_ratio, float_in, make_parser, nonnegative_float, on_device, positive_float,
-                        positive_int)
+from common.cli import (context_length, dropout_ratio, float_in, layer_count, make_parser, model_width,
+                        nonnegative_float, on_device, positive_float, positive_int)
 from common.functions import log_softmax
 from common.npz_file import atomic_savez
 from common.optimizer import AdamW, WarmupCosineSchedule
@@ -73,11 +73,11 @@ def main(argv=None):
     """Returns ``{'steps': [...], 'valid_accuracy': [...], 'valid_ppl': [...], 'train_loss': [...]}``."""
     parser = make_parser(__doc__, epochs=20, batch_size=64, lr=1e-3, seed=1984, save=None, load=None,
                          plot=None, gpu=False)
-    parser.add_argument('--d-model', type=positive_int, default=128, help='model width D')
-    parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
-    parser.add_argument('--num-layers', type=positive_int, default=2, help='Transformer blocks')
-    parser.add_argument('--d-ff', type=positive_int, default=512, help='feed-forward width')
-    parser.add_argument('--context-size', type=positive_int, default=96,
+    parser.add_argument('--d-model', type=model_width, default=128, help='model width D')
+    parser.add_argument('--num-heads', type=model_width, default=4, help='attention heads')
+    parser.add_argument('--num-layers', type=layer_count, default=2, help='Transformer blocks')
+    parser.add_argument('--d-ff', type=model_width, default=512, help='feed-forward width')
+    parser.add_argument('--context-size', type=context_length, default=96,
                         help='longest input ([CLS] + words + [SEP]); longer sentences are cut')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.1, help='dropout ratio (0: none)')
     parser.add_argument('--weight-decay', type=nonnegative_float, default=0.01, help='AdamW weight decay (0: none)')

@@ -15,8 +15,9 @@ by strided sliding windows that give each word at least half a window of context
 figure compares fairly with the LSTMs' (which carry their state through the whole corpus).
 """
 from ch09_transformer.gpt import GPT
-from common.cli import (add_corpus_flags, dropout_ratio, float_in, load_or_exit, make_parser, make_rng,
-                        nonnegative_float, nonnegative_int, on_device, positive_float, positive_int)
+from common.cli import (add_corpus_flags, context_length, dropout_ratio, float_in, layer_count,
+                        load_or_exit, make_parser, make_rng, model_width, nonnegative_float,
+                        nonnegative_int, on_device, positive_float)
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
@@ -31,11 +32,11 @@ def make_parser_gpt(description):
     parser = make_parser(description, epochs=20, batch_size=32, lr=2e-3, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP
-    parser.add_argument('--context-size', type=positive_int, default=64, help='words per window')
-    parser.add_argument('--d-model', type=positive_int, default=128, help='width of the model')
-    parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads')
-    parser.add_argument('--num-layers', type=positive_int, default=2, help='Transformer blocks')
-    parser.add_argument('--d-ff', type=positive_int, default=512, help='width of the feed-forward layers')
+    parser.add_argument('--context-size', type=context_length, default=64, help='words per window')
+    parser.add_argument('--d-model', type=model_width, default=128, help='width of the model')
+    parser.add_argument('--num-heads', type=model_width, default=4, help='attention heads')
+    parser.add_argument('--num-layers', type=layer_count, default=2, help='Transformer blocks')
+    parser.add_argument('--d-ff', type=model_width, default=512, help='width of the feed-forward layers')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio (0: none)')
     parser.add_argument('--weight-decay', type=nonnegative_float, default=0.1,
                         help="AdamW's weight decay (0: none)")

@@ -14,7 +14,7 @@ addition runs).
 """
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
-from common.cli import dropout_ratio, make_rng, nonnegative_int, positive_int
+from common.cli import dropout_ratio, layer_count, make_rng, model_width, nonnegative_int
 
 DEFAULT_EPOCHS = {'date.txt': 5, 'addition.txt': 25}
 
@@ -22,10 +22,10 @@ DEFAULT_EPOCHS = {'date.txt': 5, 'addition.txt': 25}
 def main(argv=None):
     """Returns ``(model, accuracies)``: the trained model and the test accuracy of every epoch."""
     parser = seq2seq_parser(__doc__, data='date.txt', epochs=None, reverse=False, lr=0.005)
-    parser.add_argument('--d-model', type=positive_int, default=64, help='model width D (divisible by --num-heads)')
-    parser.add_argument('--num-heads', type=positive_int, default=4, help='attention heads per layer')
-    parser.add_argument('--num-layers', type=positive_int, default=2, help='blocks in the encoder and in the decoder')
-    parser.add_argument('--d-ff', type=positive_int, default=128, help='width of the feed-forward layers')
+    parser.add_argument('--d-model', type=model_width, default=64, help='model width D (divisible by --num-heads)')
+    parser.add_argument('--num-heads', type=model_width, default=4, help='attention heads per layer')
+    parser.add_argument('--num-layers', type=layer_count, default=2, help='blocks in the encoder and in the decoder')
+    parser.add_argument('--d-ff', type=model_width, default=128, help='width of the feed-forward layers')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.0,
                         help='residual and attention dropout (0: none)')
     parser.add_argument('--warmup-steps', type=nonnegative_int, default=200,

@@ -31,35 +31,36 @@ def _finite_float(text):
     return value
 
 
-# Integers are stored in int64 arrays (training state, checkpoints) and index NumPy arrays, so no
-# flag takes a larger one: it would fail deep inside with an OverflowError instead of here.
-INT_LIMIT = 2 ** 63 - 1
+# Every integer flag has an upper bound, so a slip of the keyboard (1000000000000 for 100) stops
+# the script at once with the flag's name, instead of as a MemoryError while the model is built
+# or as a run that never ends.  Sizes of the model get bounds of their own (its arrays grow with
+# them); a combination of large sizes may still need more memory than the machine has.
+MAX_COUNT = 10 ** 9    # epochs, steps, tokens, sentences, ...: PTB has under a million words
+MAX_WIDTH = 8192       # a width: one (8192, 4 x 8192) float32 matrix (an LSTM's Wh) takes 1 GiB
+MAX_DEPTH = 64         # stacked layers or Transformer blocks
+MAX_CONTEXT = 4096     # positions one Transformer input holds (attention weights grow as its square)
 
 
-def int_in(lowest, highest=None):
-    """An argparse type: an integer in [``lowest``, ``highest``] (None: up to ``INT_LIMIT``)."""
-    interval = f'[{lowest}, {highest}]' if highest is not None else f'>= {lowest}'
+def int_in(lowest, highest=MAX_COUNT):
+    """An argparse type: an integer in [``lowest``, ``highest``]."""
+    interval = f'[{lowest}, {highest}]'
 
     def parse(text):
         value = _integer(text)
-        if value < lowest or value > (INT_LIMIT if highest is None else highest):
-            too_large = highest is None and value > INT_LIMIT
-            raise argparse.ArgumentTypeError(
-                f'expected an integer {interval}, got {text!r}'
-                + (' (larger than 2**63 - 1)' if too_large else ''))
+        if not lowest <= value <= highest:
+            raise argparse.ArgumentTypeError(f'expected an integer in {interval}, got {text!r}')
         return value
-    parse.__name__ = f'integer {interval}'
+    parse.__name__ = f'integer in {interval}'
     return parse
 
 
-def int_at_least(lowest):
-    """An argparse type: an integer >= ``lowest`` (sizes and counts: 1; counts where 0 means off: 0)."""
-    return int_in(lowest)
-
-
-positive_int = int_at_least(1)
-nonnegative_int = int_at_least(0)
-eval_tokens = int_in(11)  # eval_perplexity reads 10 rows and predicts each row's next token
+positive_int = int_in(1)       # sizes and counts
+nonnegative_int = int_in(0)    # counts where 0 means off (the flag's help says so)
+eval_tokens = int_in(11)       # eval_perplexity reads 10 rows and predicts each row's next token
+model_width = int_in(1, MAX_WIDTH)        # hidden and word-vector sizes, d_model, d_ff, heads
+layer_count = int_in(1, MAX_DEPTH)
+context_length = int_in(1, MAX_CONTEXT)
+beam_width = int_in(1, 1000)  # a beam keeps (width, vocabulary) scores per step
 
 
 def float_in(low, high, low_open=False, high_open=False):
@@ -88,7 +89,7 @@ def seed_int(text):
     """An argparse type: a seed numpy.random.default_rng accepts (an integer in [0, 2**63 - 1],
     so it also fits the int64 of a saved training state)."""
     value = _integer(text)
-    if not 0 <= value <= INT_LIMIT:
+    if not 0 <= value <= 2 ** 63 - 1:
         raise argparse.ArgumentTypeError(f'expected a seed in [0, 2**63 - 1], got {text!r}')
     return value
 

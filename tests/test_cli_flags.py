@@ -14,8 +14,10 @@ raises ``_Parsed`` (accepted).  Nothing is trained, loaded or downloaded.
 Rules, for each flag whose argparse type is numeric (or whose default is a number):
 - its type is one of ``common.cli``'s validators (never bare ``int``/``float``, never untyped);
 - its default passes its own type;
-- ``-1``, ``nan`` and a too-large value (``1e400`` for numbers, 10**30 for integers: beyond int64)
-  exit 2 with a message naming the flag;
+- ``-1``, ``nan`` and a too-large value exit 2 with a message naming the flag: ``1e400`` for
+  numbers, 10**30 (beyond int64) for seeds, 10**12 for any other integer (every count has an
+  upper bound), and 10**5 for a size of the model (``MODEL_SIZE_FLAG``: its arrays grow with it,
+  so a slip of the keyboard would end in a MemoryError while the model is built);
 - ``0`` exits 2 as well, unless the flag is a seed or its help says what 0 means.
 And for each flag that names an output file (``--save``, ``--plot``, ``--vectors``, ``*-plot``,
 or typed ``writable_path``): its type is ``common.cli.writable_path``, so a path under a file or
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from common.cli import DefaultPath, make_parser, nonnegative_int, positive_float, writable_path
+from common.cli import DefaultPath, make_parser, nonnegative_int, positive_float, positive_int, writable_path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / 'README.md').read_text(encoding='utf-8')
@@ -137,6 +139,9 @@ def output_actions(parsers):
             or any(OUTPUT_FLAG.search(option) for option in action.option_strings)]
 
 
+MODEL_SIZE_FLAG = re.compile(r'--((hidden|wordvec|context)-size|d-model|d-ff|num-heads|num-layers|beam-width)$')
+
+
 def is_integer_type(kind):
     return 'int' in getattr(kind, '__name__', '')
 
@@ -163,8 +168,13 @@ def flag_problems(main, run_parse):
                     action.type(str(default))
                 except argparse.ArgumentTypeError as error:
                     problems.append(f'{flag}: default {default!r} fails its own type: {error}')
-        too_large = '1' + '0' * 30 if is_integer_type(action.type) else '1e400'
-        for value in ('0', '-1', 'nan', too_large):
+        if not is_integer_type(action.type):
+            too_large = ['1e400']
+        elif action.type.__name__ == 'seed_int':
+            too_large = ['1' + '0' * 30]
+        else:
+            too_large = ['1' + '0' * 12] + (['100000'] if MODEL_SIZE_FLAG.search(flag) else [])
+        for value in ['0', '-1', 'nan'] + too_large:
             outcome, err, _ = run_parse(main, [flag, value])
             if outcome == 'accepted':
                 zero_documented = action.type.__name__ == 'seed_int' or re.search(
@@ -198,6 +208,7 @@ def _careless_main(argv=None):
     parser.add_argument('--ratio', default=0.5)
     parser.add_argument('--count', type=nonnegative_int, default=1, help='how many')
     parser.add_argument('--scale', type=positive_float, default=-2.0)
+    parser.add_argument('--hidden-size', type=positive_int, default=100)  # a count's bound, not a width's
     parser.add_argument('--vectors', help='output file')
     parser.parse_args(argv)
     raise AssertionError('work started')
@@ -206,8 +217,9 @@ def _careless_main(argv=None):
 def test_the_rules_catch_each_kind_of_careless_flag(run_parse):
     problems = flag_problems(_careless_main, run_parse)
     assert [p.split(':')[0].split()[0] for p in problems] == [
-        '--size', '--ratio', '--count', '--scale', '--vectors']
+        '--size', '--ratio', '--count', '--scale', '--hidden-size', '--vectors']
     assert problems[2] == '--count 0: accepted'  # 0 allowed, but the help does not say what it means
+    assert problems[4] == '--hidden-size 100000: accepted'
 
 
 def test_the_scripts_are_found():
