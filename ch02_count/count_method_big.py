@@ -8,9 +8,9 @@ listed.  The whole run takes seconds; benchmarks/count_method_big.py times each 
 """
 import time
 
-from common.cli import make_parser, make_rng, model_width, nonnegative_int, positive_int
+from common.cli import make_parser, make_rng, model_width, nonnegative_int, positive_int, words_to_ids
 from common.linalg import randomized_svd
-from common.util import create_co_matrix, most_similar, ppmi, word_id
+from common.util import create_co_matrix, most_similar, ppmi
 from dataset import ptb
 
 
@@ -29,8 +29,7 @@ def main(argv=None):
     start = time.perf_counter()
 
     corpus, word_to_id, id_to_word = ptb.load_data('train')
-    for query in args.queries:  # fail now, not after the SVD
-        word_id(query, word_to_id)
+    words_to_ids(parser, '--queries', args.queries, word_to_id)  # fail now, not after the SVD
     vocab_size = len(word_to_id)
     if verbose:
         print('counting  co-occurrence ...')

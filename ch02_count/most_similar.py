@@ -3,7 +3,7 @@
     python -m ch02_count.most_similar --query you
 """
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser, positive_int
+from common.cli import make_parser, positive_int, words_to_ids
 from common.util import most_similar
 
 
@@ -16,6 +16,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     _, word_to_id, id_to_word, C = load_toy_corpus(args.text)
+    words_to_ids(parser, '--query', [args.query], word_to_id)
     return most_similar(args.query, word_to_id, id_to_word, C, top=args.top)
 
 

@@ -4,8 +4,8 @@
     python -m ch02_count.similarity --words say and
 """
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser
-from common.util import cos_similarity, word_id
+from common.cli import make_parser, words_to_ids
+from common.util import cos_similarity
 
 
 def main(argv=None):
@@ -17,7 +17,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     _, word_to_id, _, C = load_toy_corpus(args.text)
-    first, second = (C[word_id(word, word_to_id)] for word in args.words)
+    first, second = C[words_to_ids(parser, '--words', args.words, word_to_id)]
     similarity = cos_similarity(first, second)
     print(f'cos({args.words[0]}, {args.words[1]}) = {similarity:.4f}')
     return similarity

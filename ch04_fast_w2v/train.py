@@ -71,7 +71,8 @@ def main(argv=None):
                         help='where to write the word vectors (default MODEL_MODE_vectors.npz, e.g. '
                              'cbow_book_vectors.npz' + DEFAULT_OUTPUT_HELP + ')')
     args = parser.parse_args(argv)
-    vectors_path = args.vectors or default_output(parser, '--vectors', f'{args.model}_{args.mode}_vectors.npz')
+    vectors_path = args.vectors or default_output(parser, '--vectors',
+                                                  f'{args.model}_{args.mode}_vectors.npz')
     defaults = MODE_DEFAULTS[args.mode]
     batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
     lr = defaults['lr'] if args.lr is None else args.lr

@@ -19,7 +19,7 @@ def main(argv=None):
 
     _, word_to_id, id_to_word = load_data('train')
     model = load_language_model('better', args, len(word_to_id))
-    return texts_from_start_and_prompt(model, args, word_to_id, id_to_word)
+    return texts_from_start_and_prompt(parser, model, args, word_to_id, id_to_word)
 
 
 if __name__ == '__main__':

@@ -6,8 +6,7 @@
 Starts from 'you' and draws each next word from the model's softmax; 'N' (numbers), '<unk>' and
 '$' are never drawn.  --temperature, --top-k and --greedy change how the words are drawn.
 """
-from common.cli import make_rng
-from common.util import word_id
+from common.cli import make_rng, words_to_ids
 from ch07_seq2seq.generation_cli import (SKIP_WORDS, ids_to_text, language_model_parser,
                                          load_language_model, sampling_options)
 from dataset.ptb import load_data
@@ -23,7 +22,8 @@ def main(argv=None):
     skip_ids = [word_to_id[w] for w in SKIP_WORDS]
 
     model.reset_state()
-    word_ids = model.generate(word_id(args.start, word_to_id), skip_ids,
+    start, = words_to_ids(parser, '--start', [args.start], word_to_id)
+    word_ids = model.generate(start, skip_ids,
                               **sampling_options(args, make_rng(args.seed)))
     text = ids_to_text(word_ids, id_to_word)
     print(text)

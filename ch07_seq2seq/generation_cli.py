@@ -1,8 +1,7 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
 from common.base_model import load_model
 from common.cli import (load_or_exit, make_parser, make_rng, model_width, positive_float, positive_int,
-                        require_checkpoint)
-from common.util import word_id
+                        require_checkpoint, words_to_ids)
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 
@@ -42,16 +41,17 @@ def add_sampling_flags(parser, prompt=False):
         parser.add_argument('--prompt', default='the meaning of life is', help='start of the second text')
 
 
-def texts_from_start_and_prompt(model, args, word_to_id, id_to_word):
+def texts_from_start_and_prompt(parser, model, args, word_to_id, id_to_word):
     """Print and return two texts: one from --start, one that continues --prompt.
 
-    'N', '<unk>' and '$' are never drawn; the state is reset before each text.
+    'N', '<unk>' and '$' are never drawn; the state is reset before each text.  A word outside
+    the vocabulary (or no word) ends the script with a message from ``parser``.
     """
     skip_ids = [word_to_id[w] for w in SKIP_WORDS]
     rng = make_rng(args.seed)
     texts = []
-    for start in ([word_id(args.start, word_to_id)],
-                  [word_id(w, word_to_id) for w in args.prompt.lower().split()]):
+    for start in (words_to_ids(parser, '--start', [args.start], word_to_id),
+                  words_to_ids(parser, '--prompt', args.prompt.lower().split(), word_to_id)):
         model.reset_state()
         word_ids = model.generate(start, skip_ids, **sampling_options(args, rng))
         texts.append(ids_to_text(word_ids, id_to_word))

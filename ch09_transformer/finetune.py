@@ -25,8 +25,8 @@ from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
 from common.base_model import MODEL_RECORD, read_checkpoint
-from common.cli import (context_length, dropout_ratio, layer_count, make_parser, make_rng, model_width,
-                        on_device, positive_float, positive_int)
+from common.cli import (check_heads, context_length, dropout_ratio, layer_count, make_parser, make_rng,
+                        model_width, on_device, positive_float, positive_int)
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
 from common.transfer import load_shared_params
@@ -91,7 +91,12 @@ def main(argv=None):
     for flag in ('train_size', 'eval_size'):
         if getattr(args, flag) % 2:
             parser.error(f'--{flag.replace("_", "-")} must be even (the splits are balanced)')
-    train, valid, test = load_data(args.train_size, args.eval_size, args.eval_size, args.data_seed)
+    if args.model in TRANSFORMERS and not args.pretrained:  # (a checkpoint brings its own sizes)
+        check_heads(parser, args.d_model, args.num_heads)
+    try:
+        train, valid, test = load_data(args.train_size, args.eval_size, args.eval_size, args.data_seed)
+    except ValueError as error:  # more sentences asked for than PTB has
+        parser.error(f'--train-size {args.train_size}, --eval-size {args.eval_size}: {error}')
     rng = make_rng(args.seed)
     model = on_device(build_model(args, len(load_ptb('train')[1]), rng), args.gpu)
 

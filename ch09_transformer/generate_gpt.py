@@ -23,7 +23,7 @@ def main(argv=None):
     require_checkpoint(args.load, 'ch09_transformer.train_gpt')
     _, word_to_id, id_to_word = load_data('train')
     model = load_or_exit(GPTGen.from_checkpoint, args.load)
-    return texts_from_start_and_prompt(model, args, word_to_id, id_to_word)
+    return texts_from_start_and_prompt(parser, model, args, word_to_id, id_to_word)
 
 
 if __name__ == '__main__':

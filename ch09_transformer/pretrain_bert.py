@@ -22,7 +22,7 @@ import numpy as np
 
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
 from common.backend import array_module, as_model_device, to_cpu
-from common.cli import (context_length, dropout_ratio, float_in, layer_count, make_parser, model_width,
+from common.cli import (check_heads, context_length, dropout_ratio, float_in, layer_count, make_parser, model_width,
                         nonnegative_float, on_device, positive_float, positive_int)
 from common.functions import log_softmax
 from common.npz_file import atomic_savez
@@ -92,6 +92,7 @@ def main(argv=None):
     parser.add_argument('--max-sentences', type=positive_int, help='train on the first N sentences only')
     parser.add_argument('--eval-sentences', type=positive_int, help='evaluate on the first N valid sentences')
     args = parser.parse_args(argv)
+    check_heads(parser, args.d_model, args.num_heads)
 
     train = load_sentences('train')[:args.max_sentences]
     valid = load_sentences('valid')[:args.eval_sentences]

@@ -15,7 +15,7 @@ by strided sliding windows that give each word at least half a window of context
 figure compares fairly with the LSTMs' (which carry their state through the whole corpus).
 """
 from ch09_transformer.gpt import GPT
-from common.cli import (add_corpus_flags, context_length, dropout_ratio, float_in, layer_count,
+from common.cli import (add_corpus_flags, check_heads, context_length, dropout_ratio, float_in, layer_count,
                         load_or_exit, make_parser, make_rng, model_width, nonnegative_float,
                         nonnegative_int, on_device, positive_float)
 from common.evaluation import eval_perplexity_windows
@@ -60,7 +60,9 @@ def next_word_pairs(corpus, eos_id):
 def main(argv=None):
     """Returns ``(model with the best parameters, {'train': perplexity every eval_interval
     iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
-    args = make_parser_gpt(__doc__).parse_args(argv)
+    parser = make_parser_gpt(__doc__)
+    args = parser.parse_args(argv)
+    check_heads(parser, args.d_model, args.num_heads)
 
     corpus, word_to_id, _ = load_data('train')
     corpus = corpus[:args.max_tokens]

@@ -14,7 +14,7 @@ addition runs).
 """
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
-from common.cli import dropout_ratio, layer_count, make_rng, model_width, nonnegative_int
+from common.cli import check_heads, dropout_ratio, layer_count, make_rng, model_width, nonnegative_int
 
 DEFAULT_EPOCHS = {'date.txt': 5, 'addition.txt': 25}
 
@@ -34,8 +34,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = DEFAULT_EPOCHS[args.data]
-    if args.d_model % args.num_heads:
-        parser.error(f'--d-model {args.d_model} must be divisible by --num-heads {args.num_heads}')
+    check_heads(parser, args.d_model, args.num_heads)
 
     rng = make_rng(args.seed)  # initial weights, then the dropout masks and the shuffling
     (train, test), char_to_id, id_to_char = load_seq2seq_data(args)

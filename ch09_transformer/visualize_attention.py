@@ -14,9 +14,8 @@ import numpy as np
 from ch09_transformer.gpt import GPT
 from common.backend import to_cpu
 from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, require_checkpoint,
-                        writable_path)
+                        words_to_ids, writable_path)
 from common.plot import finish_figure, new_figure
-from common.util import word_id
 from dataset.ptb import load_data
 
 DEFAULT_PLOT = 'gpt_attention.png'
@@ -66,10 +65,7 @@ def main(argv=None):
     if not 1 <= len(words) <= model.context_size:
         parser.error(f'argument --sentence: {len(words)} words; this GPT reads 1 to '
                      f'{model.context_size} (its context size)')
-    try:
-        ids = [word_id(w, word_to_id) for w in words]
-    except ValueError as error:
-        parser.error(f'argument --sentence: {error}')
+    ids = words_to_ids(parser, '--sentence', words, word_to_id)
     paths = layer_paths(args.plot or DEFAULT_PLOT, len(model.blocks))
     if not args.plot:
         paths = [default_output(parser, '--plot', path) for path in paths]

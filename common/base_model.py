@@ -9,6 +9,7 @@ arguments the model gave ``keep_config`` (null for a model that records none).
 import importlib
 import inspect
 import json
+import os
 import re
 
 import numpy as np
@@ -188,9 +189,16 @@ def read_checkpoint(path):
     """All arrays of a ``.npz`` checkpoint (read without pickle) -> {name: array}.
 
     FileNotFoundError when ``path`` does not exist, ValueError (one line naming the file and the
-    problem) when it is not a readable ``.npz`` file: see ``common.npz_file.read_npz``.
+    problem) when it is not a readable ``.npz`` file (see ``common.npz_file.read_npz``), or when
+    it is the training state that --save writes beside a checkpoint.
     """
-    return read_npz(path, 'checkpoint')
+    arrays = read_npz(path, 'checkpoint')
+    if 'meta' in arrays and MODEL_RECORD not in arrays:
+        name = os.fspath(path)
+        beside = name[:-len('.state.npz')] + '.npz' if name.endswith('.state.npz') else 'the .npz beside it'
+        raise ValueError(f'{name!r} is the training state of a run (written by --save beside its '
+                         f'checkpoint), not a checkpoint: load {beside}')
+    return arrays
 
 
 def class_path(cls):

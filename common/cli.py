@@ -5,13 +5,16 @@ script with exit status 2 and a message naming the flag and the allowed range, e
 ``argument --batch-size: expected an integer >= 1, got '-3'``.
 """
 import argparse
+import functools
 import math
 import os
+import sys
 
 import numpy as np
 
 from common.backend import device_module
 from common.temp_files import make_temp_file
+from common.util import word_id
 
 
 def _integer(text):
@@ -61,6 +64,7 @@ model_width = int_in(1, MAX_WIDTH)        # hidden and word-vector sizes, d_mode
 layer_count = int_in(1, MAX_DEPTH)
 context_length = int_in(1, MAX_CONTEXT)
 beam_width = int_in(1, 1000)  # a beam keeps (width, vocabulary) scores per step
+SIZE_TYPES = (model_width, layer_count, context_length)  # flags named when memory runs out
 
 
 def float_in(low, high, low_open=False, high_open=False):
@@ -150,6 +154,24 @@ def default_output(parser, flag, path):
         parser.error(f'argument {flag}: {error}')
 
 
+def check_heads(parser, d_model, num_heads):
+    """End the script (exit 2) unless --d-model is a multiple of --num-heads."""
+    if d_model % num_heads:
+        parser.error(f'--d-model {d_model} must be divisible by --num-heads {num_heads} (each '
+                     'attention head gets d_model / num_heads features)')
+
+
+def words_to_ids(parser, flag, words, word_to_id):
+    """The ids of the ``words`` given with ``flag``; no word, or one outside the vocabulary, ends
+    the script (exit status 2) with a message naming the flag and the word."""
+    if not words:
+        parser.error(f'argument {flag}: give at least one word')
+    try:
+        return [word_id(word, word_to_id) for word in words]
+    except ValueError as error:
+        parser.error(f'argument {flag}: {error}')
+
+
 def load_or_exit(load, path, *args):
     """``load(path, *args)`` for a script: a file that cannot be used (missing, damaged, of
     another model or run) ends the script with its one-line message instead of a traceback."""
@@ -187,8 +209,15 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
 
 
 class ScriptParser(argparse.ArgumentParser):
-    """The parser of a chapter script: after parsing, an output flag left at its default
-    (a ``DefaultPath``) must not name an existing file (``default_output``)."""
+    """The parser of a chapter script.  After parsing:
+
+    - an output flag left at its default (a ``DefaultPath``) must not name an existing file
+      (``default_output``);
+    - for the rest of a run from the command line, an error about the reader's data, files or
+      machine (an OSError: PTB files not found, a failed download, a full disk; a MemoryError:
+      sizes too large together) ends the script with one line, not a traceback
+      (``sys.excepthook``; a call of ``main`` from Python or Jupyter still raises the error).
+    """
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)
@@ -196,7 +225,23 @@ class ScriptParser(argparse.ArgumentParser):
             value = getattr(namespace, action.dest, None)
             if isinstance(value, DefaultPath) and value:
                 default_output(self, action.option_strings[-1], value)
+        if sys.excepthook is sys.__excepthook__:
+            sizes = ' '.join(f'{action.option_strings[-1]} {getattr(namespace, action.dest)}'
+                             for action in self._actions if action.type in SIZE_TYPES)
+            sys.excepthook = functools.partial(_one_line_errors, self.prog, sizes)
         return namespace, extras
+
+
+def _one_line_errors(prog, sizes, kind, error, traceback):
+    """sys.excepthook of a script: OSError and MemoryError as one line; anything else (a bug in
+    the code) with its traceback."""
+    if issubclass(kind, MemoryError):
+        print(f'{prog}: error: not enough memory ({error or "MemoryError"}): choose smaller sizes '
+              f'than {sizes}' if sizes else f'{prog}: error: not enough memory ({error})', file=sys.stderr)
+    elif issubclass(kind, OSError):
+        print(f'{prog}: error: {error}', file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, error, traceback)
 
 
 def make_parser(description, **defaults):

@@ -6,8 +6,11 @@ inside) and a backward before its forward (an AttributeError on None).
 """
 import importlib
 import inspect
+import os
 import pkgutil
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -271,3 +274,30 @@ def test_eval_names_a_missing_or_non_utf8_question_file(tmp_path):
         for path, problem in ((tmp_path / 'none.txt', 'does not exist'), (latin1, 'not UTF-8')):
             with pytest.raises(SystemExit, match=f"{re.escape(repr(str(path)))} .*{problem}"):
                 eval_script.main(['unused.npz', flag, str(path)])  # refused before any vectors are read
+
+
+def test_a_script_run_from_the_command_line_reports_missing_data_in_one_line(tmp_path):
+    """An OSError (here: DLFS_DATA_DIR names no folder) ends a script with its message, no traceback."""
+    env = {**os.environ, 'DLFS_DATA_DIR': str(tmp_path / 'missing')}
+    done = subprocess.run([sys.executable, '-m', 'ch05_rnn.train', '--quiet'], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and 'Traceback' not in done.stderr
+    assert done.stderr.startswith(f"train.py: error: DLFS_DATA_DIR is set to '{tmp_path / 'missing'}', "
+                                  'but that folder does not exist')
+
+
+def test_out_of_memory_names_the_size_flags_and_a_bug_keeps_its_traceback(monkeypatch, capsys):
+    from common.cli import make_parser, model_width
+    monkeypatch.setattr(sys, 'excepthook', sys.__excepthook__)
+    parser = make_parser('demo')
+    parser.prog = 'demo.py'
+    parser.add_argument('--hidden-size', type=model_width, default=100)
+    parser.parse_args(['--hidden-size', '8000'])
+    sys.excepthook(MemoryError, MemoryError('Unable to allocate 64.0 GiB'), None)
+    assert capsys.readouterr().err == ('demo.py: error: not enough memory (Unable to allocate 64.0 GiB): '
+                                       'choose smaller sizes than --hidden-size 8000\n')
+    try:
+        raise KeyError('a bug')
+    except KeyError as error:
+        sys.excepthook(KeyError, error, error.__traceback__)
+    assert 'Traceback' in capsys.readouterr().err

@@ -15,8 +15,10 @@ def test_similarity_of_you_and_i(capsys):
     assert round(similarity.main([]), 4) == 0.7071
     assert 'cos(you, i) = 0.7071' in capsys.readouterr().out
     assert similarity.main(['--words', 'say', 'say']) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="'bye' is not in the vocabulary"):
+    with pytest.raises(SystemExit) as stop:
         similarity.main(['--words', 'you', 'bye'])
+    assert stop.value.code == 2
+    assert "argument --words: 'bye' is not in the vocabulary" in capsys.readouterr().err
 
 
 def test_most_similar_script(capsys):
@@ -65,6 +67,8 @@ def test_ptb_word_vectors_put_month_next_to_year():
 
 
 @needs_ptb
-def test_ptb_unknown_query_fails_before_the_heavy_work():
-    with pytest.raises(ValueError, match="'toyotaa' is not in the vocabulary"):
+def test_ptb_unknown_query_fails_before_the_heavy_work(capsys):
+    with pytest.raises(SystemExit) as stop:
         count_method_big.main(['--quiet', '--queries', 'toyotaa'])
+    assert stop.value.code == 2
+    assert "argument --queries: 'toyotaa' is not in the vocabulary" in capsys.readouterr().err

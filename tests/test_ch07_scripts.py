@@ -74,8 +74,10 @@ def test_generate_better_text_continues_the_prompt(tmp_path, capsys):
     BetterRnnlm(10000, 8, 8, rng=0).save_params(checkpoint)  # generation adds to the saved class
     texts = generate_better_text.main(['--load', checkpoint, '--length', '20', '--greedy'])
     assert texts[0].startswith('you ') and texts[1].startswith('the meaning of life is ')
-    with pytest.raises(ValueError, match="'zzzq' is not in the vocabulary"):
+    with pytest.raises(SystemExit) as stop:
         generate_better_text.main(['--load', checkpoint, '--prompt', 'zzzq is'])
+    assert stop.value.code == 2
+    assert "argument --prompt: 'zzzq' is not in the vocabulary" in capsys.readouterr().err
     Rnnlm(9999, 8, 8).save_params(checkpoint)
     with pytest.raises(SystemExit, match='has a vocabulary of 9999 words, PTB has 10000'):
         generate_better_text.main(['--load', checkpoint])
