@@ -16,15 +16,17 @@ minutes on 2 quiet cores (20 epochs of 658 steps at about 0.2 s of CPU a step, m
 """
 import json
 import os
+import sys
 import time
 
 import numpy as np
 
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
 from common.backend import array_module, as_model_device, to_cpu
-from common.cli import (check_heads, context_length, dropout_ratio, float_in, layer_count, make_parser, model_width,
-                        nonnegative_float, on_device, positive_float, positive_int)
+from common.cli import (check_heads, context_length, dropout_ratio, float_in, layer_count, make_parser,
+                        model_width, nonnegative_float, on_device, positive_float, positive_int)
 from common.functions import log_softmax
+from common.interrupts import StopSignals
 from common.npz_file import atomic_savez
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.plot import plot_curves
@@ -128,50 +130,55 @@ def main(argv=None):
     losses = []
     total_steps = args.epochs * steps_per_epoch
     stop_at = min(total_steps, args.max_steps or total_steps)
-    try:
-        while schedule.steps_done < stop_at:
-            epoch, step_in_epoch = divmod(schedule.steps_done, steps_per_epoch)
-            batches = epoch_batches(len(train), lengths, args.batch_size,
-                                    np.random.default_rng([args.seed, epoch]))
-            for batch in batches[step_in_epoch:]:
-                ids, maskable = bert_batch([train[k] for k in batch], vocab_size, args.context_size)
-                inputs, targets = mask_tokens(ids, maskable, vocab_size,
-                                              np.random.default_rng([args.seed, schedule.steps_done]),
-                                              args.mask_prob)
-                if not (targets != IGNORE).any():
+    with StopSignals() as signals:  # SIGTERM stops like Ctrl-C; never in the middle of a save
+        try:
+            while schedule.steps_done < stop_at:
+                epoch, step_in_epoch = divmod(schedule.steps_done, steps_per_epoch)
+                batches = epoch_batches(len(train), lengths, args.batch_size,
+                                        np.random.default_rng([args.seed, epoch]))
+                for batch in batches[step_in_epoch:]:
+                    ids, maskable = bert_batch([train[k] for k in batch], vocab_size, args.context_size)
+                    inputs, targets = mask_tokens(ids, maskable, vocab_size,
+                                                  np.random.default_rng([args.seed, schedule.steps_done]),
+                                                  args.mask_prob)
+                    if not (targets != IGNORE).any():
+                        schedule.step(optimizer)
+                        continue
+                    inputs, targets = as_model_device(model, inputs), as_model_device(model, targets)
+                    loss = model.forward(inputs, targets, train_flg=True)
+                    if not np.isfinite(loss):
+                        raise SystemExit(f'training stopped at step {schedule.steps_done + 1}: the loss '
+                                         f'is {loss}; the last checkpoint is left as it was')
+                    losses.append(loss)
+                    model.backward()
+                    clip_grads(model.grads, args.max_grad)
                     schedule.step(optimizer)
-                    continue
-                inputs, targets = as_model_device(model, inputs), as_model_device(model, targets)
-                loss = model.forward(inputs, targets, train_flg=True)
-                if not np.isfinite(loss):
-                    raise SystemExit(f'training stopped at step {schedule.steps_done + 1}: the loss is {loss}; '
-                                     'the last checkpoint is left as it was')
-                losses.append(loss)
-                model.backward()
-                clip_grads(model.grads, args.max_grad)
-                schedule.step(optimizer)
-                optimizer.update(model.params, model.grads)
-                done = schedule.steps_done
-                if done % args.eval_interval == 0 or done == stop_at:
-                    accuracy, ppl = evaluate(model, valid_batches)
-                    for key, value in (('steps', done), ('valid_accuracy', accuracy), ('valid_ppl', ppl),
-                                       ('train_loss', float(np.mean(losses))),
-                                       ('cpu_s', offset_cpu + time.process_time() - start_cpu),
-                                       ('wall_s', offset_wall + time.perf_counter() - start_wall)):
-                        curve[key].append(value)
-                    losses = []
-                    if not args.quiet:
-                        print(f'| epoch {epoch + 1} | step {done:5d} / {total_steps} | lr {optimizer.lr:.2e} '
-                              f'| train loss {curve["train_loss"][-1]:.3f} | valid masked accuracy '
-                              f'{100 * accuracy:.2f}% | valid perplexity {ppl:.1f} | cpu {curve["cpu_s"][-1]:.0f}[s] '
-                              f'| wall {curve["wall_s"][-1]:.0f}[s]', flush=True)
-                    if args.save:
-                        save_run(args.save, model, optimizer, schedule, rng, curve, config)
-                if done == stop_at:
-                    break
-    except KeyboardInterrupt:
-        kept = f'the last checkpoint {args.save!r} is kept' if args.save else 'nothing was saved'
-        raise SystemExit(f'\ninterrupted at step {schedule.steps_done}: {kept}; continue with --load') from None
+                    optimizer.update(model.params, model.grads)
+                    done = schedule.steps_done
+                    if done % args.eval_interval == 0 or done == stop_at:
+                        accuracy, ppl = evaluate(model, valid_batches)
+                        for key, value in (('steps', done), ('valid_accuracy', accuracy), ('valid_ppl', ppl),
+                                           ('train_loss', float(np.mean(losses))),
+                                           ('cpu_s', offset_cpu + time.process_time() - start_cpu),
+                                           ('wall_s', offset_wall + time.perf_counter() - start_wall)):
+                            curve[key].append(value)
+                        losses = []
+                        if not args.quiet:
+                            print(f'| epoch {epoch + 1} | step {done:5d} / {total_steps} '
+                                  f'| lr {optimizer.lr:.2e} | train loss {curve["train_loss"][-1]:.3f} '
+                                  f'| valid masked accuracy {100 * accuracy:.2f}% | valid perplexity '
+                                  f'{ppl:.1f} | cpu {curve["cpu_s"][-1]:.0f}[s] '
+                                  f'| wall {curve["wall_s"][-1]:.0f}[s]', flush=True)
+                        if args.save:  # the parameters and the state beside them: one unit
+                            with signals.deferred():
+                                save_run(args.save, model, optimizer, schedule, rng, curve, config)
+                    if done == stop_at:
+                        break
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM (common.interrupts.Stopped)
+            kept = f'the last checkpoint {args.save!r} is kept' if args.save else 'nothing was saved'
+            print(f'\ninterrupted at step {schedule.steps_done}: {kept}; continue with --load',
+                  file=sys.stderr)
+            raise SystemExit(getattr(stop, 'exit_status', 130)) from None
 
     if args.plot and curve['steps']:
         plot_curves({'masked-token accuracy (PTB valid)': (curve['steps'], curve['valid_accuracy'])},

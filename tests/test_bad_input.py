@@ -301,3 +301,14 @@ def test_out_of_memory_names_the_size_flags_and_a_bug_keeps_its_traceback(monkey
     except KeyError as error:
         sys.excepthook(KeyError, error, error.__traceback__)
     assert 'Traceback' in capsys.readouterr().err
+
+
+def test_a_training_state_given_as_a_checkpoint_names_the_checkpoint_beside_it(tmp_path):
+    from common.base_model import load_model
+    run = _small_run(tmp_path)
+    run.save(str(tmp_path / 'run.npz'))
+    state = str(tmp_path / 'run.state.npz')
+    for load in (run.model.load_params, load_model):
+        with pytest.raises(ValueError, match=f"'{re.escape(state)}' is the training state of a run .*"
+                                             f"load {re.escape(str(tmp_path / 'run.npz'))}"):
+            load(state)

@@ -1,5 +1,6 @@
 """BertEncoder with its masked-LM head, the masking rule, padding, BertClassifier, pretrain_bert."""
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -116,7 +117,7 @@ def test_masking_rule_frequencies():
 
 
 @needs_ptb
-def test_pretraining_learns_and_resumes_exactly(tmp_path, capsys):
+def test_pretraining_learns_and_resumes_exactly(tmp_path, capsys, monkeypatch):
     tiny = ['--max-sentences', '200', '--eval-sentences', '50', '--batch-size', '20', '--d-model', '16',
             '--num-heads', '2', '--num-layers', '1', '--d-ff', '32', '--context-size', '90',
             '--warmup', '5', '--lr', '0.01', '--eval-interval', '10', '--quiet']
@@ -130,3 +131,20 @@ def test_pretraining_learns_and_resumes_exactly(tmp_path, capsys):
     assert resumed['valid_ppl'] == straight['valid_ppl']
     with pytest.raises(SystemExit, match='other settings'):
         pretrain_bert.main(tiny + ['--epochs', '3', '--load', path])
+
+    # SIGTERM between the two files of a save (the state is written, the parameters not yet):
+    # the save finishes first, so the run resumes to the same result
+    stopped = str(tmp_path / 'stopped.npz')
+    real_save = pretrain_bert.atomic_savez
+
+    def signal_after_the_state(file_path, arrays):
+        real_save(file_path, arrays)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(pretrain_bert, 'atomic_savez', signal_after_the_state)
+    with pytest.raises(SystemExit) as stop:
+        pretrain_bert.main(tiny + ['--epochs', '2', '--save', stopped])
+    assert stop.value.code == 143 and 'interrupted at step 10' in capsys.readouterr().err
+    monkeypatch.undo()
+    resumed = pretrain_bert.main(tiny + ['--epochs', '2', '--load', stopped, '--save', stopped])
+    assert resumed['valid_ppl'] == straight['valid_ppl']
