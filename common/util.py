@@ -76,13 +76,19 @@ def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True
     similarity = cosine_similarities(word_matrix[query_id], word_matrix)
     check_finite_similarities(similarity, word_to_id)
     similarity[query_id] = -np.inf
-    best = np.argsort(-similarity, kind='stable')[:top]
-    results = [(id_to_word[int(i)], float(similarity[i])) for i in best]
+    results = best_words(similarity, id_to_word, top)
     if verbose:
         print(f'\n[query] {query}')
         for word, score in results:
             print(f' {word}: {score:.4f}')
     return results
+
+
+def best_words(similarity, id_to_word, top):
+    """The ``top`` words of highest ``similarity`` (V,), best first (ties: lower id first), never
+    one set to -inf (a query word) -> [(word, similarity), ...]."""
+    order = np.argsort(-similarity, kind='stable')[:top]
+    return [(id_to_word[int(i)], float(similarity[i])) for i in order if similarity[i] > -np.inf]
 
 
 def check_finite_vectors(word_matrix, ids, word_to_id):
@@ -140,8 +146,7 @@ def analogy(a, b, c, word_to_id, id_to_word, word_matrix, top=5, answer=None, ve
     ties count against the answer).
     """
     similarity = analogy_similarities(a, b, c, word_to_id, word_matrix)
-    order = np.argsort(-similarity, kind='stable')
-    results = [(id_to_word[int(i)], float(similarity[i])) for i in order[:top]]
+    results = best_words(similarity, id_to_word, top)
     if verbose:
         print(f'\n[analogy] {a}:{b} = {c}:?')
         for word, score in results:

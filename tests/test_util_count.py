@@ -99,6 +99,8 @@ def test_most_similar_to_you_is_goodbye_i_hello(toy, capsys):
     assert results[3][1] == pytest.approx(0.0, abs=1e-6)
     assert 'you' not in [w for w, _ in results]
     assert '[query] you' in capsys.readouterr().out
+    everything = most_similar('you', word_to_id, id_to_word, C, top=100, verbose=False)
+    assert len(everything) == len(word_to_id) - 1  # every other word; the query never (not as -inf)
 
 
 def test_unknown_query_word_is_named_in_the_error(toy):
