@@ -27,6 +27,7 @@ import argparse
 import importlib
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,15 +49,23 @@ def benchmark_scripts():
                   if 'def main(argv' in path.read_text(encoding='utf-8'))
 
 
+OPTIONAL_PEERS = {'torch', 'gensim'}  # benchmark-only packages, never project dependencies
+
+
 def load_main(script):
     if script.endswith('.py'):
-        spec = importlib.util.spec_from_file_location(f'benchmarks_{script[:-3]}',
-                                                      ROOT / 'benchmarks' / script)
+        folder = str(ROOT / 'benchmarks')
+        spec = importlib.util.spec_from_file_location(f'benchmarks_{script[:-3]}', f'{folder}/{script}')
         module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, folder)  # as `python benchmarks/x.py` does: siblings import each other
         try:
             spec.loader.exec_module(module)
-        except ImportError as error:  # a benchmark's optional peer (torch, gensim) is missing
+        except ImportError as error:
+            if error.name not in OPTIONAL_PEERS:
+                raise
             pytest.skip(f'{script}: {error}')
+        finally:
+            sys.path.remove(folder)
         return module.main
     return importlib.import_module(script).main
 
