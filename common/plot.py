@@ -15,9 +15,10 @@ def new_figure(path=None, figsize=(6.4, 4.8)):
 
 
 def finish_figure(fig, path=None):
-    """Save ``fig`` to ``path`` as PNG, or show it when no path is given."""
+    """Save ``fig`` to ``path`` as PNG, or show it when no path is given (laid out tightly either
+    way, so the labels of neighbouring panels do not overlap)."""
+    fig.tight_layout()
     if path:
-        fig.tight_layout()
         fig.savefig(path, dpi=100)
         return
     import matplotlib.pyplot as plt
