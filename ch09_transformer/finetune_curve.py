@@ -33,11 +33,16 @@ def main(argv=None):
     for label in ('pre-trained', 'from scratch'):
         print(f'{label:18s} | ' + ' | '.join(f'{100 * a:5.1f}%' for a in results[label]))
     if args.plot:
-        plot_curves({label: (args.sizes, [100 * a for a in results[label]])
-                     for label in ('pre-trained', 'from scratch')},
-                    xlabel='labelled training sentences', ylabel='test accuracy (%)', path=args.plot,
-                    marker='o')
+        plot_curve(results, args.plot)
     return results
+
+
+def plot_curve(results, path=None):
+    """Test accuracy (%) against labelled sentences, pre-trained and from scratch (the chapter's
+    picture), saved to ``path`` (PNG) or shown inline.  results: as ``main`` returns them."""
+    plot_curves({label: (results['sizes'], [100 * a for a in results[label]])
+                 for label in ('pre-trained', 'from scratch')},
+                xlabel='labelled training sentences', ylabel='test accuracy (%)', path=path, marker='o')
 
 
 if __name__ == '__main__':
