@@ -21,8 +21,8 @@ import time
 import numpy as np
 
 from ch09_transformer.gpt import GPT
-from ch09_transformer.train_gpt import SHAPE_FLAGS, make_parser_gpt
-from common.cli import nonnegative_int, positive_int
+from ch09_transformer.train_gpt import SHAPE_FLAGS, STEP_DEFAULTS, add_step_flags
+from common.cli import make_parser, nonnegative_int, positive_int
 from common.memory import reuse_freed_memory
 from common.optimizer import AdamW
 from common.util import clip_grads
@@ -90,7 +90,8 @@ def make_torch_step(model, args):
 
 
 def main(argv=None):
-    parser = make_parser_gpt(__doc__)
+    parser = make_parser(__doc__, **STEP_DEFAULTS)
+    add_step_flags(parser)
     parser.add_argument('--steps', type=positive_int, default=20, help='timed steps (after the warm-up)')
     parser.add_argument('--warmup', type=nonnegative_int, default=3, help='untimed steps first (0: none)')
     parser.add_argument('--torch', action='store_true',

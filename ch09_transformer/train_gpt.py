@@ -27,11 +27,12 @@ from dataset.ptb import EOS, load_data
 SHAPE_FLAGS = ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')
 
 
-def make_parser_gpt(description):
-    """The flags of train_gpt, with the configuration measured best here as defaults."""
-    parser = make_parser(description, epochs=20, batch_size=32, lr=2e-3, seed=1984, save=None,
-                         load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+STEP_DEFAULTS = {'batch_size': 32, 'lr': 2e-3, 'seed': 1984}  # the common flags a step needs
+
+
+def add_step_flags(parser):
+    """The model's shape and the optimizer's recipe: all that one training step depends on
+    (train_gpt and benchmarks/gpt_step.py), with the configuration measured best here."""
     parser.add_argument('--context-size', type=context_length, default=64, help='words per window')
     parser.add_argument('--d-model', type=model_width, default=128, help='width of the model')
     parser.add_argument('--num-heads', type=model_width, default=4, help='attention heads')
@@ -40,12 +41,20 @@ def make_parser_gpt(description):
     parser.add_argument('--dropout', type=dropout_ratio, default=0.2, help='dropout ratio (0: none)')
     parser.add_argument('--weight-decay', type=nonnegative_float, default=0.1,
                         help="AdamW's weight decay (0: none)")
+    parser.add_argument('--max-grad', type=positive_float, default=1.0,
+                        help='clip gradients to this global norm')
+
+
+def make_parser_gpt(description):
+    """The flags of train_gpt: a step's flags, the schedule, and the run's files and corpus."""
+    parser = make_parser(description, epochs=20, save=None, load=None, plot=None, gpu=False,
+                         **STEP_DEFAULTS)
+    parser.epilog = CHECKPOINT_HELP
+    add_step_flags(parser)
     parser.add_argument('--warmup-steps', type=nonnegative_int, default=100,
                         help='steps of linear learning-rate warm-up (0: none)')
     parser.add_argument('--min-lr-ratio', type=float_in(0.0, 1.0), default=0.1,
                         help='the cosine decay ends at --lr times this (0: at 0)')
-    parser.add_argument('--max-grad', type=positive_float, default=1.0,
-                        help='clip gradients to this global norm')
     add_corpus_flags(parser)
     return parser
 
