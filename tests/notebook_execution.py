@@ -5,8 +5,10 @@ The tests use ``execute``; authors refresh a notebook's committed outputs with
     python tests/notebook_execution.py notebooks/ch01_nn.ipynb [more.ipynb ...]
 
 which runs each notebook top to bottom at the setting its first cell holds (the quick one, as
-committed) in the ``notebooks`` folder and writes it back with the new outputs.
+committed) in the ``notebooks`` folder, with one BLAS thread, and writes it back with the new
+outputs.
 """
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +29,9 @@ def execute(path):
     notebook = nbformat.read(str(path), as_version=4)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name='python3', record_timing=False,
                             resources={'metadata': {'path': str(NOTEBOOK_DIR)}})
-    client.execute()
+    # One BLAS thread: the notebooks' models are small, and OpenBLAS threads that wait for a busy
+    # core made a 2-second seq2seq epoch take 80 s on a loaded 2-core machine.
+    client.execute(env={**os.environ, 'OPENBLAS_NUM_THREADS': '1'})
     return notebook
 
 
