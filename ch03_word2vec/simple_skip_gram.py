@@ -1,6 +1,6 @@
 """The chapter-3 skip-gram: one-hot target -> MatMul(W_in) -> MatMul(W_out) -> softmax per context."""
 from ch03_word2vec.simple_word2vec import SimpleWord2Vec
-from common.checks import check_ndim
+from common.checks import check_ndim, needs_forward
 
 
 class SimpleSkipGram(SimpleWord2Vec):
@@ -24,6 +24,7 @@ class SimpleSkipGram(SimpleWord2Vec):
         labels = contexts.reshape(n * self.width, *contexts.shape[2:])
         return self.loss_layer.forward(scores, labels) * self.width
 
+    @needs_forward('width')
     def backward(self, dout=1):
         d_scores = self.loss_layer.backward(dout * self.width)
         ds = d_scores.reshape(-1, self.width, d_scores.shape[1]).sum(axis=1)

@@ -12,7 +12,7 @@ import numpy as np
 from ch04_fast_w2v.segment_cbow import SegmentModel, window_mean_matrix
 from ch04_fast_w2v.shared_negative_sampling import minus_log_sigmoid
 from common.backend import array_module
-from common.checks import check_ndim
+from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
 from common.layers import Embedding, UnigramSampler
 
@@ -74,6 +74,7 @@ class SegmentSkipGramLoss:
                 + (keep * minus_log_sigmoid(-negative_score)).sum())
         return float(loss) / (v.shape[0] * length)
 
+    @needs_forward('cache')
     def backward(self, dout=1):
         v, window_rows, negative_rows, positive_score, negative_score, keep = self.cache
         xp = array_module(v)

@@ -1,6 +1,6 @@
 """Negative sampling with negatives shared by the targets of a text segment (the fast mode)."""
 from common.backend import array_module
-from common.checks import check_ndim
+from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
 from common.layers import Embedding, UnigramSampler
 
@@ -46,6 +46,7 @@ class SharedNegativeSamplingLoss:
                 + (keep * minus_log_sigmoid(-negative_score)).sum())
         return float(loss) / target.size
 
+    @needs_forward('cache')
     def backward(self, dout=1):
         h, positive_rows, negative_rows, positive_score, negative_score, keep = self.cache
         xp = array_module(h)

@@ -1,5 +1,5 @@
 """Skip-gram with an Embedding input layer and negative sampling (book chapter 4, skip_gram.py)."""
-from common.checks import check_ndim
+from common.checks import check_ndim, needs_forward
 from ch04_fast_w2v.word2vec_model import Word2VecModel
 
 
@@ -24,6 +24,7 @@ class SkipGram(Word2VecModel):
         hs = h.repeat(self.width, axis=0)  # row n * 2w + j is h[n], paired with contexts[n, j]
         return self.ns_loss.forward(hs, contexts.reshape(-1)) * self.width
 
+    @needs_forward('width')
     def backward(self, dout=1):
         dhs = self.ns_loss.backward(dout * self.width)
         self.in_layer.backward(dhs.reshape(-1, self.width, dhs.shape[1]).sum(axis=1))

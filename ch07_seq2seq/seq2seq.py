@@ -12,7 +12,7 @@ import numpy as np
 
 from common.backend import array_module
 from common.base_model import BaseModel
-from common.checks import check_ndim
+from common.checks import check_ndim, needs_forward
 from common.layers import Affine, Embedding
 from common.time_layers import LSTM, TimeAffine, TimeEmbedding, TimeLSTM, TimeSoftmaxWithLoss
 from ch07_seq2seq import decoding
@@ -61,6 +61,7 @@ class Encoder(LayerStack):
     def forward(self, xs):
         return self.encode(xs)[:, -1, :]
 
+    @needs_forward('hs')
     def backward(self, dh):
         dhs = array_module(dh).zeros_like(self.hs)
         dhs[:, -1, :] = dh

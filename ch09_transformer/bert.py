@@ -12,7 +12,7 @@ import numpy as np
 
 from common.backend import array_module
 from common.base_model import BaseModel
-from common.checks import check_ids, check_ndim
+from common.checks import check_ids, check_ndim, needs_forward
 from common.layers import SoftmaxWithLoss
 from common.time_layers import TimeAffine
 from common.transformer_layers import gpt2_stack
@@ -99,6 +99,7 @@ class BertEncoder(BaseModel):
         scores = self.predict_masked(xs, ts, train_flg)
         return self.loss_layer.forward(scores, ts[ts != IGNORE])
 
+    @needs_forward('picked')
     def backward(self, dout=1):
         """Write the gradients of the last ``forward`` into ``self.grads``."""
         picked, shape = self.picked

@@ -142,6 +142,77 @@ def test_backward_before_forward_says_so(name):
         layer.backward(*[np.ones((2, 4))] * max(arguments, 1))
 
 
+CHAPTER_PACKAGES = ['ch01_nn', 'ch03_word2vec', 'ch04_fast_w2v', 'ch05_rnn', 'ch06_lstm', 'ch07_seq2seq',
+                    'ch08_attention', 'ch09_transformer']
+_CORPUS = np.arange(60) % 10
+_TINY_TRANSFORMER = {'d_model': 8, 'num_heads': 2, 'num_layers': 1, 'd_ff': 8}
+MODELS = {  # 'module.Class': tiny constructor arguments
+    'ch01_nn.two_layer_net.TwoLayerNet': (2, 4, 3),
+    'ch03_word2vec.simple_cbow.SimpleCBOW': (10, 3),
+    'ch03_word2vec.simple_skip_gram.SimpleSkipGram': (10, 3),
+    'ch04_fast_w2v.cbow.CBOW': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.skip_gram.SkipGram': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.segment_cbow.SegmentCBOW': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.segment_skip_gram.SegmentSkipGram': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.segment_skip_gram.SegmentSkipGramLoss': (W(10, 3), _CORPUS, 1),
+    'ch04_fast_w2v.shared_negative_sampling.SharedNegativeSamplingLoss': (W(10, 3), _CORPUS),
+    'ch05_rnn.mlp_lm.MlpLm': (10, 2, 3, 4),
+    'ch05_rnn.simple_rnnlm.SimpleRnnlm': (10, 3, 4),
+    'ch06_lstm.rnnlm.Rnnlm': (10, 3, 4),
+    'ch06_lstm.better_rnnlm.BetterRnnlm': (10, 4, 4),
+    'ch07_seq2seq.seq2seq.Encoder': (10, 3, 4),
+    'ch07_seq2seq.seq2seq.Decoder': (10, 3, 4),
+    'ch07_seq2seq.seq2seq.Seq2seq': (10, 3, 4),
+    'ch07_seq2seq.peeky_seq2seq.PeekyDecoder': (10, 3, 4),
+    'ch07_seq2seq.peeky_seq2seq.PeekySeq2seq': (10, 3, 4),
+    'ch08_attention.attention_seq2seq.AttentionEncoder': (10, 3, 4),
+    'ch08_attention.attention_seq2seq.AttentionDecoder': (10, 3, 4),
+    'ch08_attention.attention_seq2seq.AttentionSeq2seq': (10, 3, 4),
+    'ch09_transformer.transformer_seq2seq.TransformerEncoder': (10, 8, 2, 1, 8),
+    'ch09_transformer.transformer_seq2seq.TransformerDecoder': (10, 8, 2, 1, 8),
+    'ch09_transformer.transformer_seq2seq.TransformerSeq2seq': (10,),
+    'ch09_transformer.gpt.GPT': (10,),
+    'ch09_transformer.bert.BertEncoder': (10,),
+    'ch04_fast_w2v.mean_vector_classifier.MeanVectorClassifier': (W(10, 3),),
+    'ch06_lstm.sentence_classifier.LstmClassifier': (10, 3, 4),
+    'ch07_seq2seq.rnnlm_gen.RnnlmGen': (10, 3, 4),
+    'ch07_seq2seq.better_rnnlm_gen.BetterRnnlmGen': (10, 4, 4),
+    'ch09_transformer.gpt_classifier.GptClassifier': (10,),
+    'ch09_transformer.gpt_gen.GPTGen': (10,),
+    'ch09_transformer.bert_classifier.BertClassifier': (10,),
+}
+
+
+def chapter_class(path):
+    module, name = path.rsplit('.', 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_chapter_class_with_a_backward_is_in_models():
+    found = set()
+    for package in CHAPTER_PACKAGES:
+        for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            module = importlib.import_module(f'{package}.{info.name}')
+            found |= {f'{module.__name__}.{name}' for name, cls in vars(module).items()
+                      if inspect.isclass(cls) and cls.__module__ == module.__name__
+                      and hasattr(cls, 'backward')}
+    assert found == set(MODELS)
+
+
+@pytest.mark.parametrize('path', sorted(MODELS))
+def test_a_models_backward_before_its_forward_says_so(path):
+    cls = chapter_class(path)
+    args = MODELS[path]
+    kwargs = _TINY_TRANSFORMER if path.startswith('ch09') and len(args) == 1 else {}
+    if path.endswith(('GPT', 'GPTGen', 'BertEncoder', 'GptClassifier', 'BertClassifier')):
+        kwargs = {**kwargs, 'context_size': 8}
+    model = cls(*args, **kwargs)
+    needs_argument = any(p.default is inspect.Parameter.empty
+                         for p in inspect.signature(model.backward).parameters.values())
+    with pytest.raises(RuntimeError, match=r'\.backward .*forward'):
+        model.backward(np.ones((2, 3, 4))) if needs_argument else model.backward()
+
+
 # ----- damaged files: one line naming the file and the problem, never numpy's pickle advice -----
 
 def _damage(path, kind, good):
