@@ -67,7 +67,8 @@ def main(argv=None):
 
     def train():
         for step in range(args.steps):
-            batch = slice(step * 64, (step + 1) * 64)
+            start = step % (len(windows) // 64) * 64  # wraps around after an epoch
+            batch = slice(start, start + 64)
             model.forward(windows[batch], targets[batch])
             model.backward()
             optimizer.update(model.params, model.grads)

@@ -180,10 +180,11 @@ def test_numerical_gradient_perturbs_non_contiguous_arrays(rng):
     np.testing.assert_allclose(grad, 2 * W_t, rtol=1e-8)
 
 
-def test_sum_rows_by_id_matches_a_loop(rng):
-    ids = rng.integers(0, 30, size=(50, 3))
+@pytest.mark.parametrize('layers', [1, 2, 4, 1000])  # 1000: no id reaches the reduceat
+def test_sum_rows_by_id_matches_a_loop(rng, layers):
+    ids = rng.integers(0, 30, size=(50, 3))  # about 5 rows per id, some 1, some over 10
     rows = rng.standard_normal((50, 3, 4))
-    unique_ids, sums = sum_rows_by_id(ids, rows)
+    unique_ids, sums = sum_rows_by_id(ids, rows, layers=layers)
     np.testing.assert_array_equal(unique_ids, np.unique(ids))
     for uid, total in zip(unique_ids, sums):
         np.testing.assert_allclose(total, rows[ids == uid].sum(axis=0), rtol=1e-12)
