@@ -62,7 +62,7 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     windows, targets = segment_windows(corpus, 5, 64)
     model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
-        len(word_to_id), 100, 5, corpus, rng=rng)
+        len(word_to_id), 100, 5, corpus, rng=rng, shrink_window=True)  # as train --mode fast
     optimizer = LazyAdam(model.embeddings, lr=0.02, decay_steps=args.steps)
 
     def train():

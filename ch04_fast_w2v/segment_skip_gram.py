@@ -95,16 +95,10 @@ class SegmentSkipGram(SegmentModel):
     """Skip-gram on segments: v_si = W_in[targets[s, i]], with the loss of SegmentSkipGramLoss.
 
     SegmentSkipGram(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-    negatives_per_segment=25, shrink_window=False); parameters as in Word2VecModel, pair
+    negatives_per_segment=None (25), shrink_window=False); parameters as in SegmentModel, pair
     weights as in ``context_weights``.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     """
-
-    def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-                 negatives_per_segment=25, shrink_window=False):
-        self.shrink_window = shrink_window
-        super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype,
-                         negatives_per_segment)
 
     def make_loss(self, W_out, corpus, rng):
         return SegmentSkipGramLoss(W_out, corpus, self.window_size, power=0.75, sample_size=5,

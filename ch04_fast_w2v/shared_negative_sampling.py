@@ -16,7 +16,7 @@ class SharedNegativeSamplingLoss:
 
     with n_sk ~ P(w)^power / Z (a UnigramSampler on ``corpus``); a negative equal to a target is
     left out for that target.  Each negative counts sample_size / K, so in expectation a target
-    meets ``sample_size`` negatives, as in NegativeSamplingLoss; more of them (K = 25 for
+    meets ``sample_size`` negatives, as in NegativeSamplingLoss; more of them (K = 15 or 25 for
     L = 64 rather than 5) average out the noise of sharing (analogy scores on PTB improve).
     h: (S, L, D), target: (S, L) -> L: float.  Backward: dh: (S, L, D); dW row-sparse through
     the inner Embedding (``embed``) over the ids of the segments' targets and negatives.

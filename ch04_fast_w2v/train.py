@@ -10,11 +10,11 @@ default SparseGradAdam computes it in a few passes over the tables (--dense-adam
 textbook update of common.optimizer.Adam: the same numbers, slower).
 
 --mode fast: the same model, but a batch is 64 text segments of 64 consecutive targets
-(SegmentCBOW: window sums as one band-matrix product; SegmentSkipGram: every centre scored
-against its segment's window in one product, a context at distance d weighted (w + 1 - d) / w
-as word2vec's shrinking windows do in expectation; 25 negatives per segment shared by its
-targets, each weighted 5/25), and LazyAdam (lr 0.02, decaying linearly to 2e-6) updates only the rows a
-batch touches.
+(SegmentCBOW: window means as one band-matrix product, 15 negatives per segment shared by its
+targets, each weighted 5/15; SegmentSkipGram: every centre scored against its segment's window
+in one product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
+shrinking windows weigh them in expectation (--full-window: all alike), and LazyAdam (lr 0.02,
+decaying linearly to 2e-6) updates only the rows a batch touches.
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.  With --save every
@@ -59,8 +59,10 @@ def main(argv=None):
                         help='fast mode: consecutive targets per segment (--batch-size is rounded '
                              'down to a multiple of it)')
     parser.add_argument('--full-window', action='store_true',
-                        help='fast skip-gram: count every context alike, instead of weighting one at '
-                             "distance d by (w + 1 - d) / w (word2vec's random window shrinking)")
+                        help='fast mode: count every context alike, instead of weighting one at '
+                             "distance d as word2vec's random window shrinking does in expectation "
+                             '(skip-gram: (w + 1 - d) / w; CBOW: the mean over a window of random '
+                             'size)')
     parser.add_argument('--dense-adam', action='store_true',
                         help='book mode: use the textbook dense Adam update (same result, slower)')
     parser.add_argument('--max-words', type=positive_int, default=None,
@@ -88,10 +90,8 @@ def main(argv=None):
         rows_per_batch, targets_per_row = batch_size, 1
     else:
         x, t = segment_windows(corpus, args.window_size, args.segment_length)
-        if args.model == 'cbow':
-            model = SegmentCBOW(*model_args, rng=rng)
-        else:
-            model = SegmentSkipGram(*model_args, rng=rng, shrink_window=not args.full_window)
+        model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
+            *model_args, rng=rng, shrink_window=not args.full_window)
         rows_per_batch = max(batch_size // args.segment_length, 1)  # segments per batch
         targets_per_row = args.segment_length
     model = on_device(model, args.gpu)

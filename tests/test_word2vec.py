@@ -132,6 +132,24 @@ def test_segment_windows_hold_every_pair_of_create_contexts_target():
         segment_windows(corpus[:13], 3, 8)
 
 
+def test_shrinking_window_weights_are_word2vecs_mean_over_its_window_sizes():
+    """word2vec draws b from 1..w and takes the mean of the 2b words within b of the target."""
+    length, window_size = 5, 3
+    expected = np.zeros((length, length + 2 * window_size))
+    for b in range(1, window_size + 1):
+        offset = window_size - b  # the window of size b, inside the one of size w
+        expected[:, offset:offset + length + 2 * b] += window_mean_matrix(length, b, np.float64)
+    expected /= window_size
+    weights = window_mean_matrix(length, window_size, np.float64, shrink_window=True)
+    np.testing.assert_allclose(weights, expected, rtol=1e-12)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    corpus = np.arange(40) % 9
+    model = SegmentCBOW(9, 4, window_size, corpus, rng=0, dtype=np.float64, shrink_window=True)
+    windows, targets = segment_windows(corpus, window_size, length)
+    model.forward(windows, targets)
+    np.testing.assert_array_equal(model.band, weights)  # the model's h uses these weights
+
+
 def segment_model_and_pairs(rng, segments=3, length=4, shared=5):
     vocab_size, window_size = 12, 2
     corpus = rng.integers(0, vocab_size, 200)
