@@ -15,31 +15,30 @@ from common.backend import array_module
 from common.checks import check_ndim
 
 
+def context_weights(length, window_size, shrink_window=False, dtype=np.float32):
+    """P: (L, L + 2w) with P[i, i + j] the weight of the pair (target i, context x_{i+j}):
+    1 for j = 0..2w, j != w (0 elsewhere); with ``shrink_window``, (w + 1 - d) / w at distance
+    d = |j - w|, the chance that word2vec's random window (its size drawn uniformly from 1..w
+    for every target) reaches that far, so near contexts count more, as in word2vec and gensim."""
+    offset = np.arange(length + 2 * window_size)[None, :] - np.arange(length)[:, None]
+    distance = np.abs(offset - window_size)  # (L, L + 2w): |j - w| for column i + j
+    P = ((0 < distance) & (distance <= window_size)).astype(np.float64)
+    if shrink_window:
+        P *= (window_size + 1 - distance) / window_size
+    return P.astype(dtype)
+
+
 def window_mean_matrix(length, window_size, dtype=np.float32, shrink_window=False):
-    """A: (L, L + 2w) with A[i, i + j] = a_d at distance d = |j - w| = 1..w, else 0.
+    """A: (L, L + 2w), the rows of ``context_weights`` scaled to sum to 1:
+    A[i, i + j] = 1 / 2w, or with ``shrink_window`` (w + 1 - d) / (w (w + 1)) at distance d.
 
     For X: (L + 2w, D), the rows of W_in along a segment's window, (A X)[i] is the CBOW hidden
-    vector h_i of the segment's i-th target, a weighted mean of its 2w context vectors:
-    a_d = 1 / 2w (the book's mean), or with ``shrink_window`` the mean word2vec takes in
-    expectation, whose window size b is drawn uniformly from 1..w for every target and whose
-    h is the mean of the 2b words within it:
-
-        a_d = E_b[ [d <= b] / 2b ] = (1 / w) sum_{b=d..w} 1 / 2b     (still sum_j A[i, j] = 1),
-
-    so near contexts weigh more (for w = 5: a_1 = 0.228, ..., a_5 = 0.02).
+    vector h_i of the segment's i-th target: the mean of its 2w context vectors (the book's), or
+    their weighted mean, each context weighted by the chance that word2vec's random window
+    reaches it (for w = 5: 5/30, 4/30, ..., 1/30 from the nearest out).
     """
-    width = 2 * window_size
-    A = np.zeros((length, length + width), dtype=dtype)
-    for j in range(width + 1):
-        distance = abs(j - window_size)
-        if distance == 0:
-            continue
-        if shrink_window:
-            weight = sum(1 / (2 * b) for b in range(distance, window_size + 1)) / window_size
-        else:
-            weight = 1 / width
-        A[np.arange(length), np.arange(length) + j] = weight
-    return A
+    P = context_weights(length, window_size, shrink_window, np.float64)
+    return (P / P.sum(axis=1, keepdims=True)).astype(dtype)
 
 
 def segment_windows(corpus, window_size, length):
@@ -86,14 +85,14 @@ class SegmentModel(Word2VecModel):
 
 class SegmentCBOW(SegmentModel):
     """CBOW on segments: h_si = sum_{j != w} a_|j-w| W_in[windows[s, i + j]] (the weights of
-    ``window_mean_matrix``: 1/2w, or word2vec's shrinking windows), with the loss of
+    ``window_mean_matrix``: 1/2w, or by word2vec's shrinking windows), with the loss of
     SharedNegativeSamplingLoss (the K negatives of a segment are shared by its targets).
 
     SegmentCBOW(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
     negatives_per_segment=None (15), shrink_window=False); parameters as in SegmentModel.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     """
-    default_negatives = 15  # for L = 64: as good as 25 on PTB, and 15% faster
+    default_negatives = 15  # L = 64: 15% faster than 25, as good on PTB (benchmarks/README.md)
     band = None
 
     def make_loss(self, W_out, corpus, rng):

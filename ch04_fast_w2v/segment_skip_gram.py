@@ -9,24 +9,12 @@ context it differs from.
 """
 import numpy as np
 
-from ch04_fast_w2v.segment_cbow import SegmentModel, window_mean_matrix
+from ch04_fast_w2v.segment_cbow import SegmentModel, context_weights
 from ch04_fast_w2v.shared_negative_sampling import minus_log_sigmoid
 from common.backend import array_module
 from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
 from common.layers import Embedding, UnigramSampler
-
-
-def context_weights(length, window_size, shrink_window=False, dtype=np.float32):
-    """P: (L, L + 2w) with P[i, i + j] the weight of the pair (centre i, context x_{i+j}):
-    1 for j = 0..2w, j != w (0 elsewhere); with ``shrink_window``, (w + 1 - d) / w at distance
-    d = |j - w|, the chance that word2vec's random window (its size drawn uniformly from 1..w)
-    reaches that far, so near contexts count more, as in word2vec and gensim."""
-    P = (window_mean_matrix(length, window_size, np.float64) > 0).astype(dtype)
-    if shrink_window:
-        offset = np.arange(length + 2 * window_size)[None, :] - np.arange(length)[:, None]
-        P *= ((window_size + 1 - np.abs(offset - window_size)) / window_size).astype(dtype)
-    return P
 
 
 class SegmentSkipGramLoss:

@@ -60,9 +60,8 @@ def main(argv=None):
                              'down to a multiple of it)')
     parser.add_argument('--full-window', action='store_true',
                         help='fast mode: count every context alike, instead of weighting one at '
-                             "distance d as word2vec's random window shrinking does in expectation "
-                             '(skip-gram: (w + 1 - d) / w; CBOW: the mean over a window of random '
-                             'size)')
+                             'distance d by (w + 1 - d) / w, the chance that word2vec\'s random window '
+                             'reaches it (CBOW: a weighted mean)')
     parser.add_argument('--dense-adam', action='store_true',
                         help='book mode: use the textbook dense Adam update (same result, slower)')
     parser.add_argument('--max-words', type=positive_int, default=None,

@@ -7,7 +7,8 @@ import pytest
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from ch04_fast_w2v.cbow import CBOW
-from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows, window_mean_matrix
+from ch04_fast_w2v.segment_cbow import (SegmentCBOW, context_weights, segment_windows,
+                                        window_mean_matrix)
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.eval import answer_rank
 from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
@@ -132,17 +133,17 @@ def test_segment_windows_hold_every_pair_of_create_contexts_target():
         segment_windows(corpus[:13], 3, 8)
 
 
-def test_shrinking_window_weights_are_word2vecs_mean_over_its_window_sizes():
-    """word2vec draws b from 1..w and takes the mean of the 2b words within b of the target."""
+def test_shrinking_window_means_weigh_contexts_by_the_chance_the_window_reaches_them():
+    """word2vec draws b from 1..w for every target: a context at distance d is used if d <= b."""
     length, window_size = 5, 3
-    expected = np.zeros((length, length + 2 * window_size))
+    reached = np.zeros((length, length + 2 * window_size))
     for b in range(1, window_size + 1):
         offset = window_size - b  # the window of size b, inside the one of size w
-        expected[:, offset:offset + length + 2 * b] += window_mean_matrix(length, b, np.float64)
-    expected /= window_size
+        reached[:, offset:offset + length + 2 * b] += window_mean_matrix(length, b, np.float64) > 0
+    np.testing.assert_allclose(context_weights(length, window_size, True, np.float64),
+                               reached / window_size, rtol=1e-12)
     weights = window_mean_matrix(length, window_size, np.float64, shrink_window=True)
-    np.testing.assert_allclose(weights, expected, rtol=1e-12)
-    np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+    np.testing.assert_allclose(weights, reached / reached.sum(axis=1, keepdims=True), rtol=1e-12)
     corpus = np.arange(40) % 9
     model = SegmentCBOW(9, 4, window_size, corpus, rng=0, dtype=np.float64, shrink_window=True)
     windows, targets = segment_windows(corpus, window_size, length)
