@@ -27,7 +27,7 @@ from dataset import ptb  # noqa: E402
 
 STAGES = {  # (file suffix, function name) -> stage
     ('layers.py', 'forward'): 'gather embedding rows (Embedding.forward)',
-    ('layers.py', 'sum_rows_by_id'): 'sum gradient rows by id (sort + reduceat)',
+    ('layers.py', 'sum_rows_by_id'): 'sum gradient rows by id (sort, rank layers, reduceat)',
     ('layers.py', 'backward'): 'write row gradients into the tables (Embedding.backward)',
     ('layers.py', 'draw'): 'sample negatives',
     ('checks.py', 'check_ids'): 'check ids (Embedding.forward)',

@@ -68,7 +68,8 @@ class SegmentModel(Word2VecModel):
 
     def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
                  negatives_per_segment=None, shrink_window=False):
-        self.negatives_per_segment = negatives_per_segment or self.default_negatives
+        self.negatives_per_segment = (self.default_negatives if negatives_per_segment is None
+                                      else negatives_per_segment)
         self.shrink_window = shrink_window
         super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype)
 
