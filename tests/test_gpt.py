@@ -5,6 +5,7 @@ import pytest
 from ch09_transformer.gpt import GPT
 from ch09_transformer.gpt_gen import GPTGen
 from common.evaluation import eval_perplexity_windows
+from common.functions import softmax
 from common.gradient_check import check_gradients
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
@@ -162,3 +163,15 @@ def test_generation_is_seeded_and_continues_a_prompt():
     assert model.generate([1, 2, 3], sample_size=12, rng=8) != texts[0]
     score = model.score([1, 2, 3, 4])
     assert score.log_prob < 0
+
+
+def test_a_sentence_longer_than_the_context_is_scored_in_half_window_pieces():
+    model = tiny_gpt(cls=GPTGen, context=8)
+    ids = np.random.default_rng(5).integers(0, V, 21)  # w_0 and 20 words to predict: 5 pieces of 4
+    log_p = np.log(softmax(model.predict(ids[None, :8])[0]))  # the first 8 words see only each other
+    expected = sum(log_p[t, ids[t + 1]] for t in range(8))
+    for end in (12, 16, 20):  # then 4 words at a time, each window the 8 words ending there
+        window = ids[end - 8:end]
+        log_p = np.log(softmax(model.predict(window[None])[0]))
+        expected += sum(log_p[t, window_next] for t, window_next in zip(range(4, 8), ids[end - 3:end + 1]))
+    assert model.score(ids).log_prob == pytest.approx(expected, rel=1e-6)

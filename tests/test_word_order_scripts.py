@@ -53,7 +53,7 @@ def test_ngram_scorer_sums_the_kneser_ney_log_probabilities():
 def test_zero_shot_reports_every_model(tmp_path, capsys):
     path, gpt_path = str(tmp_path / 'rnnlm.npz'), str(tmp_path / 'gpt.npz')
     RnnlmGen(10000, 6, 5, rng=0).save_params(path)
-    GPTGen(10000, context_size=80, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=0).save_params(gpt_path)
+    GPTGen(10000, context_size=8, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=0).save_params(gpt_path)
     results = zero_shot.main(['--kn-order', '3', '--rnnlm', path, '--gpt', gpt_path, '--max-pairs', '60',
                               '--max-tokens', '100000'])
     assert set(results) == {'KN-3', 'Rnnlm', 'GPT'}
