@@ -146,7 +146,8 @@ CHAPTER_PACKAGES = ['ch01_nn', 'ch03_word2vec', 'ch04_fast_w2v', 'ch05_rnn', 'ch
                     'ch08_attention', 'ch09_transformer']
 _CORPUS = np.arange(60) % 10
 _TINY_TRANSFORMER = {'d_model': 8, 'num_heads': 2, 'num_layers': 1, 'd_ff': 8}
-MODELS = {  # 'module.Class': tiny constructor arguments
+_TINY_GPT = {'context_size': 8, **_TINY_TRANSFORMER}  # GPT and BERT models also take a context size
+MODELS = {  # 'module.Class': tiny constructor arguments (positional, or (positional, keywords))
     'ch01_nn.two_layer_net.TwoLayerNet': (2, 4, 3),
     'ch03_word2vec.simple_cbow.SimpleCBOW': (10, 3),
     'ch03_word2vec.simple_skip_gram.SimpleSkipGram': (10, 3),
@@ -170,16 +171,16 @@ MODELS = {  # 'module.Class': tiny constructor arguments
     'ch08_attention.attention_seq2seq.AttentionSeq2seq': (10, 3, 4),
     'ch09_transformer.transformer_seq2seq.TransformerEncoder': (10, 8, 2, 1, 8),
     'ch09_transformer.transformer_seq2seq.TransformerDecoder': (10, 8, 2, 1, 8),
-    'ch09_transformer.transformer_seq2seq.TransformerSeq2seq': (10,),
-    'ch09_transformer.gpt.GPT': (10,),
-    'ch09_transformer.bert.BertEncoder': (10,),
+    'ch09_transformer.transformer_seq2seq.TransformerSeq2seq': ((10,), _TINY_TRANSFORMER),
+    'ch09_transformer.gpt.GPT': ((10,), _TINY_GPT),
+    'ch09_transformer.bert.BertEncoder': ((10,), _TINY_GPT),
     'ch04_fast_w2v.mean_vector_classifier.MeanVectorClassifier': (W(10, 3),),
     'ch06_lstm.sentence_classifier.LstmClassifier': (10, 3, 4),
     'ch07_seq2seq.rnnlm_gen.RnnlmGen': (10, 3, 4),
     'ch07_seq2seq.better_rnnlm_gen.BetterRnnlmGen': (10, 4, 4),
-    'ch09_transformer.gpt_classifier.GptClassifier': (10,),
-    'ch09_transformer.gpt_gen.GPTGen': (10,),
-    'ch09_transformer.bert_classifier.BertClassifier': (10,),
+    'ch09_transformer.gpt_classifier.GptClassifier': ((10,), _TINY_GPT),
+    'ch09_transformer.gpt_gen.GPTGen': ((10,), _TINY_GPT),
+    'ch09_transformer.bert_classifier.BertClassifier': ((10,), _TINY_GPT),
 }
 
 
@@ -202,10 +203,7 @@ def test_every_chapter_class_with_a_backward_is_in_models():
 @pytest.mark.parametrize('path', sorted(MODELS))
 def test_a_models_backward_before_its_forward_says_so(path):
     cls = chapter_class(path)
-    args = MODELS[path]
-    kwargs = _TINY_TRANSFORMER if path.startswith('ch09') and len(args) == 1 else {}
-    if path.endswith(('GPT', 'GPTGen', 'BertEncoder', 'GptClassifier', 'BertClassifier')):
-        kwargs = {**kwargs, 'context_size': 8}
+    args, kwargs = MODELS[path] if isinstance(MODELS[path][-1], dict) else (MODELS[path], {})
     model = cls(*args, **kwargs)
     needs_argument = any(p.default is inspect.Parameter.empty
                          for p in inspect.signature(model.backward).parameters.values())
