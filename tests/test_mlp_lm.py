@@ -60,7 +60,7 @@ def test_contexts_are_padded_with_the_boundary_word():
 
 
 TINY = ['--max-tokens', '4000', '--eval-tokens', '500', '--wordvec-size', '8', '--hidden-size', '16',
-        '--batch-size', '50', '--lr', '0.5', '--eval-interval', '20', '--quiet']
+        '--batch-size', '50', '--lr', '0.003', '--eval-interval', '20', '--quiet']
 
 
 @needs_ptb
