@@ -11,7 +11,7 @@ from common.time_layers import TimeSoftmaxWithLoss
 class MlpLm(BaseModel):
     """P(w_t | w_{t-n} .. w_{t-1}) from the previous n = context_size words, by an MLP.
 
-    x = [C[w_{t-n}], ..., C[w_{t-1}]]            (the n word vectors, concatenated: n D values)
+    x = dropout_in([C[w_{t-n}], ..., C[w_{t-1}]])  (the n word vectors, concatenated: n D values)
     h = dropout(tanh(x W1 + b1))                 (H values)
     s = h W2 + b2  (+ x Wd with direct=True: Bengio's direct input-to-output connections)
     P(w_t = v | context) = softmax(s)_v;  loss = mean over the batch of -log P(target).
@@ -20,19 +20,21 @@ class MlpLm(BaseModel):
     predict(contexts) -> scores s: (N, V) (before the softmax, dropout off).
     Shapes: C: (V, D), W1: (n D, H), b1: (H,), W2: (H, V), b2: (V,), Wd: (n D, V).
     C is one ``Embedding``, shared by the n positions: its gradient touches only the rows of the
-    words in the batch (``embed_layer.touched_rows``).  Dropout (inverted) acts on h only.
+    words in the batch (``embed_layer.touched_rows``).  Dropout (inverted) acts on h with ratio
+``dropout_ratio`` and on x with ratio ``input_dropout`` (each 0: none; both off at test time).
 
     Initial weights: C ~ N(0, 1), W1 ~ N(0, 1) / sqrt(n D), W2 ~ N(0, 1) / sqrt(H),
     Wd = 0, biases 0 (``init_output_bias`` sets b2 from the word counts).  rng: numpy Generator or seed, used for the weights and then for the
     dropout masks; dtype: of the weights.
     """
 
-    free_settings = ('dropout_ratio',)
+    free_settings = ('dropout_ratio', 'input_dropout')
 
     def __init__(self, vocab_size=10000, context_size=4, wordvec_size=100, hidden_size=200,
-                 dropout_ratio=0.0, direct=False, rng=None, dtype=np.float32):
+                 dropout_ratio=0.0, direct=False, rng=None, dtype=np.float32, input_dropout=0.0):
         self.keep_config(vocab_size=vocab_size, context_size=context_size, wordvec_size=wordvec_size,
-                         hidden_size=hidden_size, dropout_ratio=dropout_ratio, direct=direct)
+                         hidden_size=hidden_size, dropout_ratio=dropout_ratio, direct=direct,
+                         input_dropout=input_dropout)
         rng = np.random.default_rng(rng)
         V, n, D, H = vocab_size, context_size, wordvec_size, hidden_size
         self.context_size = n
@@ -41,12 +43,13 @@ class MlpLm(BaseModel):
             return (rng.standard_normal(shape) * scale).astype(dtype)
 
         self.embed_layer = Embedding(normal((V, D), 1.0))
+        self.input_dropout_layer = Dropout(input_dropout, rng)
         self.hidden_layers = [Affine(normal((n * D, H), 1 / np.sqrt(n * D)), np.zeros(H, dtype=dtype)),
                               Tanh(), Dropout(dropout_ratio, rng)]
         self.output_layer = Affine(normal((H, V), 1 / np.sqrt(H)), np.zeros(V, dtype=dtype))
         self.direct_layer = MatMul(np.zeros((n * D, V), dtype=dtype)) if direct else None
         self.loss_layer = TimeSoftmaxWithLoss()  # used on (N, 1, V): one position per example
-        self.layers = [self.embed_layer, *self.hidden_layers, self.output_layer]
+        self.layers = [self.embed_layer, self.input_dropout_layer, *self.hidden_layers, self.output_layer]
         if direct:
             self.layers.append(self.direct_layer)
         self.collect_params(self.layers)
@@ -66,6 +69,7 @@ class MlpLm(BaseModel):
                              f'got {contexts.shape}')
         N = contexts.shape[0]
         x = self.embed_layer.forward(contexts).reshape(N, -1)  # (N, n, D) -> (N, n D)
+        x = self.input_dropout_layer.forward(x, train_flg)
         h = self.hidden_layers[0].forward(x)
         h = self.hidden_layers[1].forward(h)
         h = self.hidden_layers[2].forward(h, train_flg)
@@ -87,6 +91,7 @@ class MlpLm(BaseModel):
             dx = layer.backward(dx)
         if self.direct_layer is not None:
             dx += self.direct_layer.backward(dscores)
+        dx = self.input_dropout_layer.backward(dx)
         N, n = self.embed_layer.idx.shape
         self.embed_layer.backward(dx.reshape(N, n, -1))
 

@@ -13,18 +13,18 @@ needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
                                reason='DLFS_DATA_DIR is not set: the PTB files are needed')
 
 
-def model_and_batch(direct, dropout, seed=0):
+def model_and_batch(direct, dropout, seed=0, input_dropout=0.0):
     rng = np.random.default_rng(seed)
     model_rng = np.random.default_rng(seed + 1)
-    model = MlpLm(V, n, D, H, dropout, direct, rng=model_rng, dtype=np.float64)
+    model = MlpLm(V, n, D, H, dropout, direct, rng=model_rng, dtype=np.float64, input_dropout=input_dropout)
     for p in model.params:  # nonzero direct weights too
         p[...] = rng.normal(0, 0.5, p.shape)
     return model, model_rng, rng.integers(0, V, (N, n)), rng.integers(0, V, N)
 
 
 @pytest.mark.parametrize('direct', [False, True])
-def test_gradients_with_a_fixed_dropout_mask(direct):
-    model, model_rng, contexts, target = model_and_batch(direct, dropout=0.5)
+def test_gradients_with_fixed_dropout_masks(direct):
+    model, model_rng, contexts, target = model_and_batch(direct, dropout=0.5, input_dropout=0.3)
     start = model_rng.bit_generator.state
 
     def loss():
@@ -32,7 +32,7 @@ def test_gradients_with_a_fixed_dropout_mask(direct):
         return model.forward(contexts, target)
     loss()
     model.backward()
-    assert (model.hidden_layers[2].mask == 0).any()
+    assert (model.hidden_layers[2].mask == 0).any() and (model.input_dropout_layer.mask == 0).any()
     assert check_gradients(loss, model.params, [g.copy() for g in model.grads]) < 1e-6
     assert set(model.embed_layer.touched_rows) == set(np.unique(contexts))  # row-sparse dE
 
