@@ -14,22 +14,31 @@ textbook update of common.optimizer.Adam: the same numbers, slower).
 targets, each weighted 5/15; SegmentSkipGram: every centre scored against its segment's window
 in one product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
 shrinking windows weigh them in expectation (--full-window: all alike), and LazyAdam (lr 0.02,
-decaying linearly to 2e-6) updates only the rows a batch touches.
+decaying linearly to 2e-6) updates only the rows a batch touches.  --workers N (fast mode)
+runs its steps in N forked processes, Hogwild-style, on parameter tables and LazyAdam moments in
+shared memory (ch04_fast_w2v.parallel): each takes every N-th batch of the epoch, with the
+learning rate of that batch's global step and negatives from its own random stream, as
+word2vec's and gensim's worker threads do.  With N > 1 a run is not bit-reproducible (the
+workers' updates interleave differently each time); --workers 1 (the default) is one process.
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.  With --save every
 epoch is a checkpoint that --load resumes exactly, optimizer moments included (fast mode's rate
-decays over the --epochs of the run, so resume with the same --epochs to get the same result).
+decays over the --epochs of the run, so resume with the same --epochs to get the same result;
+with --workers N > 1 it resumes at the epoch boundary, with the same random streams, but not
+bit for bit).
 """
+import os
 import time
 
 from ch04_fast_w2v.cbow import CBOW
+from ch04_fast_w2v.parallel import HogwildTrainer, fork_available
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
 from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng,
-                        model_width, on_device, positive_int, writable_path)
+                        int_in, model_width, on_device, positive_int, writable_path)
 from common.optimizer import Adam
 from common.sparse_optimizer import LazyAdam, SparseGradAdam
 from common.trainer import Trainer
@@ -62,6 +71,10 @@ def main(argv=None):
                         help='fast mode: count every context alike, instead of weighting one at '
                              'distance d by (w + 1 - d) / w, the chance that word2vec\'s random window '
                              'reaches it (CBOW: a weighted mean)')
+    parser.add_argument('--workers', type=int_in(1, os.cpu_count() or 1), default=1,
+                        help='fast mode: train in this many processes (at most the number of CPUs, '
+                             f'{os.cpu_count()} here), Hogwild-style on shared tables; above 1 a run '
+                             'is not bit-reproducible (needs fork: Linux, macOS)')
     parser.add_argument('--dense-adam', action='store_true',
                         help='book mode: use the textbook dense Adam update (same result, slower)')
     parser.add_argument('--max-words', type=positive_int, default=None,
@@ -72,6 +85,14 @@ def main(argv=None):
                         help='where to write the word vectors (default MODEL_MODE_vectors.npz, e.g. '
                              'cbow_book_vectors.npz' + DEFAULT_OUTPUT_HELP + ')')
     args = parser.parse_args(argv)
+    if args.workers > 1 and args.mode == 'book':
+        parser.error('argument --workers: book mode trains in one process (the book\'s algorithm); '
+                     'use --mode fast for several workers')
+    if args.workers > 1 and args.gpu:
+        parser.error('argument --workers: several workers train on the CPU; drop --gpu or --workers')
+    if args.workers > 1 and not fork_available():
+        parser.error('argument --workers: several workers are forked processes, and this platform '
+                     'cannot fork (only spawn); use --workers 1')
     vectors_path = args.vectors or default_output(parser, '--vectors',
                                                   f'{args.model}_{args.mode}_vectors.npz')
     defaults = MODE_DEFAULTS[args.mode]
@@ -102,7 +123,11 @@ def main(argv=None):
         optimizer = Adam(lr=lr)
     else:
         optimizer = SparseGradAdam(model.embeddings, lr=lr)
-    trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
+    if args.workers > 1:
+        trainer = HogwildTrainer(model, optimizer, rng=rng, verbose=not args.quiet,
+                                 workers=args.workers)
+    else:
+        trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
     config = {'mode': args.mode, 'model': args.model, 'window_size': args.window_size,
               'hidden_size': args.hidden_size, 'batch_size': batch_size, 'max_words': args.max_words}
     config.update({'segment_length': args.segment_length, 'full_window': args.full_window}

@@ -48,7 +48,8 @@ class _TrainerBase:
             self.lr_schedule.steps_done = saved['lr_steps_done']
 
     def _run(self, max_epoch, max_iters, next_batch, max_grad, eval_interval):
-        """Train ``max_epoch`` epochs of ``max_iters`` steps; next_batch(epoch, iteration) -> (x, t).
+        """Train ``max_epoch`` epochs of ``max_iters`` steps; next_batch(epoch, iteration) -> the
+        batch ``train_batch`` takes ((x, t) here).
 
         The summary of the steps since the last record is appended to ``history`` every
         ``eval_interval`` steps and at the end of each epoch.
@@ -58,10 +59,10 @@ class _TrainerBase:
         total_loss, loss_count = 0.0, 0
         for epoch in range(max_epoch):
             for iteration in range(max_iters):
-                x, t = next_batch(epoch, iteration)
+                batch = next_batch(epoch, iteration)
                 if self.lr_schedule is not None:
                     self.lr_schedule.step(self.optimizer)
-                total_loss += _train_step(self.model, self.optimizer, x, t, max_grad)
+                total_loss += self.train_batch(batch, max_grad)
                 loss_count += 1
                 window_done = eval_interval is not None and (iteration + 1) % eval_interval == 0
                 if window_done or (eval_interval is not None and iteration + 1 == max_iters):
@@ -76,6 +77,10 @@ class _TrainerBase:
                               f'| {self.history_name} {self.history[-1]:.2f}', flush=True)
             self.current_epoch += 1
 
+    def train_batch(self, batch, max_grad):
+        """One step on ``batch`` = (x, t): forward, backward, clipping, update -> the loss."""
+        return train_step(self.model, self.optimizer, *batch, max_grad)
+
     def plot(self, ylim=None, path=None):
         """Plot the recorded history; saved to ``path`` (PNG) or shown inline (Jupyter)."""
         plot_curves({'train': (np.arange(len(self.history)), self.history)},
@@ -83,7 +88,10 @@ class _TrainerBase:
                     self.history_name, path=path, ylim=ylim)
 
 
-def _train_step(model, optimizer, x, t, max_grad):
+def train_step(model, optimizer, x, t, max_grad=None):
+    """loss = model.forward(x, t); model.backward(); optional clipping of the gradients' global
+    norm to ``max_grad``; optimizer.update(...) -> loss (a float).  FloatingPointError, and no
+    update, when the loss is NaN or infinite."""
     loss = model.forward(x, t)
     if not math.isfinite(loss):
         raise FloatingPointError(f'the loss became {loss}: training diverged (try a smaller '
@@ -111,6 +119,12 @@ class Trainer(_TrainerBase):
     def loss_list(self):
         return self.history
 
+    def shuffle(self, x, t):
+        """x: (N, ...), t: (N, ...) -> both in one new random order (drawn on the host from
+        ``rng``, seeded, then moved to the arrays' device)."""
+        order = as_module_of(x, self.rng.permutation(len(x)))
+        return x[order], t[order]
+
     def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
         """x: (N, ...) inputs, t: (N, ...) targets (copied once to the model's device)."""
         x, t = as_model_device(self.model, x), as_model_device(self.model, t)
@@ -118,9 +132,8 @@ class Trainer(_TrainerBase):
         shuffled = {}
 
         def next_batch(epoch, iteration):
-            if iteration == 0:  # the order is drawn on the host (seeded), then moved
-                order = as_module_of(x, self.rng.permutation(len(x)))
-                shuffled['x'], shuffled['t'] = x[order], t[order]
+            if iteration == 0:
+                shuffled['x'], shuffled['t'] = self.shuffle(x, t)
             batch = slice(iteration * batch_size, (iteration + 1) * batch_size)
             return shuffled['x'][batch], shuffled['t'][batch]
 

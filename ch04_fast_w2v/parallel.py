@@ -1,0 +1,236 @@
+"""Hogwild training: the same training step, run by N processes on shared tables (fast mode).
+
+word2vec's C code and gensim train with several threads that update the word-vector tables
+without locks ("Hogwild", Niu et al. 2011): a step touches a few hundred of the 10,000 rows, so
+two steps rarely write the same row at the same moment, and when they do, one addition is lost
+now and then, which SGD shrugs off.  Python threads cannot do that here (a NumPy step is ~150
+short calls, serialized by the GIL), so ``HogwildTrainer`` uses processes:
+
+- the parameter tables and the optimizer's moments live in shared memory (anonymous shared
+  ``mmap``s, made before the workers start); the model and the optimizer hold views of them, so
+  every update a worker makes is seen by the other workers and by the parent;
+- every epoch, the parent draws the order of the batches (as ``Trainer`` does) and one seed per
+  worker from its ``rng``, then forks N workers: worker k runs the steps k, k + N, k + 2N, ... of
+  the epoch with one BLAS thread, its own Generator (its own negatives), and the optimizer's step
+  count set to the global step (so the learning rate of every step is the one a single process
+  gives it); each reports the loss of every step to the parent, which records and prints them
+  in step order, exactly as ``Trainer`` does, and waits for all workers at the end of the epoch.
+
+The workers are forked (``fork`` start method: Linux, macOS), so they inherit the model, the
+data and the shared tables without copying or pickling; where only ``spawn`` exists,
+``HogwildTrainer`` raises RuntimeError.  With N > 1 a run is not bit-reproducible (the steps of
+the workers interleave differently every time, like gensim's worker threads), but its random
+draws are: each worker's seed comes from the run's Generator, whose state a checkpoint keeps.
+"""
+import ctypes
+import mmap
+import multiprocessing
+import signal
+import traceback
+
+import numpy as np
+
+from common.backend import array_module
+from common.placement import move_arrays
+from common.sparse_optimizer import RowSparseOptimizer
+from common.trainer import Trainer, train_step
+
+
+def fork_available():
+    """Whether this platform can fork worker processes (the only start method used here)."""
+    return 'fork' in multiprocessing.get_all_start_methods()
+
+
+def shared_copy(array):
+    """A copy of the NumPy ``array`` in memory that forked children share with this process
+    (an anonymous shared mmap): what a child writes into it, the parent and its other children see."""
+    buffer = mmap.mmap(-1, max(array.nbytes, 1))  # MAP_SHARED | MAP_ANONYMOUS
+    shared = np.frombuffer(buffer, array.dtype, count=array.size).reshape(array.shape)
+    shared[...] = array
+    return shared
+
+
+def in_shared_memory(array):
+    """Whether ``array`` is (a view of) an array made by ``shared_copy``."""
+    while isinstance(array, np.ndarray):
+        array = array.base
+    return isinstance(array, memoryview) and isinstance(array.obj, mmap.mmap)
+
+
+class HogwildTrainer(Trainer):
+    """``Trainer`` whose steps run in ``workers`` forked processes on shared tables (see above).
+
+    model: a BaseModel on the CPU whose random draws (negative samples) come from ``rng``, the
+    same Generator that shuffles (each worker reseeds it with a stream of its own); optimizer: a
+    row-sparse optimizer whose only scalar state is its step count (``LazyAdam``,
+    ``RowSparseSGD``), so that a worker can set the rate of any step from the step's index.
+    ``fit`` trains as ``Trainer.fit`` does (same batches, same learning rates, same ``loss_list``
+    records), but N steps at a time, Hogwild-style: the result is not bit-reproducible.
+    A worker that fails (or dies) stops the epoch with a RuntimeError in the parent that says
+    why (a NaN or infinite loss: FloatingPointError, as in ``Trainer``); Ctrl-C or SIGTERM in the
+    parent stops the workers before the exception leaves ``fit``, so nothing changes the tables
+    while a checkpoint is written.
+    """
+
+    def __init__(self, model, optimizer, rng=None, verbose=True, workers=2):
+        super().__init__(model, optimizer, rng, verbose)
+        if not fork_available():
+            raise RuntimeError('HogwildTrainer needs to fork worker processes (Linux, macOS); this '
+                               'platform can only spawn them: train with one process')
+        if int(workers) != workers or workers < 1:
+            raise ValueError(f'workers must be a positive integer, got {workers!r}')
+        if not (isinstance(optimizer, RowSparseOptimizer) and optimizer.state_scalars == ('iter',)):
+            raise ValueError(f'HogwildTrainer needs LazyAdam or RowSparseSGD (the step count sets the '
+                             f'learning rate of every step); got {type(optimizer).__name__}')
+        if any(array_module(p) is not np for p in model.params):
+            raise ValueError('HogwildTrainer trains a model on the CPU (NumPy arrays) only')
+        others = [g for g in _generators(model) if g is not self.rng]
+        if others:
+            raise ValueError('the model draws from a Generator other than the trainer\'s rng; pass '
+                             'the model\'s Generator as rng, so that each worker gets its own stream')
+        self.workers = int(workers)
+        self._pool = None
+
+    def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
+        """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``."""
+        max_iters = max(len(x) // batch_size, 1)
+        for _ in range(max_epoch):
+            xs, ts = self.shuffle(x, t)
+            seeds = self.rng.integers(2 ** 63, size=self.workers)
+            first_step = self.optimizer.iter
+            _share_tables(self.model, self.optimizer)
+
+            def train_share(worker, report):
+                """Worker ``worker``'s steps of this epoch: the same step a single process runs."""
+                self.rng.bit_generator.state = type(self.rng.bit_generator)(seeds[worker]).state
+                for step in range(worker, max_iters, self.workers):
+                    self.optimizer.iter = first_step + step  # the global step sets the rate
+                    batch = slice(step * batch_size, (step + 1) * batch_size)
+                    report(step, train_step(self.model, self.optimizer, xs[batch], ts[batch], max_grad))
+
+            with WorkerPool(self.workers, train_share) as self._pool:
+                self._run(1, max_iters, lambda epoch, step: step, max_grad, eval_interval)
+            self.optimizer.iter = first_step + max_iters
+
+    def train_batch(self, step, max_grad):
+        """In the parent: the loss of the epoch's step ``step``, as its worker reports it."""
+        return self._pool.loss_of(step)
+
+
+class WorkerPool:
+    """``count`` forked processes running ``work(k, report)`` for k = 0 .. count - 1, where
+    work calls ``report(step, loss)`` for each step it trains, and step % count == k, in order.
+
+    A context manager: leaving it (normally, by an error or by Ctrl-C) ends every worker that is
+    still running and waits for it.  ``loss_of(step)`` waits for the loss of ``step`` (steps
+    are asked for in order); a worker's exception comes back as RuntimeError (FloatingPointError
+    as itself) with the worker's traceback, a worker that exits or dies without reporting its
+    step as RuntimeError with its exit code.  Workers run with one BLAS thread, ignore SIGINT
+    (Ctrl-C reaches the parent, which stops them) and die on SIGTERM.
+    """
+
+    def __init__(self, count, work):
+        context = multiprocessing.get_context('fork')
+        self.count, self.losses = count, {}
+        self.processes, self.readers = [], []
+        try:
+            for k in range(count):
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(target=_worker_main, args=(work, k, writer), daemon=True,
+                                          name=f'hogwild-worker-{k}')
+                self.readers.append(reader)
+                process.start()
+                self.processes.append(process)
+                writer.close()  # the worker holds the only writer: its exit is the reader's EOF
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):  # also on errors and Ctrl-C: no worker outlives the pool
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
+        for reader in self.readers:
+            reader.close()
+        return False
+
+    def loss_of(self, step):
+        worker = step % self.count
+        while step not in self.losses:
+            try:
+                message = self.readers[worker].recv()
+            except EOFError:
+                self.processes[worker].join()
+                raise RuntimeError(f'Hogwild worker {worker} of {self.count} ended (exit code '
+                                   f'{self.processes[worker].exitcode}) before it reported step '
+                                   f'{step + 1} of the epoch') from None
+            if message[0] == 'error':
+                _, kind, text, trace = message
+                if kind == 'FloatingPointError':
+                    raise FloatingPointError(text)
+                raise RuntimeError(f'Hogwild worker {worker} of {self.count} failed: {kind}: {text}\n'
+                                   f'the worker\'s traceback:\n{trace}')
+            self.losses[message[1]] = message[2]
+        return self.losses.pop(step)
+
+
+def _worker_main(work, worker, writer):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    limit_blas_threads(1)
+    try:
+        work(worker, lambda step, loss: writer.send(('loss', step, loss)))
+    except BaseException as error:
+        writer.send(('error', type(error).__name__, str(error), traceback.format_exc()))
+        raise SystemExit(1) from None
+
+
+def _share_tables(model, optimizer):
+    """Put the model's parameters and the optimizer's state buffers into shared memory, once:
+    each array not there yet is replaced by a ``shared_copy`` wherever the model or the optimizer
+    holds it (buffers not made yet start as shared zeros, as LazyAdam's first step makes them)."""
+    private = {id(p) for p in model.params if not in_shared_memory(p)}
+    if private:
+        move_arrays(model, lambda a: shared_copy(a) if id(a) in private else a)
+    for name in optimizer.state_buffers:
+        buffers = getattr(optimizer, name) or [np.zeros_like(p) for p in model.params]
+        setattr(optimizer, name, [b if in_shared_memory(b) else shared_copy(b) for b in buffers])
+
+
+def _generators(value, seen=None):
+    """The numpy Generators held by ``value`` and the objects, lists and dicts below it."""
+    seen = set() if seen is None else seen
+    if isinstance(value, np.random.Generator):
+        return [value]
+    if id(value) in seen or isinstance(value, (np.ndarray, str, bytes, int, float, type)):
+        return []
+    seen.add(id(value))
+    children = (value.values() if isinstance(value, dict) else value
+                if isinstance(value, (list, tuple)) else vars(value).values()
+                if hasattr(value, '__dict__') else ())
+    return [g for child in children for g in _generators(child, seen)]
+
+
+def limit_blas_threads(count):
+    """Ask the OpenBLAS that NumPy loaded (found in /proc/self/maps) to use ``count`` threads
+    -> True, or False where none is found (another BLAS, or not Linux): then set its own
+    variable (OMP_NUM_THREADS, ...) before starting Python.  A worker's small products gain
+    nothing from threads, and N workers with a thread per core each would fight for the cores."""
+    try:
+        with open('/proc/self/maps') as maps:
+            paths = {line.split()[-1] for line in maps if 'openblas' in line.lower()}
+    except OSError:
+        return False
+    for path in paths:
+        library = ctypes.CDLL(path)
+        for name in ('openblas_set_num_threads', 'scipy_openblas_set_num_threads64_',
+                     'openblas_set_num_threads64_'):
+            if hasattr(library, name):
+                getattr(library, name)(count)
+                return True
+    return False

@@ -1,0 +1,198 @@
+"""--workers N: the fast mode's steps in N forked processes on shared tables (ch04_fast_w2v.parallel).
+
+The workers must train the parent's tables (not copies of them), run every global step of an
+epoch exactly once with a single process's learning rate, report a failure as an error in the
+parent, and leave checkpoints that resume.
+"""
+import multiprocessing
+import os
+import re
+import signal
+
+import numpy as np
+import pytest
+
+from ch04_fast_w2v import parallel, train
+from ch04_fast_w2v.parallel import HogwildTrainer, WorkerPool, shared_copy
+from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
+from common.optimizer import Adam
+from common.sparse_optimizer import LazyAdam
+from common.trainer import Trainer
+
+pytestmark = pytest.mark.skipif(not parallel.fork_available(), reason='needs fork')
+
+VOCAB, WINDOW, LENGTH, SEGMENTS = 40, 2, 8, 4  # a batch: 4 segments of 8 targets
+
+
+def tiny_run(trainer_class=HogwildTrainer, optimizer_class=LazyAdam, model_class=SegmentCBOW,
+             **trainer_args):
+    """A SegmentCBOW on a corpus with structure (word i is followed by i + 1), its LazyAdam with a
+    decaying rate, its trainer, and the data: (model, optimizer, trainer, windows, targets)."""
+    rng = np.random.default_rng(3)
+    starts = rng.integers(0, VOCAB, 160)
+    corpus = (starts[:, None] + np.arange(10)).reshape(-1) % VOCAB  # 1,600 words
+    windows, targets = segment_windows(corpus, WINDOW, LENGTH)
+    model = model_class(VOCAB, 8, WINDOW, corpus, rng=rng, negatives_per_segment=5)
+    steps = len(windows) // SEGMENTS
+    optimizer = optimizer_class(model.embeddings, lr=0.05, decay_steps=3 * steps)
+    trainer = trainer_class(model, optimizer, rng=rng, verbose=False, **trainer_args)
+    return model, optimizer, trainer, windows, targets
+
+
+def fit(trainer, windows, targets, epochs=1):
+    trainer.fit(windows, targets, max_epoch=epochs, batch_size=SEGMENTS, eval_interval=1)
+
+
+def test_two_workers_train_the_parents_tables():
+    model, optimizer, trainer, windows, targets = tiny_run(workers=2)
+    before = [p.copy() for p in model.params]
+    probe = np.random.default_rng(0)
+    model.ns_loss.sampler.rng = probe  # the parent's loss on the data, with fixed negatives
+    loss_before = model.forward(windows, targets)
+    model.ns_loss.sampler.rng = trainer.rng
+    fit(trainer, windows, targets, epochs=2)
+    steps = len(windows) // SEGMENTS
+    assert len(trainer.loss_list) == 2 * steps and optimizer.iter == 2 * steps
+    for param, initial in zip(model.params, before):
+        assert parallel.in_shared_memory(param) and not np.array_equal(param, initial)
+    assert all(np.abs(m).sum() > 0 for m in optimizer.m)  # the moments came back too
+    probe.bit_generator.state = np.random.default_rng(0).bit_generator.state
+    model.ns_loss.sampler.rng = probe
+    loss_after = model.forward(windows, targets)
+    assert loss_after < loss_before - 0.5
+    assert np.mean(trainer.loss_list[-steps:]) < np.mean(trainer.loss_list[:steps]) - 0.5
+    assert multiprocessing.active_children() == []
+
+
+class RecordingLazyAdam(LazyAdam):
+    """LazyAdam that writes, in shared memory, the rate and the number of updates of each step."""
+    rates = counts = None
+
+    def update_rows(self, params, rows, row_grads):
+        self.rates[self.iter] = self.current_lr()
+        self.counts[self.iter] += 1
+        super().update_rows(params, rows, row_grads)
+
+
+@pytest.mark.parametrize('workers', [2, 3])
+def test_every_global_step_runs_once_with_a_single_process_rate(workers):
+    runs = {}
+    for trainer_class, args in [(Trainer, {}), (HogwildTrainer, {'workers': workers})]:
+        _, optimizer, trainer, windows, targets = tiny_run(trainer_class, RecordingLazyAdam, **args)
+        steps = 2 * (len(windows) // SEGMENTS)
+        optimizer.rates, optimizer.counts = shared_copy(np.zeros(steps)), shared_copy(np.zeros(steps, int))
+        fit(trainer, windows, targets, epochs=2)
+        runs[trainer_class] = optimizer.rates.copy(), optimizer.counts.copy()
+    (single_rates, single_counts), (rates, counts) = runs[Trainer], runs[HogwildTrainer]
+    assert (single_counts == 1).all() and (counts == 1).all()
+    np.testing.assert_array_equal(rates, single_rates)
+    assert rates[0] == 0.05 and rates[-1] < rates[0] / 2  # the rate decays over the run
+
+
+class FailingCBOW(SegmentCBOW):
+    """A SegmentCBOW whose forward, in a worker process only, does ``failure`` at its 3rd step."""
+    failure = None
+    parent = os.getpid()
+    calls = 0
+
+    def forward(self, windows, target):
+        self.calls += 1
+        if os.getpid() != self.parent and self.calls == 3:
+            self.failure()
+        return super().forward(windows, target)
+
+
+def raise_value_error():
+    raise ValueError('a broken step')
+
+
+def nan_parameters():
+    FailingCBOW.current.params[0][...] = np.nan
+
+
+@pytest.mark.parametrize('failure, error, message', [
+    (raise_value_error, RuntimeError, 'worker . of 2 failed: ValueError: a broken step'),
+    (lambda: os.kill(os.getpid(), signal.SIGKILL), RuntimeError, 'worker . of 2 ended \\(exit code -9\\)'),
+    (lambda: os._exit(3), RuntimeError, 'exit code 3'),
+    (nan_parameters, FloatingPointError, 'the loss became nan'),
+])
+def test_a_failing_worker_stops_the_parent_with_an_error(monkeypatch, failure, error, message):
+    monkeypatch.setattr(FailingCBOW, 'failure', staticmethod(failure))
+    model, _, trainer, windows, targets = tiny_run(model_class=FailingCBOW, workers=2)
+    monkeypatch.setattr(FailingCBOW, 'current', model, raising=False)
+    with pytest.raises(error, match=message):
+        fit(trainer, windows, targets)
+    assert multiprocessing.active_children() == []  # every worker was stopped and reaped
+
+
+def test_the_trainer_refuses_what_it_cannot_run_in_parallel():
+    with pytest.raises(ValueError, match='needs LazyAdam or RowSparseSGD'):
+        tiny_run(optimizer_class=lambda layers, lr, decay_steps: Adam(lr), workers=2)
+    with pytest.raises(ValueError, match='workers must be a positive integer'):
+        tiny_run(workers=0)
+    model, optimizer, _, _, _ = tiny_run(Trainer)
+    with pytest.raises(ValueError, match='other than the trainer\'s rng'):
+        HogwildTrainer(model, optimizer, rng=np.random.default_rng(1), workers=2)
+
+
+def test_leaving_the_pool_early_stops_its_workers():
+    def work(worker, report):
+        for step in range(worker, 10 ** 9, 2):
+            report(step, 0.0)
+
+    with WorkerPool(2, work) as pool:
+        assert [pool.loss_of(step) for step in range(5)] == [0.0] * 5
+    assert multiprocessing.active_children() == []
+
+
+W2V = ['--mode', 'fast', '--max-words', '4000', '--hidden-size', '8', '--window-size', '2',
+       '--batch-size', '128', '--segment-length', '16', '--quiet']
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--workers', '0'], 'argument --workers: expected an integer in \\[1, '),
+    (['--workers', str(os.cpu_count() + 1)], f'argument --workers: expected an integer in \\[1, {os.cpu_count()}\\]'),
+    (['--mode', 'book', '--workers', '2'], 'argument --workers: book mode trains in one process'),
+])
+def test_train_refuses_bad_worker_counts(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(argv)
+    assert exit_info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_train_says_when_it_cannot_fork(monkeypatch, capsys):
+    monkeypatch.setattr(train, 'fork_available', lambda: False)
+    with pytest.raises(SystemExit):
+        train.main(['--mode', 'fast', '--workers', '2'])
+    assert 'cannot fork (only spawn); use --workers 1' in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures('needs_ptb')
+def test_a_two_worker_checkpoint_resumes(tmp_path, monkeypatch):
+    if os.cpu_count() < 2:
+        pytest.skip('needs 2 CPUs for --workers 2')
+    monkeypatch.chdir(tmp_path)
+    path = str(tmp_path / 'run.npz')
+    argv = W2V + ['--workers', '2', '--vectors', 'v.npz', '--save', path]
+    first, trainer, _ = train.main(argv + ['--epochs', '1'])
+    after_one = [p.copy() for p in first.params]
+    records, steps = len(trainer.loss_list), trainer.optimizer.iter
+    resumed, trainer, _ = train.main(argv + ['--epochs', '2', '--load', path])
+    assert len(trainer.loss_list) == 2 * records and trainer.optimizer.iter == 2 * steps
+    assert all(not np.array_equal(a, b) for a, b in zip(after_one, resumed.params))
+
+    real_loss_of = WorkerPool.loss_of
+
+    def stopped_mid_epoch(pool, step):
+        if step == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers train
+        return real_loss_of(pool, step)
+
+    monkeypatch.setattr(WorkerPool, 'loss_of', stopped_mid_epoch)
+    with pytest.raises(SystemExit) as stop:
+        train.main(argv + ['--epochs', '3', '--load', path])
+    assert stop.value.code == 130 and multiprocessing.active_children() == []
+    monkeypatch.setattr(WorkerPool, 'loss_of', real_loss_of)
+    final, trainer, _ = train.main(argv + ['--epochs', '3', '--load', path])
+    assert len(trainer.loss_list) == 3 * records and trainer.optimizer.iter == 3 * steps
