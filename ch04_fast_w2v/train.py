@@ -18,8 +18,10 @@ decaying linearly to 2e-6) updates only the rows a batch touches.  --workers N (
 runs its steps in N forked processes, Hogwild-style, on parameter tables and LazyAdam moments in
 shared memory (ch04_fast_w2v.parallel): each takes every N-th batch of the epoch, with the
 learning rate of that batch's global step and negatives from its own random stream, as
-word2vec's and gensim's worker threads do.  With N > 1 a run is not bit-reproducible (the
-workers' updates interleave differently each time); --workers 1 (the default) is one process.
+word2vec's and gensim's worker threads do; each uses one BLAS thread, so N should not exceed
+the idle cores.  With N > 1 a run is not bit-reproducible (the workers' updates interleave
+differently each time); --workers 1 (the default) is one process.  Ctrl-C or SIGTERM stops
+the workers before anything is saved; a worker that fails or dies stops the run with its error.
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.  With --save every
