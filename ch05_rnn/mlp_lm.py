@@ -12,7 +12,7 @@ class MlpLm(BaseModel):
     """P(w_t | w_{t-n} .. w_{t-1}) from the previous n = context_size words, by an MLP.
 
     x = dropout_in([C[w_{t-n}], ..., C[w_{t-1}]])  (the n word vectors, concatenated: n D values)
-    h = dropout(tanh(x W1 + b1))                 (H values)
+    h = dropout(tanh(x W1 + b1))                   (H values)
     s = h W2 + b2  (+ x Wd with direct=True: Bengio's direct input-to-output connections)
     P(w_t = v | context) = softmax(s)_v;  loss = mean over the batch of -log P(target).
 
@@ -21,7 +21,7 @@ class MlpLm(BaseModel):
     Shapes: C: (V, D), W1: (n D, H), b1: (H,), W2: (H, V), b2: (V,), Wd: (n D, V).
     C is one ``Embedding``, shared by the n positions: its gradient touches only the rows of the
     words in the batch (``embed_layer.touched_rows``).  Dropout (inverted) acts on h with ratio
-``dropout_ratio`` and on x with ratio ``input_dropout`` (each 0: none; both off at test time).
+    ``dropout_ratio`` and on x with ratio ``input_dropout`` (each 0: none; both off at test time).
 
     Initial weights: C ~ N(0, 1), W1 ~ N(0, 1) / sqrt(n D), W2 ~ N(0, 1) / sqrt(H),
     Wd = 0, biases 0 (``init_output_bias`` sets b2 from the word counts).  rng: numpy Generator or seed, used for the weights and then for the
