@@ -78,8 +78,9 @@ def test_training_lowers_perplexity_and_resumes_exactly(tmp_path):
     assert max(results['valid']) < 2000 and results['test'] < 2000  # uniform guessing: 10,000
 
 
-@pytest.mark.parametrize('flag, value', [('--dropout', '1'), ('--hidden-size', '0'), ('--lr', '-1'),
-                                         ('--lr-decay', '0.5')])
+@pytest.mark.parametrize('flag, value', [('--dropout', '1'), ('--input-dropout', '-0.1'),
+                                         ('--hidden-size', '0'), ('--lr', '-1'), ('--lr-decay', '0.5'),
+                                         ('--optimizer', 'adagrad')])
 def test_bad_flags_exit_2(flag, value):
     with pytest.raises(SystemExit) as stop:
         train_mlp_lm.main([flag, value])
