@@ -23,18 +23,26 @@ class MlpLm(BaseModel):
     words in the batch (``embed_layer.touched_rows``).  Dropout (inverted) acts on h with ratio
     ``dropout_ratio`` and on x with ratio ``input_dropout`` (each 0: none; both off at test time).
 
+    tie_weights=True: the output weight is the transposed word-vector table, W2 = C^T (Press &
+    Wolf 2017; needs H == D), and C gets the sum of both gradients, dC = dC_input + dW2^T.
+
     Initial weights: C ~ N(0, 1), W1 ~ N(0, 1) / sqrt(n D), W2 ~ N(0, 1) / sqrt(H),
-    Wd = 0, biases 0 (``init_output_bias`` sets b2 from the word counts).  rng: numpy Generator or seed, used for the weights and then for the
+    Wd = 0, biases 0 (``init_output_bias`` sets b2 from the word counts).  Tied: C ~ N(0, 1) /
+    sqrt(D), the scale of W2, and W1 ~ N(0, 1) / sqrt(n), so that x W1 keeps unit variance.  rng: numpy Generator or seed, used for the weights and then for the
     dropout masks; dtype: of the weights.
     """
 
     free_settings = ('dropout_ratio', 'input_dropout')
 
     def __init__(self, vocab_size=10000, context_size=4, wordvec_size=100, hidden_size=200,
-                 dropout_ratio=0.0, direct=False, rng=None, dtype=np.float32, input_dropout=0.0):
+                 dropout_ratio=0.0, direct=False, rng=None, dtype=np.float32, input_dropout=0.0,
+                 tie_weights=False):
+        if tie_weights and wordvec_size != hidden_size:
+            raise ValueError(f'tie_weights needs wordvec_size == hidden_size, got {wordvec_size} '
+                             f'and {hidden_size}')
         self.keep_config(vocab_size=vocab_size, context_size=context_size, wordvec_size=wordvec_size,
                          hidden_size=hidden_size, dropout_ratio=dropout_ratio, direct=direct,
-                         input_dropout=input_dropout)
+                         input_dropout=input_dropout, tie_weights=tie_weights)
         rng = np.random.default_rng(rng)
         V, n, D, H = vocab_size, context_size, wordvec_size, hidden_size
         self.context_size = n
@@ -42,11 +50,14 @@ class MlpLm(BaseModel):
         def normal(shape, scale):
             return (rng.standard_normal(shape) * scale).astype(dtype)
 
-        self.embed_layer = Embedding(normal((V, D), 1.0))
+        embed_W = normal((V, D), 1 / np.sqrt(D) if tie_weights else 1.0)
+        self.embed_layer = Embedding(embed_W)
         self.input_dropout_layer = Dropout(input_dropout, rng)
-        self.hidden_layers = [Affine(normal((n * D, H), 1 / np.sqrt(n * D)), np.zeros(H, dtype=dtype)),
+        W1_scale = 1 / np.sqrt(n) if tie_weights else 1 / np.sqrt(n * D)
+        self.hidden_layers = [Affine(normal((n * D, H), W1_scale), np.zeros(H, dtype=dtype)),
                               Tanh(), Dropout(dropout_ratio, rng)]
-        self.output_layer = Affine(normal((H, V), 1 / np.sqrt(H)), np.zeros(V, dtype=dtype))
+        W2 = embed_W.T if tie_weights else normal((H, V), 1 / np.sqrt(H))
+        self.output_layer = Affine(W2, np.zeros(V, dtype=dtype))
         self.direct_layer = MatMul(np.zeros((n * D, V), dtype=dtype)) if direct else None
         self.loss_layer = TimeSoftmaxWithLoss()  # used on (N, 1, V): one position per example
         self.layers = [self.embed_layer, self.input_dropout_layer, *self.hidden_layers, self.output_layer]
@@ -94,6 +105,7 @@ class MlpLm(BaseModel):
         dx = self.input_dropout_layer.backward(dx)
         N, n = self.embed_layer.idx.shape
         self.embed_layer.backward(dx.reshape(N, n, -1))
+        self.sum_tied_grads()  # tied: dC = dC_input + dW2^T (nothing to do untied)
 
 
 def ngram_contexts(corpus, context_size, pad_id):

@@ -57,6 +57,8 @@ def main(argv=None):
                         help='dropout ratio on the tanh layer (0: none)')
     parser.add_argument('--input-dropout', type=dropout_ratio, default=0.2,
                         help='dropout ratio on the concatenated word vectors (0: none)')
+    parser.add_argument('--tie-weights', action='store_true',
+                        help='output weight = transposed word vectors (needs --wordvec-size == --hidden-size)')
     parser.add_argument('--direct', action='store_true',
                         help="add Bengio's direct connections from the word vectors to the output")
     parser.add_argument('--optimizer', choices=sorted(OPTIMIZERS), default='adam',
@@ -71,6 +73,9 @@ def main(argv=None):
     parser.add_argument('--eval-interval', type=positive_int, default=200,
                         help='record (and print) the mean loss every this many iterations')
     args = parser.parse_args(argv)
+    if args.tie_weights and args.wordvec_size != args.hidden_size:
+        parser.error(f'--tie-weights needs --wordvec-size == --hidden-size, got {args.wordvec_size} '
+                     f'and {args.hidden_size}')
 
     corpus, word_to_id, _ = load_data('train')
     pad = word_to_id['<eos>']
@@ -83,14 +88,15 @@ def main(argv=None):
 
     rng = make_rng(args.seed)  # initial weights, then dropout masks and shuffling
     model = on_device(MlpLm(len(word_to_id), n, args.wordvec_size, args.hidden_size, args.dropout,
-                            args.direct, rng=rng, input_dropout=args.input_dropout), args.gpu)
+                            args.direct, rng=rng, input_dropout=args.input_dropout,
+                            tie_weights=args.tie_weights), args.gpu)
     model.init_output_bias(data['train'][1])  # start from the unigram distribution
     optimizer_class, default_lr = OPTIMIZERS[args.optimizer]
     optimizer = optimizer_class(lr=default_lr if args.lr is None else args.lr)
     trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
     config = {key: getattr(args, key) for key in (
-        'context_size', 'wordvec_size', 'hidden_size', 'dropout', 'input_dropout', 'direct', 'batch_size', 'optimizer',
-        'max_grad', 'lr_decay', 'max_tokens', 'eval_tokens')}
+        'context_size', 'wordvec_size', 'hidden_size', 'dropout', 'input_dropout', 'tie_weights',
+        'direct', 'batch_size', 'optimizer', 'max_grad', 'lr_decay', 'max_tokens', 'eval_tokens')}
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
         load_or_exit(run.load, args.load)

@@ -9,22 +9,25 @@ from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.gradient_check import check_gradients
 
 V, n, D, H, N = 9, 3, 4, 5, 6
+SHAPES = [(False, False), (True, False), (False, True)]  # (direct, tie_weights)
 needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
                                reason='DLFS_DATA_DIR is not set: the PTB files are needed')
 
 
-def model_and_batch(direct, dropout, seed=0, input_dropout=0.0):
+def model_and_batch(direct, dropout, seed=0, input_dropout=0.0, tie_weights=False):
     rng = np.random.default_rng(seed)
     model_rng = np.random.default_rng(seed + 1)
-    model = MlpLm(V, n, D, H, dropout, direct, rng=model_rng, dtype=np.float64, input_dropout=input_dropout)
+    model = MlpLm(V, n, D, D if tie_weights else H, dropout, direct, rng=model_rng, dtype=np.float64,
+                  input_dropout=input_dropout, tie_weights=tie_weights)
     for p in model.params:  # nonzero direct weights too
         p[...] = rng.normal(0, 0.5, p.shape)
     return model, model_rng, rng.integers(0, V, (N, n)), rng.integers(0, V, N)
 
 
-@pytest.mark.parametrize('direct', [False, True])
-def test_gradients_with_fixed_dropout_masks(direct):
-    model, model_rng, contexts, target = model_and_batch(direct, dropout=0.5, input_dropout=0.3)
+@pytest.mark.parametrize('direct, tie_weights', SHAPES)
+def test_gradients_with_fixed_dropout_masks(direct, tie_weights):
+    model, model_rng, contexts, target = model_and_batch(direct, dropout=0.5, input_dropout=0.3,
+                                                         tie_weights=tie_weights)
     start = model_rng.bit_generator.state
 
     def loss():
@@ -37,10 +40,14 @@ def test_gradients_with_fixed_dropout_masks(direct):
     assert set(model.embed_layer.touched_rows) == set(np.unique(contexts))  # row-sparse dE
 
 
-@pytest.mark.parametrize('direct', [False, True])
-def test_loss_and_probabilities_follow_the_equation(direct):
-    model, _, contexts, target = model_and_batch(direct, dropout=0.0)
-    C, W1, b1, W2, b2, *Wd = model.params
+@pytest.mark.parametrize('direct, tie_weights', SHAPES)
+def test_loss_and_probabilities_follow_the_equation(direct, tie_weights):
+    model, _, contexts, target = model_and_batch(direct, dropout=0.0, tie_weights=tie_weights)
+    if tie_weights:
+        C, W1, b1, b2 = model.params  # W2 is C^T, one parameter
+        W2, Wd = C.T, []
+    else:
+        C, W1, b1, W2, b2, *Wd = model.params
     x = C[contexts].reshape(N, n * D)
     scores = np.tanh(x @ W1 + b1) @ W2 + b2 + (x @ Wd[0] if direct else 0)
     np.testing.assert_allclose(model.predict(contexts), scores, rtol=1e-12)
@@ -51,6 +58,11 @@ def test_loss_and_probabilities_follow_the_equation(direct):
     assert model.forward(contexts, target) == pytest.approx(expected, rel=1e-12)
     with pytest.raises(ValueError, match=r'contexts must have shape \(N, 3\)'):
         model.predict(contexts[:, :2])
+
+
+def test_tied_weights_need_equal_sizes():
+    with pytest.raises(ValueError, match='tie_weights needs wordvec_size == hidden_size, got 4 and 5'):
+        MlpLm(V, n, D, H, tie_weights=True)
 
 
 def test_contexts_are_padded_with_the_boundary_word():
@@ -80,7 +92,7 @@ def test_training_lowers_perplexity_and_resumes_exactly(tmp_path):
 
 @pytest.mark.parametrize('flag, value', [('--dropout', '1'), ('--input-dropout', '-0.1'),
                                          ('--hidden-size', '0'), ('--lr', '-1'), ('--lr-decay', '0.5'),
-                                         ('--optimizer', 'adagrad')])
+                                         ('--optimizer', 'adagrad'), ('--tie-weights', '--wordvec-size=64')])
 def test_bad_flags_exit_2(flag, value):
     with pytest.raises(SystemExit) as stop:
         train_mlp_lm.main([flag, value])
