@@ -86,6 +86,8 @@ def main(argv=None):
     parser.add_argument('--patience', type=positive_int, default=3,
                         help='stop after this many epochs without a better valid accuracy')
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this norm')
+    parser.add_argument('--head-only', action='store_true',
+                        help="train only the head's Affine, the encoder frozen: a linear probe of its vector")
     args = parser.parse_args(argv)
 
     for flag in ('train_size', 'eval_size'):
@@ -102,10 +104,12 @@ def main(argv=None):
 
     start = time.perf_counter()
     history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,
-                             args.patience, args.max_grad, rng, verbose=not args.quiet)
+                             args.patience, args.max_grad, rng, verbose=not args.quiet,
+                             head_only=args.head_only)
     test_accuracy = model.accuracy(*test)
     start_file = args.pretrained or (args.cbow_vectors if args.model == 'cbow' else None)
     origin = f'from {start_file}' if start_file else 'from scratch'
+    origin += ', head only' if args.head_only else ''
     print(f'{args.model} {origin}, {args.train_size} labelled sentences: best epoch '
           f'{history["best_epoch"]}, valid {100 * max(history["valid"]):.2f}%, test accuracy '
           f'{100 * test_accuracy:.2f}% ({time.perf_counter() - start:.0f}[s])')

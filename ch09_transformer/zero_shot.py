@@ -9,6 +9,13 @@ its accuracy is the share of pairs where that is the real sentence (a tie counts
 Kneser-Ney is counted on PTB train at start-up (a few seconds); the neural models are read from
 their checkpoints (sizes taken from the saved arrays).  No model sees a labelled example: the
 knowledge of word order comes from language-model training alone.
+
+``--single N`` asks the fine-tuning task's question instead, of one sentence at a time: is this
+sentence real or a swapped copy?  For each of the first N sentences s of ``finetune``'s test split,
+with the swaps s_1 .. s_M that ``swap_two_words`` could make of it, Bayes' rule with the language
+model as the distribution of real sentences (a real one or a swap, each with prior 1/2) says real
+iff  log P(s) > log (1/M sum_m P(s_m)):  the real sentence it came from would be one of the s_m.
+This costs M + 1 sentence scores per sentence (M is about L^2 / 2), so N is best a few hundred.
 """
 import time
 
@@ -22,7 +29,8 @@ from ch09_transformer.gpt_gen import GPTGen
 from common.base_model import read_checkpoint
 from common.cli import make_parser, nonnegative_int, positive_int, seed_int
 from dataset.ptb import load_data
-from dataset.word_order import swapped_pairs
+from dataset.word_order import all_swaps, swapped_pairs
+from dataset.word_order import load_data as load_task
 
 
 def load_lstm_lm(model_class, path):
@@ -48,8 +56,22 @@ def pairwise_accuracy(scorer, originals, swapped, eos_id):
     return float(np.mean((real > fake) + 0.5 * (real == fake)))
 
 
+def single_sentence_accuracy(scorer, sentences, labels, eos_id):
+    """Share of sentences Bayes' rule labels right: real (1) iff log P(s) > log mean_m P(s_m).
+
+    sentences: list of (L_i,) id arrays, labels: 1 real / 0 swapped; s_m: ``all_swaps(s)``.
+    """
+    correct = 0
+    for sentence, label in zip(sentences, labels):
+        swaps = all_swaps(sentence)
+        log_p = scorer.score_sentences([sentence, *swaps], eos_id)
+        log_p_swapped = np.logaddexp.reduce(log_p[1:]) - np.log(len(swaps))  # log (1/M sum_m P(s_m))
+        correct += int((log_p[0] > log_p_swapped) == bool(label))
+    return correct / len(sentences)
+
+
 def main(argv=None):
-    """Returns ``{model name: pairwise accuracy}``."""
+    """Returns ``{model name: pairwise accuracy}`` (with --single also ``{'<name> single': accuracy}``)."""
     parser = make_parser(__doc__, seed=1984)
     parser.add_argument('--kn-order', type=nonnegative_int, default=5, choices=(0, 2, 3, 4, 5),
                         help='order of the Kneser-Ney model (2 to 5; 0: leave it out)')
@@ -57,6 +79,8 @@ def main(argv=None):
     parser.add_argument('--better', help='BetterRnnlm checkpoint (ch06_lstm.train_better_rnnlm --save)')
     parser.add_argument('--gpt', help='GPT checkpoint (ch09_transformer.train_gpt --save)')
     parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
+    parser.add_argument('--single', type=positive_int, metavar='N',
+                        help="also judge the first N sentences of finetune's test split one at a time")
     parser.add_argument('--max-tokens', type=positive_int,
                         help='count the Kneser-Ney model on the first N training tokens only')
     args = parser.parse_args(argv)
@@ -85,6 +109,15 @@ def main(argv=None):
         results[name] = pairwise_accuracy(scorer, originals, swapped, eos_id)
         print(f'{name:12s} pairwise accuracy {100 * results[name]:6.2f}% over {len(originals)} pairs '
               f'({time.perf_counter() - start:.1f}[s])')
+    if args.single:
+        sentences, labels = load_task(2, 2, 2000, seed=args.seed)[2]  # finetune's test split
+        sentences, labels = sentences[:args.single], labels[:args.single]
+        for name, scorer in scorers.items():
+            start = time.perf_counter()
+            accuracy = single_sentence_accuracy(scorer, sentences, labels, eos_id)
+            results[f'{name} single'] = accuracy
+            print(f'{name:12s} single-sentence accuracy {100 * accuracy:6.2f}% over {len(sentences)} '
+                  f'sentences, {int(np.sum(labels))} of them real ({time.perf_counter() - start:.1f}[s])')
     return results
 
 

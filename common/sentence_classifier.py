@@ -67,7 +67,7 @@ class SentenceClassifier(BaseModel):
 
 
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
-                   max_grad=1.0, rng=None, verbose=True):
+                   max_grad=1.0, rng=None, verbose=True, head_only=False):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
@@ -75,6 +75,8 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     mini-batches, clips the global gradient norm to ``max_grad`` and steps ``optimizer``; then the
     valid accuracy is measured.  Training stops after ``patience`` epochs without a better valid
     accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
+    head_only=True steps only the head's W and b: the encoder stays as it came (a linear probe
+    of what its vector h holds).
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
@@ -83,6 +85,7 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     labels = np.asarray(labels)
     history = {'loss': [], 'valid': [], 'best_epoch': 0}
     best_params, best_accuracy, waited = None, -1.0, 0
+    trained = model.head if head_only else model  # whose params and grads the optimizer steps
     for epoch in range(1, max_epoch + 1):
         order = rng.permutation(len(sentences))
         losses = []
@@ -92,8 +95,8 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
             losses.append(model.forward(ids, lengths, as_model_device(model, labels[batch]), train_flg=True))
             model.backward()
             if max_grad is not None:
-                clip_grads(model.grads, max_grad)
-            optimizer.update(model.params, model.grads)
+                clip_grads(trained.grads, max_grad)
+            optimizer.update(trained.params, trained.grads)
         accuracy = model.accuracy(*valid)
         history['loss'].append(float(np.mean(losses)))
         history['valid'].append(accuracy)

@@ -34,6 +34,22 @@ def swap_two_words(sentence, rng):
             return swapped
 
 
+def all_swaps(sentence):
+    """Every copy ``swap_two_words`` can make of ``sentence``, each once.
+
+    sentence: (L,) int ids -> (M, L) array, one row per pair of positions i < j whose words differ
+    (M = 0 when all words are equal), rows in the order of (i, j).
+    """
+    sentence = np.asarray(sentence)
+    i, j = np.triu_indices(len(sentence), k=1)
+    differ = sentence[i] != sentence[j]
+    i, j = i[differ], j[differ]
+    copies = np.repeat(sentence[None, :], len(i), axis=0)  # (M, L)
+    rows = np.arange(len(i))
+    copies[rows, i], copies[rows, j] = sentence[j], sentence[i]
+    return copies
+
+
 def candidate_sentences():
     """{split: list of (L,) int arrays}: the usable sentences of each PTB split, in file order.
 

@@ -131,6 +131,18 @@ def test_short_fine_tuning_beats_chance_and_cbow_cannot():
     assert 0.35 < cbow.accuracy(*test) < 0.65
 
 
+def test_head_only_training_moves_the_head_and_nothing_else():
+    rng = np.random.default_rng(7)
+    train, valid = order_task(rng, 100), order_task(rng, 50)
+    lstm = LstmClassifier(V, 8, 16, rng=0)
+    encoder_before = [p.copy() for p in lstm.params[:-2]]
+    head_before = [p.copy() for p in lstm.head.params]
+    fit_classifier(lstm, Adam(0.02), train, valid, max_epoch=3, batch_size=20, rng=0, verbose=False,
+                   head_only=True)
+    assert all(np.array_equal(a, b) for a, b in zip(encoder_before, lstm.params[:-2]))
+    assert not any(np.array_equal(a, b) for a, b in zip(head_before, lstm.head.params))
+
+
 def test_bad_batches_give_clear_errors():
     model = LstmClassifier(V, 4, 3, rng=0)
     with pytest.raises(ValueError, match='sentence 1 is empty'):

@@ -75,3 +75,13 @@ def test_swap_keeps_the_bag_of_words_and_changes_two_places():
     with pytest.raises(ValueError, match='two different words'):
         word_order.swap_two_words(np.array([3, 3, 3, 3, 3]), rng)
 
+
+
+def test_all_swaps_lists_each_copy_a_swap_can_make_once():
+    sentence = np.array([4, 7, 4, 9])  # pairs of different words: (0,1) (0,3) (1,2) (1,3) (2,3)
+    copies = word_order.all_swaps(sentence)
+    assert copies.tolist() == [[7, 4, 4, 9], [9, 7, 4, 4], [4, 4, 7, 9], [4, 9, 4, 7], [4, 7, 9, 4]]
+    rng = np.random.default_rng(0)
+    drawn = {tuple(word_order.swap_two_words(sentence, rng)) for _ in range(200)}
+    assert drawn == {tuple(row) for row in copies}
+    assert word_order.all_swaps(np.array([3, 3, 3])).shape == (0, 3)

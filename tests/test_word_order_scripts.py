@@ -10,9 +10,10 @@ import pytest
 from ch05_rnn.ngram import KneserNeyLM
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
-from ch07_seq2seq.sentence_scorer import NgramScorer
+from ch07_seq2seq.sentence_scorer import NgramScorer, SentenceScorer
 from ch09_transformer import finetune, zero_shot
 from ch09_transformer.gpt_gen import GPTGen
+from dataset import word_order
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
@@ -59,11 +60,35 @@ def test_zero_shot_reports_every_model(tmp_path, capsys):
     assert set(results) == {'KN-3', 'Rnnlm', 'GPT'}
     assert results['KN-3'] > 0.7  # even a small n-gram model knows word order
     assert 'over 60 pairs' in capsys.readouterr().out
+    single = zero_shot.main(['--kn-order', '0', '--rnnlm', path, '--max-pairs', '2', '--single', '4'])
+    assert set(single) == {'Rnnlm', 'Rnnlm single'} and 0 <= single['Rnnlm single'] <= 1
+    assert 'single-sentence accuracy' in capsys.readouterr().out
     with pytest.raises(ValueError, match='not a checkpoint of an LSTM language model'):
         np.savez(tmp_path / 'other.npz', w=np.zeros(3))
         zero_shot.main(['--kn-order', '0', '--rnnlm', str(tmp_path / 'other.npz')])
     with pytest.raises(SystemExit):
         zero_shot.main(['--kn-order', '0'])
+
+
+class RisingOrderScorer(SentenceScorer):
+    """A toy language model of sentences whose words rise: log P = -5 per descent, or 0 for all."""
+
+    def __init__(self, knows_order=True):
+        self.knows_order = knows_order
+
+    def log_probs(self, ids):
+        descents = (np.diff(ids[:, 1:-1], axis=1) < 0).sum(axis=1)
+        return -5.0 * descents if self.knows_order else np.zeros(len(ids))
+
+
+def test_single_sentence_bayes_rule():
+    rng = np.random.default_rng(3)
+    real = [np.sort(rng.choice(np.arange(1, V), 6, replace=False)) for _ in range(10)]
+    swapped = [word_order.swap_two_words(s, rng) for s in real[:4]]
+    sentences, labels = real[4:] + swapped, np.array([1] * 6 + [0] * 4)
+    assert zero_shot.single_sentence_accuracy(RisingOrderScorer(), sentences, labels, 0) == 1.0
+    # a model that knows no order finds nothing more probable than its swaps: 'swapped' every time
+    assert zero_shot.single_sentence_accuracy(RisingOrderScorer(False), sentences, labels, 0) == 0.4
 
 
 @needs_ptb
