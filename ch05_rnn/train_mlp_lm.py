@@ -66,7 +66,9 @@ def main(argv=None):
     parser.add_argument('--max-grad', type=positive_float, default=5.0,
                         help='clip gradients to this global norm')
     parser.add_argument('--lr-decay', type=float_in(1.0, None), default=2.0,
-                        help='divide the learning rate by this when the validation perplexity worsens')
+                        help='divide the learning rate by this when the validation perplexity stalls')
+    parser.add_argument('--min-improvement', type=float_in(0.0, 1.0, high_open=True), default=0.01,
+                        help='stalls: improves on the best so far by less than this share (0: worsens)')
     parser.add_argument('--max-tokens', type=positive_int, help='train on the first N tokens of PTB only')
     parser.add_argument('--eval-tokens', type=positive_int,
                         help='measure perplexities on the first N tokens of the corpus only')
@@ -96,7 +98,8 @@ def main(argv=None):
     trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
     config = {key: getattr(args, key) for key in (
         'context_size', 'wordvec_size', 'hidden_size', 'dropout', 'input_dropout', 'tie_weights',
-        'direct', 'batch_size', 'optimizer', 'max_grad', 'lr_decay', 'max_tokens', 'eval_tokens')}
+        'direct', 'batch_size', 'optimizer', 'max_grad', 'lr_decay', 'min_improvement', 'max_tokens',
+        'eval_tokens')}
     run = TrainingRun(model, trainer, config, rng)
     if args.load:
         load_or_exit(run.load, args.load)
@@ -106,11 +109,13 @@ def main(argv=None):
                     max_grad=args.max_grad, eval_interval=args.eval_interval)
 
     def end_of_epoch():
-        """Validation perplexity: keep (and save) the model if it improved, else decay the lr."""
+        """Validation perplexity: keep (and save) the model if it improved; decay the lr if it
+        improved on the best so far by less than --min-improvement of it."""
         ppl = eval_mlp_perplexity(model, *data['valid'])
         print(f'epoch {run.epoch + 1}: valid perplexity {ppl:.2f}', flush=True)
+        best_before = run.best_ppl
         improved = run.record_valid_ppl(ppl)
-        if not improved:
+        if best_before is not None and ppl > best_before * (1 - args.min_improvement):
             optimizer.lr /= args.lr_decay
             print(f'learning rate: {optimizer.lr}')
         return improved

@@ -7,6 +7,7 @@
     python -m ch09_transformer.finetune --model bert --num-layers 2 --pretrained bert.npz
     python -m ch09_transformer.finetune --model gpt --pretrained gpt.npz
     python -m ch09_transformer.finetune --model cbow --cbow-vectors cbow_fast_vectors.npz
+    python -m ch09_transformer.finetune --model lstm --pretrained rnnlm.npz --head-only --lr 0.01
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
 unlabelled text (Rnnlm, BetterRnnlm, the GPT of train_gpt, the BertEncoder of pretrain_bert)
@@ -15,6 +16,8 @@ starts the classifier's layers; only its head (Affine) starts from random weight
 words swapped (0)?  ``--train-size`` labelled sentences for training,
 2,000 for early stopping (valid) and 2,000 for the final test accuracy; splits are balanced, so
 chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order and stays there.
+``--head-only`` freezes the pre-trained layers and trains the Affine head alone: a linear probe
+of how much of the answer the encoder's sentence vector already holds.
 """
 import json
 import time

@@ -92,7 +92,8 @@ def test_training_lowers_perplexity_and_resumes_exactly(tmp_path):
 
 @pytest.mark.parametrize('flag, value', [('--dropout', '1'), ('--input-dropout', '-0.1'),
                                          ('--hidden-size', '0'), ('--lr', '-1'), ('--lr-decay', '0.5'),
-                                         ('--optimizer', 'adagrad'), ('--tie-weights', '--wordvec-size=64')])
+                                         ('--optimizer', 'adagrad'), ('--tie-weights', '--wordvec-size=64'),
+                                         ('--min-improvement', '1')])
 def test_bad_flags_exit_2(flag, value):
     with pytest.raises(SystemExit) as stop:
         train_mlp_lm.main([flag, value])
