@@ -2,20 +2,25 @@
 
     python -m ch05_rnn.train_mlp_lm --save mlp_lm.npz
 
-Defaults: 4 words of context, word vectors of 100, 300 tanh units, dropout 0.5 on them and 0.2
-on the word vectors, batch 256, Adam with learning rate 0.001 (halved whenever the validation
-perplexity worsens; --optimizer sgd takes the book's SGD, learning rate 1.0), gradients clipped
-to norm 5, 15 epochs; the output bias starts at the log unigram frequencies.
+Defaults: 6 words of context, word vectors of 256, 256 tanh units with the output weight tied to
+the word vectors (W2 = C^T; --no-tie-weights unties it), dropout 0.5 on the tanh units and 0.2 on
+the word vectors, batch 256, Adam with learning rate 0.001 (halved whenever the validation
+perplexity improves by less than 1% on the best so far; --optimizer sgd takes the book's SGD,
+learning rate 1.0), gradients clipped to norm 5, 15 epochs; the output bias starts at the log
+unigram frequencies.
 
 Every token of the training corpus is one example: its previous --context-size words (padded
 with <eos> before the first word) and the word itself.  The examples are shuffled every epoch
 and fed in mini-batches to the optimizer with gradient clipping.  After every epoch the validation
 perplexity over every validation token is measured: if it improved, the model is kept (and
-saved) as the best one, otherwise the learning rate is divided by --lr-decay.  At the end the
+saved) as the best one; if it improved by less than --min-improvement of the best so far (or
+worsened), the learning rate is divided by --lr-decay.  At the end the
 best model gives the perplexity over every test token (Mikolov et al. 2011 report 140.2 for a
 feed-forward network language model on this split; ch05_rnn.train_ngram's Kneser-Ney 5-gram
 gives 141.06).
 """
+import argparse
+
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.backend import as_model_device
 from common.cli import (context_length, dropout_ratio, float_in, load_or_exit, make_parser, make_rng,
@@ -49,15 +54,15 @@ def main(argv=None):
     parser = make_parser(__doc__, epochs=15, batch_size=256, lr=None, seed=1984, save=None,
                          load=None, plot=None, gpu=False)
     parser.epilog = CHECKPOINT_HELP.replace('LSTM state', 'LSTM state (none here)')
-    parser.add_argument('--context-size', type=context_length, default=4,
+    parser.add_argument('--context-size', type=context_length, default=6,
                         help='number of previous words the model sees (n of the (n+1)-gram)')
-    parser.add_argument('--wordvec-size', type=model_width, default=100, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=model_width, default=300, help='size of the tanh layer')
+    parser.add_argument('--wordvec-size', type=model_width, default=256, help='size of the word vectors')
+    parser.add_argument('--hidden-size', type=model_width, default=256, help='size of the tanh layer')
     parser.add_argument('--dropout', type=dropout_ratio, default=0.5,
                         help='dropout ratio on the tanh layer (0: none)')
     parser.add_argument('--input-dropout', type=dropout_ratio, default=0.2,
                         help='dropout ratio on the concatenated word vectors (0: none)')
-    parser.add_argument('--tie-weights', action='store_true',
+    parser.add_argument('--tie-weights', action=argparse.BooleanOptionalAction, default=True,
                         help='output weight = transposed word vectors (needs --wordvec-size == --hidden-size)')
     parser.add_argument('--direct', action='store_true',
                         help="add Bengio's direct connections from the word vectors to the output")

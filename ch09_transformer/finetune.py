@@ -8,6 +8,7 @@
     python -m ch09_transformer.finetune --model gpt --pretrained gpt.npz
     python -m ch09_transformer.finetune --model cbow --cbow-vectors cbow_fast_vectors.npz
     python -m ch09_transformer.finetune --model lstm --pretrained rnnlm.npz --head-only --lr 0.01
+    python -m ch09_transformer.finetune --model surprisal --pretrained rnnlm.npz
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
 unlabelled text (Rnnlm, BetterRnnlm, the GPT of train_gpt, the BertEncoder of pretrain_bert)
@@ -17,14 +18,19 @@ words swapped (0)?  ``--train-size`` labelled sentences for training,
 2,000 for early stopping (valid) and 2,000 for the final test accuracy; splits are balanced, so
 chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order and stays there.
 ``--head-only`` freezes the pre-trained layers and trains the Affine head alone: a linear probe
-of how much of the answer the encoder's sentence vector already holds.
+of how much of the answer the encoder's sentence vector already holds.  ``--model surprisal``
+keeps the whole Rnnlm, output layer included, and classifies how surprised it is by each word
+(``ch06_lstm.surprisal_classifier``) instead of its last state.
 """
 import json
 import time
 
+import numpy as np
+
 from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch04_fast_w2v.word_vectors import load_vectors
 from ch06_lstm.sentence_classifier import LstmClassifier
+from ch06_lstm.surprisal_classifier import SurprisalClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
 from common.base_model import MODEL_RECORD, read_checkpoint
@@ -36,7 +42,7 @@ from common.transfer import load_shared_params
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
 
-MODELS = ('lstm', 'gpt', 'bert', 'cbow')
+MODELS = ('lstm', 'surprisal', 'gpt', 'bert', 'cbow')
 TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
 
 
@@ -56,6 +62,11 @@ def build_model(args, vocab_size, rng):
             config = json.loads(str(saved)).get('config') if saved is not None else None
             sizes.update({k: v for k, v in (config or {}).items() if k in sizes})
         model = TRANSFORMERS[args.model](vocab_size, **sizes, dropout_ratio=args.dropout, rng=rng)
+    elif args.model == 'surprisal':
+        corpus, word_to_id, _ = load_ptb('train')
+        counts = np.maximum(np.bincount(corpus, minlength=vocab_size), 1)  # unseen words: count 1
+        model = SurprisalClassifier(np.log(counts / counts.sum()), word_to_id['<eos>'], args.wordvec_size,
+                                    args.hidden_size, rng=rng)
     else:
         model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
                                dropout_ratio=args.dropout, rng=rng)
@@ -96,6 +107,8 @@ def main(argv=None):
     for flag in ('train_size', 'eval_size'):
         if getattr(args, flag) % 2:
             parser.error(f'--{flag.replace("_", "-")} must be even (the splits are balanced)')
+    if args.model == 'surprisal' and (args.num_layers != 1 or args.dropout):
+        parser.error('--model surprisal is the Rnnlm: one LSTM layer (--num-layers 1), no dropout')
     if args.model in TRANSFORMERS and not args.pretrained:  # (a checkpoint brings its own sizes)
         check_heads(parser, args.d_model, args.num_heads)
     try:
@@ -104,6 +117,8 @@ def main(argv=None):
         parser.error(f'--train-size {args.train_size}, --eval-size {args.eval_size}: {error}')
     rng = make_rng(args.seed)
     model = on_device(build_model(args, len(load_ptb('train')[1]), rng), args.gpu)
+    if args.model == 'surprisal':
+        model.fit_feature_scale(train[0])  # the head starts on features of unit scale
 
     start = time.perf_counter()
     history = fit_classifier(model, Adam(args.lr), train, valid, args.epochs, args.batch_size,

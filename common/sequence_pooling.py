@@ -96,3 +96,39 @@ def pad_sentences(sentences, pad_id, first_ids=(), last_ids=(), max_length=None)
     for n, row in enumerate(rows):
         ids[n, :len(row)] = row
     return ids, lengths
+
+
+class SmallestK:
+    """out[n] = the k smallest of xs[n, :L_n], in rising order: where a sequence dips lowest.
+
+    xs: (N, T), lengths: (N,) ints in [k, T] -> out: (N, k).
+    Backward: dxs[n, t] = dout[n, j] for the position t of the j-th smallest, zero everywhere else
+    (the padding included).
+    """
+
+    def __init__(self, k):
+        if k < 1:
+            raise ValueError(f'SmallestK needs k >= 1, got {k}')
+        self.k = k
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, xs, lengths):
+        N, T = xs.shape
+        lengths = _check_positions(lengths - 1, N, T, 'lengths - 1') + 1
+        if lengths.size and lengths.min() < self.k:
+            raise ValueError(f'SmallestK with k = {self.k} needs sequences of at least {self.k} steps, '
+                             f'got one of {int(lengths.min())}')
+        xp = array_module(xs)
+        real = xp.arange(T)[None, :] < lengths[:, None]                # (N, T)
+        order = xp.argsort(xp.where(real, xs, xp.inf), axis=1)[:, :self.k]  # (N, k) positions
+        self.cache = (xs.shape, xs.dtype, order)
+        return xp.take_along_axis(xs, order, axis=1)
+
+    @needs_forward('cache')
+    def backward(self, dout):
+        shape, dtype, order = self.cache
+        xp = array_module(dout)
+        dxs = xp.zeros(shape, dtype=dtype)
+        dxs[xp.arange(shape[0])[:, None], order] = dout
+        return dxs

@@ -71,7 +71,7 @@ def test_contexts_are_padded_with_the_boundary_word():
                                   [[0, 0, 0], [0, 0, 5], [0, 5, 6], [5, 6, 7]])
 
 
-TINY = ['--max-tokens', '4000', '--eval-tokens', '500', '--wordvec-size', '8', '--hidden-size', '16',
+TINY = ['--max-tokens', '4000', '--eval-tokens', '500', '--wordvec-size', '16', '--hidden-size', '16',
         '--batch-size', '50', '--lr', '0.003', '--eval-interval', '20', '--quiet']
 
 

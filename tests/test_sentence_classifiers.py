@@ -6,10 +6,11 @@ from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from ch06_lstm.sentence_classifier import LstmClassifier
+from ch06_lstm.surprisal_classifier import SurprisalClassifier
 from common.gradient_check import check_gradients
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
-from common.sequence_pooling import MaskedMean, SelectTime, pad_sentences
+from common.sequence_pooling import MaskedMean, SelectTime, SmallestK, pad_sentences
 from common.transfer import layer_keys, load_shared_params
 
 V = 12
@@ -189,3 +190,48 @@ def test_gpt_classifier_gradients_and_loading_a_gpt_checkpoint(tmp_path):
     with pytest.raises(ValueError, match=r"'02.TransformerBlock.ffn.W1' has shape \(8, 12\) in the "
                                          r"checkpoint, the model expects \(8, 16\)"):
         load_shared_params(GptClassifier(V, **{**sizes, 'd_ff': 16}, rng=4), tmp_path / 'gpt.npz')
+
+
+def test_smallest_k_reads_only_the_real_steps():
+    xs = np.array([[3.0, -1.0, 2.0, -9.0], [5.0, 4.0, -2.0, 0.5]])
+    pool = SmallestK(2)
+    out = pool.forward(xs, np.array([3, 4]))  # row 0: the -9.0 is padding
+    np.testing.assert_array_equal(out, [[-1.0, 2.0], [-2.0, 0.5]])
+    np.testing.assert_array_equal(pool.backward(np.array([[10.0, 20.0], [30.0, 40.0]])),
+                                  [[0, 10, 20, 0], [0, 0, 30, 40]])
+    with pytest.raises(ValueError, match='at least 3 steps, got one of 2'):
+        SmallestK(3).forward(xs, np.array([2, 4]))
+
+
+def surprisal_model(rng, dtype=np.float64):
+    unigram = np.log(rng.dirichlet(np.ones(V)))
+    return SurprisalClassifier(unigram, eos_id=0, wordvec_size=4, hidden_size=3, k=2, rng=0, dtype=dtype)
+
+
+def test_surprisal_classifier_gradients():
+    rng = np.random.default_rng(8)
+    model = surprisal_model(rng)
+    rescale(model, rng)
+    sentences = [rng.integers(1, V, n) for n in (4, 2, 3)]
+    model.fit_feature_scale(sentences)
+    assert not np.allclose(model.feature_scale, 1)
+    ids, lengths = model.batch(sentences)
+    assert check_classifier(model, ids, lengths, np.array([1, 0, 1])) < 1e-6
+
+
+def test_surprisal_features_follow_the_equation_from_an_rnnlm(tmp_path):
+    rng = np.random.default_rng(9)
+    rnnlm = Rnnlm(V, 4, 3, rng=1, dtype=np.float64)
+    rescale(rnnlm, rng)
+    rnnlm.save_params(tmp_path / 'rnnlm.npz')
+    model = surprisal_model(rng)
+    assert len(load_shared_params(model, tmp_path / 'rnnlm.npz')) == 6  # all but the head
+    sentences = [rng.integers(1, V, n) for n in (5, 3)]
+    features = model.features(*model.batch(sentences))
+    for sentence, row in zip(sentences, features):
+        ids = np.concatenate([[0], sentence, [0]])
+        rnnlm.reset_state()
+        scores = rnnlm.predict(ids[None, :-1])[0]                       # (L + 1, V)
+        lp = scores[np.arange(len(ids) - 1), ids[1:]] - np.log(np.exp(scores).sum(axis=1))
+        surprise = lp - model.unigram_log_probs[ids[1:]]
+        np.testing.assert_allclose(row, [surprise.mean(), *np.sort(surprise)[:2]], rtol=1e-10)

@@ -103,6 +103,11 @@ def test_finetune_from_a_language_model_and_from_scratch(tmp_path, capsys):
     assert 'from ' + path in out and 'test accuracy' in out
     with pytest.raises(ValueError, match=r"'02.TimeLSTM.Wx' has shape \(6, 20\)"):
         finetune.main(tiny[:-5] + ['--wordvec-size', '6', '--hidden-size', '7', '--pretrained', path])
+    surprisal = finetune.main(tiny + ['--model', 'surprisal', '--pretrained', path])
+    assert 0 <= surprisal['test'] <= 1
+    assert 'surprisal from ' + path in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        finetune.main(tiny + ['--model', 'surprisal', '--num-layers', '2'])
     with pytest.raises(SystemExit, match='--cbow-vectors'):
         finetune.main(['--model', 'cbow'])
     with pytest.raises(SystemExit):
