@@ -31,7 +31,10 @@ class SurprisalClassifier(SentenceClassifier):
     ``common.transfer.load_shared_params`` starts all three from an Rnnlm checkpoint; only the
     head is new.  unigram_log_probs: (V,) u; eos_id: the id put before and after each sentence.
     Initial weights as Rnnlm: E ~ N(0, 1) / 100, Wx ~ N(0, 1) / sqrt(D), Wh and W_out ~ N(0, 1) /
-    sqrt(H), biases 0.  rng: numpy Generator or seed; dtype: of the weights.
+    sqrt(H), biases 0; the head starts at W = 0 (as a logistic regression does): its k + 1 inputs
+    already mean something, and a random W pointing the wrong way takes hundreds of Adam steps to
+    turn round (with 250 labelled sentences, more than training has).  rng: numpy Generator or
+    seed; dtype: of the weights.
     """
 
     def __init__(self, unigram_log_probs, eos_id, wordvec_size=100, hidden_size=100, k=4,
@@ -53,6 +56,7 @@ class SurprisalClassifier(SentenceClassifier):
         self.feature_scale = np.ones(k + 1, dtype=dtype)
         self.cache = None
         self.build_head(k + 1, n_classes, rng, dtype)
+        self.head.params[0][...] = 0
         self.collect_params(self.layers + [self.head])
 
     def features(self, ids, lengths):
