@@ -111,6 +111,7 @@ LAYERS = {
     'TransformerBlock': lambda: transformer_layers.TransformerBlock(4, 2, 8, rng=RNG),
     'SelectTime': sequence_pooling.SelectTime,
     'MaskedMean': sequence_pooling.MaskedMean,
+    'SmallestK': lambda: sequence_pooling.SmallestK(2),
 }
 
 
@@ -176,6 +177,7 @@ MODELS = {  # 'module.Class': tiny constructor arguments (positional, or (positi
     'ch09_transformer.bert.BertEncoder': ((10,), _TINY_GPT),
     'ch04_fast_w2v.mean_vector_classifier.MeanVectorClassifier': (W(10, 3),),
     'ch06_lstm.sentence_classifier.LstmClassifier': (10, 3, 4),
+    'ch06_lstm.surprisal_classifier.SurprisalClassifier': (np.zeros(10), 0, 3, 4),
     'ch07_seq2seq.rnnlm_gen.RnnlmGen': (10, 3, 4),
     'ch07_seq2seq.better_rnnlm_gen.BetterRnnlmGen': (10, 4, 4),
     'ch09_transformer.gpt_classifier.GptClassifier': ((10,), _TINY_GPT),

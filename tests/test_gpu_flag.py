@@ -80,7 +80,7 @@ def test_seq2seq_scripts_with_beam_search(main, argv, device, capsys):
                              '--vectors', '{tmp}/v.npz']),
     ('ch05_rnn.train', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8', '--hidden-size', '8']),
     ('ch05_rnn.train_mlp_lm', ['--max-tokens', '600', '--eval-tokens', '100', '--wordvec-size', '4',
-                               '--hidden-size', '8', '--context-size', '2', '--batch-size', '64',
+                               '--hidden-size', '4', '--context-size', '2', '--batch-size', '64',
                                '--epochs', '2', '--direct', '--save', '{tmp}/mlp.npz']),
     ('ch05_rnn.train_custom_loop', ['--max-tokens', '300', '--epochs', '2', '--wordvec-size', '8',
                                     '--hidden-size', '8']),
