@@ -80,7 +80,7 @@ def main(argv=None):
     parser.add_argument('--gpt', help='GPT checkpoint (ch09_transformer.train_gpt --save)')
     parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
     parser.add_argument('--single', type=positive_int, metavar='N',
-                        help="also judge the first N sentences of finetune's test split one at a time")
+                        help="also judge the first N (at most 2,000) sentences of finetune's test split one at a time")
     parser.add_argument('--max-tokens', type=positive_int,
                         help='count the Kneser-Ney model on the first N training tokens only')
     args = parser.parse_args(argv)
