@@ -28,8 +28,9 @@ class MlpLm(BaseModel):
 
     Initial weights: C ~ N(0, 1), W1 ~ N(0, 1) / sqrt(n D), W2 ~ N(0, 1) / sqrt(H),
     Wd = 0, biases 0 (``init_output_bias`` sets b2 from the word counts).  Tied: C ~ N(0, 1) /
-    sqrt(D), the scale of W2, and W1 ~ N(0, 1) / sqrt(n), so that x W1 keeps unit variance.  rng: numpy Generator or seed, used for the weights and then for the
-    dropout masks; dtype: of the weights.
+    sqrt(D), the scale of W2, and W1 ~ N(0, 1) / sqrt(n), so that x W1 keeps unit variance.
+    rng: numpy Generator or seed, used for the weights and then for the dropout masks; dtype: of
+    the weights.
     """
 
     free_settings = ('dropout_ratio', 'input_dropout')
