@@ -46,8 +46,11 @@ MODELS = ('lstm', 'surprisal', 'gpt', 'bert', 'cbow')
 TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
 
 
-def build_model(args, vocab_size, rng):
-    """The classifier ``args.model`` names, started from ``args.pretrained`` when given."""
+def build_model(args, corpus, word_to_id, rng):
+    """The classifier ``args.model`` names, started from ``args.pretrained`` when given.
+    corpus, word_to_id: PTB train as ``dataset.ptb.load_data`` gives it (the vocabulary, and the
+    unigram counts of --model surprisal)."""
+    vocab_size = len(word_to_id)
     if args.model == 'cbow':
         if not args.cbow_vectors:
             raise SystemExit('--model cbow needs --cbow-vectors: the word vectors of '
@@ -63,7 +66,6 @@ def build_model(args, vocab_size, rng):
             sizes.update({k: v for k, v in (config or {}).items() if k in sizes})
         model = TRANSFORMERS[args.model](vocab_size, **sizes, dropout_ratio=args.dropout, rng=rng)
     elif args.model == 'surprisal':
-        corpus, word_to_id, _ = load_ptb('train')
         counts = np.maximum(np.bincount(corpus, minlength=vocab_size), 1)  # unseen words: count 1
         model = SurprisalClassifier(np.log(counts / counts.sum()), word_to_id['<eos>'], args.wordvec_size,
                                     args.hidden_size, rng=rng)
@@ -116,7 +118,8 @@ def main(argv=None):
     except ValueError as error:  # more sentences asked for than PTB has
         parser.error(f'--train-size {args.train_size}, --eval-size {args.eval_size}: {error}')
     rng = make_rng(args.seed)
-    model = on_device(build_model(args, len(load_ptb('train')[1]), rng), args.gpu)
+    corpus, word_to_id, _ = load_ptb('train')
+    model = on_device(build_model(args, corpus, word_to_id, rng), args.gpu)
     if args.model == 'surprisal':
         model.fit_feature_scale(train[0])  # the head starts on features of unit scale
 
