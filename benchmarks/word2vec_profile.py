@@ -2,7 +2,7 @@
 
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/word2vec_profile.py --model cbow --steps 100
 
-Runs --steps training steps of ch04_fast_w2v's fast mode (64 segments x 64 targets, LazyAdam)
+Runs --steps training steps of ch04_fast_w2v's fast mode (64 segments x 64 targets, its optimizer)
 under cProfile with a CPU-time clock (so other processes on a shared machine do not count), and
 prints the CPU time of each stage: the functions of the step, with the NumPy work they do
 themselves ("own" time: the band-matrix products sit in SegmentCBOW.forward/backward, the
@@ -21,8 +21,8 @@ import numpy as np  # noqa: E402
 
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows  # noqa: E402
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram  # noqa: E402
+from ch04_fast_w2v.train import MODE_DEFAULTS, fast_optimizer  # noqa: E402
 from common.cli import positive_int  # noqa: E402
-from common.sparse_optimizer import LazyAdam  # noqa: E402
 from dataset import ptb  # noqa: E402
 
 STAGES = {  # (file suffix, function name) -> stage
@@ -32,8 +32,9 @@ STAGES = {  # (file suffix, function name) -> stage
     ('layers.py', 'draw'): 'sample negatives',
     ('checks.py', 'check_ids'): 'check ids (Embedding.forward)',
     ('checks.py', 'check_ndim'): 'check ids (Embedding.forward)',
-    ('sparse_optimizer.py', 'step'): 'LazyAdam on the touched rows',
-    ('sparse_optimizer.py', 'update'): 'LazyAdam on the touched rows',
+    ('sparse_optimizer.py', 'step'): 'optimizer on the touched rows (RowMeanSGD or LazyAdam)',
+    ('sparse_optimizer.py', 'update'): 'optimizer on the touched rows (RowMeanSGD or LazyAdam)',
+    ('sparse_optimizer.py', 'subtract_rows'): 'optimizer on the touched rows (RowMeanSGD or LazyAdam)',
     ('shared_negative_sampling.py', 'forward'): 'scores and loss (forward)',
     ('segment_skip_gram.py', 'forward'): 'scores and loss (forward)',
     ('shared_negative_sampling.py', 'minus_log_sigmoid'): 'scores and loss (forward)',
@@ -42,6 +43,7 @@ STAGES = {  # (file suffix, function name) -> stage
     ('segment_skip_gram.py', 'backward'): 'gradients of the scores (backward)',
     ('segment_cbow.py', 'forward'): 'window means / band products',
     ('segment_cbow.py', 'backward'): 'window means / band products',
+    ('segment_cbow.py', 'banded_product'): 'window means / band products',
 }
 
 
@@ -63,7 +65,7 @@ def main(argv=None):
     windows, targets = segment_windows(corpus, 5, 64)
     model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
         len(word_to_id), 100, 5, corpus, rng=rng, shrink_window=True)  # as train --mode fast
-    optimizer = LazyAdam(model.embeddings, lr=0.02, decay_steps=args.steps)
+    optimizer = fast_optimizer(model, args.model, MODE_DEFAULTS['fast']['lr'][args.model], args.steps)
 
     def train():
         for step in range(args.steps):

@@ -6,20 +6,22 @@ from common.layers import Embedding, UnigramSampler
 
 
 class SharedNegativeSamplingLoss:
-    """NegativeSamplingLoss for a batch of S text segments of L consecutive targets each, where
-    the K negatives of a segment are shared by its L targets (as in Ji et al. 2016, "Parallelizing
-    word2vec in shared and distributed memory"): scoring them is one matrix product per segment,
-    and a segment reads and updates K rows of W for its negatives instead of 5 L.
+    """NegativeSamplingLoss for a batch of G groups of M targets each, where the K negatives of a
+    group are shared by its M targets (as in Ji et al. 2016, "Parallelizing word2vec in shared
+    and distributed memory"): scoring them is one matrix product per group, and a group reads
+    and updates K rows of W for its negatives instead of 5 M.
 
-        L = (1/(S L)) sum_{s,i} [ -log sigma(h_si . w_{t_si})
-                                  - (sample_size / K) sum_k [n_sk != t_si] log sigma(-h_si . w_{n_sk}) ]
+        L = (1/(G M)) sum_{g,i} [ -log sigma(h_gi . w_{t_gi})
+                                  - (sample_size / K) sum_k [n_gk != t_gi] log sigma(-h_gi . w_{n_gk}) ]
 
-    with n_sk ~ P(w)^power / Z (a UnigramSampler on ``corpus``); a negative equal to a target is
+    with n_gk ~ P(w)^power / Z (a UnigramSampler on ``corpus``); a negative equal to a target is
     left out for that target.  Each negative counts sample_size / K, so in expectation a target
     meets ``sample_size`` negatives, as in NegativeSamplingLoss; more of them (K = 15 or 25 for
-    L = 64 rather than 5) average out the noise of sharing (analogy scores on PTB improve).
-    h: (S, L, D), target: (S, L) -> L: float.  Backward: dh: (S, L, D); dW row-sparse through
-    the inner Embedding (``embed``) over the ids of the segments' targets and negatives.
+    M = 64 rather than 5) average out the noise of sharing (analogy scores on PTB improve).
+    SegmentCBOW makes a group of the targets at one position of its S segments: M = S targets
+    from S places in the text, G = L groups.
+    h: (G, M, D), target: (G, M) -> L: float.  Backward: dh: (G, M, D); dW row-sparse through the
+    inner Embedding (``embed``) over the ids of the targets and the negatives.
     """
     param_names = ('W',)
 
@@ -32,33 +34,40 @@ class SharedNegativeSamplingLoss:
         self.cache = None
 
     def forward(self, h, target):
-        check_ndim(h, 3, 'SharedNegativeSamplingLoss input h', '(S, L, D)')
+        check_ndim(h, 3, 'SharedNegativeSamplingLoss input h', '(G, M, D)')
         xp = array_module(h)
-        length = target.shape[1]
-        negative = xp.asarray(self.sampler.draw((len(target), self.negatives_per_segment)))  # (S, K)
-        rows = self.embed.forward(xp.concatenate([target, negative], axis=1))  # (S, L + K, D)
-        positive_rows, negative_rows = rows[:, :length], rows[:, length:]
-        positive_score = xp.einsum('sld,sld->sl', h, positive_rows)  # (S, L)
-        negative_score = h @ negative_rows.transpose(0, 2, 1)  # (S, L, K)
-        keep = (negative[:, None, :] != target[:, :, None]).astype(h.dtype) * h.dtype.type(self.weight)
-        self.cache = h, positive_rows, negative_rows, positive_score, negative_score, keep
-        loss = (minus_log_sigmoid(positive_score).sum()
-                + (keep * minus_log_sigmoid(-negative_score)).sum())
+        groups, size = target.shape
+        negative = xp.asarray(self.sampler.draw((groups, self.negatives_per_segment)))  # (G, K)
+        rows = self.embed.forward(xp.concatenate([target.reshape(-1), negative.reshape(-1)]))
+        positive_rows = rows[:target.size].reshape(groups, size, -1)  # (G, M, D)
+        negative_rows = rows[target.size:].reshape(groups, self.negatives_per_segment, -1)  # (G, K, D)
+        positive_score = xp.einsum('gmd,gmd->gm', h, positive_rows)  # (G, M)
+        negative_score = h @ negative_rows.transpose(0, 2, 1)  # (G, M, K)
+        hit = negative[:, None, :] == target[:, :, None]  # (G, M, K): negatives left out
+        hit = hit if hit.any() else None
+        self.cache = h, positive_rows, negative_rows, positive_score, negative_score, hit
+        negative_loss = minus_log_sigmoid(-negative_score)
+        if hit is not None:
+            negative_loss[hit] = 0
+        loss = minus_log_sigmoid(positive_score).sum() + self.weight * negative_loss.sum()
         return float(loss) / target.size
 
     @needs_forward('cache')
     def backward(self, dout=1):
-        h, positive_rows, negative_rows, positive_score, negative_score, keep = self.cache
+        h, positive_rows, negative_rows, positive_score, negative_score, hit = self.cache
         xp = array_module(h)
         scale = h.dtype.type(dout / positive_score.size)
-        d_positive = (sigmoid(positive_score) - 1) * scale  # (S, L)
-        d_negative = sigmoid(negative_score) * keep * scale  # (S, L, K)
-        dh = d_negative @ negative_rows
+        d_positive = (sigmoid(positive_score) - 1) * scale  # (G, M)
+        d_negative = sigmoid(negative_score)  # (G, M, K)
+        d_negative *= h.dtype.type(self.weight) * scale
+        if hit is not None:
+            d_negative[hit] = 0
+        dh = d_negative @ negative_rows  # (G, M, D)
         dh += d_positive[:, :, None] * positive_rows
-        length = h.shape[1]
-        d_rows = xp.empty((len(h), length + negative_rows.shape[1], h.shape[2]), h.dtype)
-        xp.multiply(d_positive[:, :, None], h, out=d_rows[:, :length])  # target rows
-        xp.matmul(d_negative.transpose(0, 2, 1), h, out=d_rows[:, length:])  # negative rows
+        d_rows = xp.empty((positive_score.size + negative_score.shape[2] * len(h), h.shape[2]), h.dtype)
+        xp.multiply(d_positive[:, :, None], h, out=d_rows[:positive_score.size].reshape(h.shape))
+        xp.matmul(d_negative.transpose(0, 2, 1), h,  # (G, K, D)
+                  out=d_rows[positive_score.size:].reshape(negative_rows.shape))
         self.embed.backward(d_rows)
         return dh
 

@@ -13,9 +13,11 @@ textbook update of common.optimizer.Adam: the same numbers, slower).
 (SegmentCBOW: window means as one band-matrix product, 15 negatives per segment shared by its
 targets, each weighted 5/15; SegmentSkipGram: every centre scored against its segment's window
 in one product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
-shrinking windows weigh them in expectation (--full-window: all alike), and LazyAdam (lr 0.02,
-decaying linearly to 2e-6) updates only the rows a batch touches.  --workers N (fast mode)
-runs its steps in N forked processes, Hogwild-style, on parameter tables and LazyAdam moments in
+shrinking windows weigh them in expectation (--full-window: all alike), and only the rows a batch
+touches are updated, at a rate that decays linearly to 1e-4 of --lr as in word2vec: CBOW by
+RowMeanSGD (lr 0.15; the input table's rate 3 times that), which moves each row by the mean of
+its uses' gradients in the batch, skip-gram by LazyAdam (lr 0.02).  --workers N (fast mode)
+runs its steps in N forked processes, Hogwild-style, on parameter tables (and LazyAdam's moments) in
 shared memory (ch04_fast_w2v.parallel): each takes every N-th batch of the epoch, with the
 learning rate of that batch's global step and negatives from its own random stream, as
 word2vec's and gensim's worker threads do; each uses one BLAS thread, so N should not exceed
@@ -42,14 +44,25 @@ from ch04_fast_w2v.word_vectors import save_vectors
 from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng,
                         int_in, model_width, on_device, positive_int, writable_path)
 from common.optimizer import Adam
-from common.sparse_optimizer import LazyAdam, SparseGradAdam
+from common.sparse_optimizer import LazyAdam, RowMeanSGD, SparseGradAdam
 from common.trainer import Trainer
 from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import create_contexts_target
 from dataset import ptb
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
-                 'fast': {'batch_size': 4096, 'lr': 0.02}}
+                 'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02}}}
+CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (a context's gradient is 1/2w of h's)
+
+
+def fast_optimizer(model, name, lr, decay_steps):
+    """Fast mode's optimizer for ``model`` (``name``: 'cbow' or 'skipgram'), its rate decaying
+    linearly over ``decay_steps``: RowMeanSGD for CBOW, LazyAdam for skip-gram."""
+    if name == 'cbow':
+        return RowMeanSGD(model.embeddings, lr=lr, lr_scales=(CBOW_INPUT_LR_SCALE, 1),
+                          decay_steps=decay_steps)
+    return LazyAdam(model.embeddings, lr=lr, decay_steps=decay_steps)
+
 
 
 def main(argv=None):
@@ -59,7 +72,8 @@ def main(argv=None):
     parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--mode', choices=['book', 'fast'], default='book',
                         help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
-                             'LazyAdam (lr 0.02, decaying linearly); sets --batch-size/--lr defaults')
+                             'rates decaying linearly (CBOW: RowMeanSGD, lr 0.15; skip-gram: '
+                             'LazyAdam, lr 0.02); sets --batch-size/--lr defaults')
     parser.add_argument('--model', choices=['cbow', 'skipgram'], default='cbow',
                         help='which word2vec model')
     parser.add_argument('--window-size', type=positive_int, default=5,
@@ -100,6 +114,8 @@ def main(argv=None):
     defaults = MODE_DEFAULTS[args.mode]
     batch_size = defaults['batch_size'] if args.batch_size is None else args.batch_size
     lr = defaults['lr'] if args.lr is None else args.lr
+    if isinstance(lr, dict):
+        lr = lr[args.model]
     rng = make_rng(args.seed)
 
     corpus, word_to_id, id_to_word = ptb.load_data('train')
@@ -120,7 +136,7 @@ def main(argv=None):
 
     steps_per_epoch = max(len(x) // rows_per_batch, 1)
     if args.mode == 'fast':
-        optimizer = LazyAdam(model.embeddings, lr=lr, decay_steps=args.epochs * steps_per_epoch)
+        optimizer = fast_optimizer(model, args.model, lr, args.epochs * steps_per_epoch)
     elif args.dense_adam:
         optimizer = Adam(lr=lr)
     else:

@@ -8,6 +8,8 @@ them instead of making many passes over the whole (V, D) table:
 - ``SparseGradAdam``: exactly Adam (every row's moments decay and every row moves, as in
   ``common.optimizer.Adam``), with the decay kept in two scalars so a step costs four passes
   over the table instead of about fifteen.
+- ``RowMeanSGD``: SGD on the touched rows, each row's step the mean of its uses' gradients
+  rather than their sum (fast CBOW: plain SGD on whole batches diverges).
 - ``LazyAdam``: Adam on the touched rows only (the moments of the other rows are left as they
   are, as in TensorFlow's LazyAdam and PyTorch's SparseAdam); not the same as Adam.
 
@@ -72,6 +74,35 @@ class RowSparseSGD(RowSparseOptimizer):
         param[rows] -= lr * grad
 
 
+class RowMeanSGD(RowSparseOptimizer):
+    """SGD on the touched rows, each moved by the mean gradient of its uses, not their sum:
+
+        W[r] <- W[r] - lr_t * scale * g[r] / share[r],   share[r] = c[r] / N,
+
+    where a batch's forward gathered N rows of the table (``layer.idx.size``), c[r] of them row
+    r (``layer.row_counts``), and g[r] is the gradient of the batch loss (a mean) for row r.
+    word2vec's C code moves a word's row once per use, each move seeing the last; plain SGD on
+    a whole batch (c[r] moves added up into one) throws a frequent word's row c[r] times as far
+    as a rare one's and diverges.  Dividing by the row's share of the batch makes every row's
+    step the size of one use's step, whatever its frequency.
+    ``lr_scales``: one multiplier of the rate per table (default 1 each), since input and output
+    tables see gradients of different sizes.  Its only state is the step count ``iter``.
+    """
+
+    def __init__(self, layers, lr=0.1, lr_scales=None, decay_steps=None, min_lr_ratio=1e-4):
+        super().__init__(layers, lr, decay_steps, min_lr_ratio)
+        self.lr_scales = [1.0] * len(self.layers) if lr_scales is None else list(lr_scales)
+        if len(self.lr_scales) != len(self.layers):
+            raise ValueError(f'lr_scales needs one multiplier per table ({len(self.layers)}); '
+                             f'got {len(self.lr_scales)}')
+
+    def step(self, index, param, rows, grad, lr):
+        layer = self.layers[index]
+        per_share = (lr * self.lr_scales[index] * layer.idx.size) / layer.row_counts  # (U,)
+        grad *= per_share.astype(grad.dtype)[:, None]  # grad is update()'s copy of the rows
+        subtract_rows(param, rows, grad)
+
+
 class LazyAdam(RowSparseOptimizer):
     """Adam restricted to the touched rows r (the moments of other rows are not decayed):
 
@@ -106,7 +137,7 @@ class LazyAdam(RowSparseOptimizer):
         step += EPS
         xp.divide(m, step, out=step)
         step *= lr_t
-        param[rows] -= step
+        subtract_rows(param, rows, step)
 
 
 class SparseGradAdam(RowSparseOptimizer):
@@ -158,6 +189,14 @@ class SparseGradAdam(RowSparseOptimizer):
         xp.divide(M, buffer, out=buffer)
         buffer *= lr_t * a / b
         param -= buffer
+
+
+def subtract_rows(param, rows, step):
+    """param[rows] -= step for unique ``rows``, as a gather, a subtraction and a scatter (NumPy's
+    in-place fancy-index subtraction takes over twice as long)."""
+    updated = array_module(param).take(param, rows, axis=0)
+    updated -= step
+    param[rows] = updated
 
 
 def _bias_corrected(lr, beta1, beta2, t):

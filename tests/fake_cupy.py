@@ -330,7 +330,7 @@ for _name in _UFUNCS:
 for _name in _FUNCTIONS:
     setattr(_module, _name, _function(_name))
 for _name in ('float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8',
-              'uint32', 'uint64', 'bool_', 'intp', 'inf', 'nan', 'pi', 'e', 'newaxis', 'dtype',
+              'uint16', 'uint32', 'uint64', 'bool_', 'intp', 'inf', 'nan', 'pi', 'e', 'newaxis', 'dtype',
               'finfo', 'iinfo', 'integer', 'floating', 'float_'):
     if hasattr(numpy, _name):
         setattr(_module, _name, getattr(numpy, _name))

@@ -166,11 +166,9 @@ def test_segment_cbow_equals_cbow_with_the_same_negatives():
     """The band-matrix formulation gives CBOW's loss and dense gradients, pair by pair."""
     rng = np.random.default_rng(5)
     model, corpus, windows, targets = segment_model_and_pairs(rng)
-    shared = (rng.integers(0, 12, (3, 5)))
-    targets = targets.copy()
-    targets[shared[:, :1] == targets] = (targets[shared[:, :1] == targets] + 1) % 12
-    while (shared[:, None, :] == targets[:, :, None]).any():  # negatives must differ from targets
-        shared = rng.integers(0, 12, (3, 5))
+    shared = rng.integers(0, 12, (4, 5))  # the negatives of each target position (group)
+    while (shared[None, :, :] == targets[:, :, None]).any():  # negatives must differ from targets
+        shared = rng.integers(0, 12, (4, 5))
     model.ns_loss.sampler.draw = lambda size: shared
     loss = model.forward(windows, targets)
     model.backward()
@@ -180,7 +178,7 @@ def test_segment_cbow_equals_cbow_with_the_same_negatives():
         p[...] = q
     band = window_mean_matrix(4, 2, np.float64) > 0
     contexts = np.array([windows[s][band[i]] for s in range(3) for i in range(4)])
-    cbow.ns_loss.sampler = FixedSampler(np.repeat(shared, 4, axis=0))
+    cbow.ns_loss.sampler = FixedSampler(np.tile(shared, (3, 1)))  # pair s * 4 + i: shared[i]
     assert cbow.forward(contexts, targets.reshape(-1)) == pytest.approx(loss, rel=1e-12)
     cbow.backward()
     for g_segment, g_pairs in zip(model.grads, cbow.grads):
@@ -190,7 +188,7 @@ def test_segment_cbow_equals_cbow_with_the_same_negatives():
 def test_segment_cbow_gradients_with_shared_negatives_that_hit_targets():
     rng = np.random.default_rng(6)
     model, _, windows, targets = segment_model_and_pairs(rng, shared=8)
-    shared = np.concatenate([targets[:, :2], rng.integers(0, 12, (3, 6))], axis=1)  # K = 8
+    shared = np.concatenate([targets.T[:, :2], rng.integers(0, 12, (4, 6))], axis=1)  # (L, K = 8)
     model.ns_loss.sampler.draw = lambda size: shared
     assert model_gradient_error(model, windows, targets) < 1e-6
 
