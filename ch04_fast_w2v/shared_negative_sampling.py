@@ -43,12 +43,10 @@ class SharedNegativeSamplingLoss:
         negative_rows = rows[target.size:].reshape(groups, self.negatives_per_segment, -1)  # (G, K, D)
         positive_score = xp.einsum('gmd,gmd->gm', h, positive_rows)  # (G, M)
         negative_score = h @ negative_rows.transpose(0, 2, 1)  # (G, M, K)
-        hit = negative[:, None, :] == target[:, :, None]  # (G, M, K): negatives left out
-        hit = hit if hit.any() else None
+        hit = xp.flatnonzero(negative[:, None, :] == target[:, :, None])  # in (G, M, K): left out
         self.cache = h, positive_rows, negative_rows, positive_score, negative_score, hit
         negative_loss = minus_log_sigmoid(-negative_score)
-        if hit is not None:
-            negative_loss[hit] = 0
+        negative_loss.reshape(-1)[hit] = 0
         loss = minus_log_sigmoid(positive_score).sum() + self.weight * negative_loss.sum()
         return float(loss) / target.size
 
@@ -60,8 +58,7 @@ class SharedNegativeSamplingLoss:
         d_positive = (sigmoid(positive_score) - 1) * scale  # (G, M)
         d_negative = sigmoid(negative_score)  # (G, M, K)
         d_negative *= h.dtype.type(self.weight) * scale
-        if hit is not None:
-            d_negative[hit] = 0
+        d_negative.reshape(-1)[hit] = 0
         dh = d_negative @ negative_rows  # (G, M, D)
         dh += d_positive[:, :, None] * positive_rows
         d_rows = xp.empty((positive_score.size + negative_score.shape[2] * len(h), h.shape[2]), h.dtype)
@@ -75,4 +72,8 @@ class SharedNegativeSamplingLoss:
 def minus_log_sigmoid(x):
     """-log sigma(x) = log(1 + exp(-x)), computed as max(-x, 0) + log(1 + exp(-|x|)) (no overflow)."""
     xp = array_module(x)
-    return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+    loss = xp.abs(x)
+    xp.negative(loss, out=loss)
+    xp.log1p(xp.exp(loss, out=loss), out=loss)  # log(1 + exp(-|x|))
+    loss -= xp.minimum(x, 0)
+    return loss

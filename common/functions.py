@@ -12,9 +12,11 @@ def sigmoid(x):
     x: any shape -> same shape.
     """
     xp = array_module(x)
-    # exp(-|x|) never overflows; both branches are exact rewrites of 1 / (1 + exp(-x)).
+    # With z = exp(-|x|) (never overflows), 1 / (1 + exp(-x)) is 1 / (1 + z) for x >= 0 and
+    # z / (1 + z) for x < 0.  The numerator, 1 or z, is max(z, [x >= 0]) since z <= 1: the same
+    # numbers as a where(x >= 0, ...), several times faster (no branch per element to mispredict).
     z = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    return xp.maximum(z, (x >= 0).astype(z.dtype)) / (1 + z)
 
 
 def relu(x):
