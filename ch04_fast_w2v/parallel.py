@@ -9,12 +9,18 @@ short calls, serialized by the GIL), so ``HogwildTrainer`` uses processes:
 - the parameter tables and the optimizer's moments live in shared memory (anonymous shared
   ``mmap``s, made before the workers start); the model and the optimizer hold views of them, so
   every update a worker makes is seen by the other workers and by the parent;
-- every epoch, the parent draws the order of the batches (as ``Trainer`` does) and one seed per
-  worker from its ``rng``, then forks N workers: worker k runs the steps k, k + N, k + 2N, ... of
-  the epoch with one BLAS thread, its own Generator (its own negatives), and the optimizer's step
-  count set to the global step (so the learning rate of every step is the one a single process
-  gives it); each reports the loss of every step to the parent, which records and prints them
-  in step order, exactly as ``Trainer`` does, and waits for all workers at the end of the epoch.
+- the workers are forked at the first epoch and kept: every epoch, the parent draws the order
+  of the batches (as ``Trainer`` does) and one seed per worker from its ``rng`` and sends them;
+  worker k runs the steps k, k + N, k + 2N, ... of the epoch with one BLAS thread, its own
+  Generator (its own negatives), and the optimizer's step count set to the global step (so the
+  learning rate of every step is the one a single process gives it); each reports the loss of
+  every step to the parent, which records and prints them in step order, exactly as
+  ``Trainer`` does, and waits for all of them at the end of the epoch.  (Forking anew every
+  epoch cost about 90 ms of page faults and process start-up an epoch: 13% of a 10-epoch PTB
+  run.)  The workers see the tables (shared) and the step count (sent); anything else of the
+  model or the optimizer that the parent changes afterwards reaches them only through new
+  workers: ``fit`` starts new ones when the data, the batch size, a table or a setting of the
+  optimizer changed, and ``close()`` ends them.
 
 The workers are forked (``fork`` start method: Linux, macOS), so they inherit the model, the
 data and the shared tables without copying or pickling; where only ``spawn`` exists,
@@ -69,7 +75,8 @@ class HogwildTrainer(Trainer):
     A worker that fails (or dies) stops the epoch with a RuntimeError in the parent that says
     why (a NaN or infinite loss: FloatingPointError, as in ``Trainer``); Ctrl-C or SIGTERM in the
     parent stops the workers before the exception leaves ``fit``, so nothing changes the tables
-    while a checkpoint is written.
+    while a checkpoint is written.  Between epochs the workers wait for the next one; call
+    ``close()`` when training is over (or use the trainer as a context manager).
     """
 
     def __init__(self, model, optimizer, rng=None, verbose=True, workers=2):
@@ -80,8 +87,9 @@ class HogwildTrainer(Trainer):
         if int(workers) != workers or workers < 1:
             raise ValueError(f'workers must be a positive integer, got {workers!r}')
         if not (isinstance(optimizer, RowSparseOptimizer) and optimizer.state_scalars == ('iter',)):
-            raise ValueError(f'HogwildTrainer needs LazyAdam or RowSparseSGD (the step count sets the '
-                             f'learning rate of every step); got {type(optimizer).__name__}')
+            raise ValueError(f'HogwildTrainer needs a row-sparse optimizer whose only state is its '
+                             f'step count (RowMeanSGD, LazyAdam, RowSparseSGD: it sets the learning '
+                             f'rate of every step); got {type(optimizer).__name__}')
         if any(array_module(p) is not np for p in model.params):
             raise ValueError('HogwildTrainer trains a model on the CPU (NumPy arrays) only')
         others = [g for g in _generators(model) if g is not self.rng]
@@ -89,28 +97,61 @@ class HogwildTrainer(Trainer):
             raise ValueError('the model draws from a Generator other than the trainer\'s rng; pass '
                              'the model\'s Generator as rng, so that each worker gets its own stream')
         self.workers = int(workers)
-        self._pool = None
+        self._pool = self._pool_key = None
 
     def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
         """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``."""
         max_iters = max(len(x) // batch_size, 1)
         for _ in range(max_epoch):
-            xs, ts = self.shuffle(x, t)
+            order = self.rng.permutation(len(x))  # the draw of Trainer.shuffle
             seeds = self.rng.integers(2 ** 63, size=self.workers)
             first_step = self.optimizer.iter
-            _share_tables(self.model, self.optimizer)
-
-            def train_share(worker, report):
-                """Worker ``worker``'s steps of this epoch: the same step a single process runs."""
-                self.rng.bit_generator.state = type(self.rng.bit_generator)(seeds[worker]).state
-                for step in range(worker, max_iters, self.workers):
-                    self.optimizer.iter = first_step + step  # the global step sets the rate
-                    batch = slice(step * batch_size, (step + 1) * batch_size)
-                    report(step, train_step(self.model, self.optimizer, xs[batch], ts[batch], max_grad))
-
-            with WorkerPool(self.workers, train_share) as self._pool:
+            try:
+                self._workers_for(x, t, batch_size, max_grad).start((order, seeds, first_step))
                 self._run(1, max_iters, lambda epoch, step: step, max_grad, eval_interval)
+            except BaseException:
+                self.close()  # a failure or Ctrl-C: stop every worker before anything else
+                raise
             self.optimizer.iter = first_step + max_iters
+
+    def close(self):
+        """End the worker processes (they wait between epochs); ``fit`` starts new ones."""
+        if self._pool is not None:
+            self._pool.close()
+        self._pool = self._pool_key = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def _workers_for(self, x, t, batch_size, max_grad):
+        """The pool of workers for this data and these settings: the running one, or new ones."""
+        _share_tables(self.model, self.optimizer)
+        settings = {name: value for name, value in vars(self.optimizer).items()
+                    if name != 'iter' and isinstance(value, (int, float, str, tuple, type(None)))}
+        tables = [id(a) for a in self.model.params] + [
+            id(a) for name in self.optimizer.state_buffers for a in getattr(self.optimizer, name)]
+        key = (x, t, batch_size, max_grad, tables, settings)
+        if self._pool is not None and self._pool_key[0] is x and self._pool_key[1] is t \
+                and self._pool_key[2:] == key[2:]:
+            return self._pool
+        self.close()
+        max_iters = max(len(x) // batch_size, 1)
+
+        def train_share(worker, epoch, report):
+            """Worker ``worker``'s steps of an epoch: the same step a single process runs."""
+            order, seeds, first_step = epoch
+            self.rng.bit_generator.state = type(self.rng.bit_generator)(seeds[worker]).state
+            for step in range(worker, max_iters, self.workers):
+                self.optimizer.iter = first_step + step  # the global step sets the rate
+                batch = order[step * batch_size:(step + 1) * batch_size]
+                report(step, train_step(self.model, self.optimizer, x[batch], t[batch], max_grad))
+
+        self._pool, self._pool_key = WorkerPool(self.workers, train_share), key
+        return self._pool
 
     def train_batch(self, step, max_grad):
         """In the parent: the loss of the epoch's step ``step``, as its worker reports it."""
@@ -118,46 +159,61 @@ class HogwildTrainer(Trainer):
 
 
 class WorkerPool:
-    """``count`` forked processes running ``work(k, report)`` for k = 0 .. count - 1, where
-    work calls ``report(step, loss)`` for each step it trains, and step % count == k, in order.
+    """``count`` forked processes that run ``work(k, task, report)`` (k = 0 .. count - 1) for
+    every ``task`` given to ``start``, where work calls ``report(step, loss)`` for each step it
+    trains, and step % count == k, in order.
 
-    A context manager: leaving it (normally, by an error or by Ctrl-C) ends every worker that is
-    still running and waits for it.  ``loss_of(step)`` waits for the loss of ``step`` (steps
-    are asked for in order); a worker's exception comes back as RuntimeError (FloatingPointError
-    as itself) with the worker's traceback, a worker that exits or dies without reporting its
-    step as RuntimeError with its exit code.  Workers run with one BLAS thread, ignore SIGINT
-    (Ctrl-C reaches the parent, which stops them) and die on SIGTERM.
+    ``loss_of(step)`` waits for the loss of ``step`` (steps are asked for in order); a worker's
+    exception comes back as RuntimeError (FloatingPointError as itself) with the worker's
+    traceback, a worker that exits or dies without reporting its step as RuntimeError with its
+    exit code.  ``close()`` (also on leaving it as a context manager, normally, by an error or
+    by Ctrl-C) ends every worker that is still running and waits for it.  Workers run with one
+    BLAS thread, ignore SIGINT (Ctrl-C reaches the parent, which stops them), die on SIGTERM and
+    end when the parent's end of their task pipe closes.
     """
 
     def __init__(self, count, work):
         context = multiprocessing.get_context('fork')
         self.count, self.losses = count, {}
-        self.processes, self.readers = [], []
+        self.processes, self.readers, self.task_writers = [], [], []
         try:
             for k in range(count):
                 reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_worker_main, args=(work, k, writer), daemon=True,
-                                          name=f'hogwild-worker-{k}')
+                task_reader, task_writer = context.Pipe(duplex=False)
+                inherited = self.task_writers + [task_writer]  # for the worker to close
+                process = context.Process(target=_worker_main, daemon=True, name=f'hogwild-worker-{k}',
+                                          args=(work, k, task_reader, writer, inherited))
                 self.readers.append(reader)
+                self.task_writers.append(task_writer)
                 process.start()
                 self.processes.append(process)
                 writer.close()  # the worker holds the only writer: its exit is the reader's EOF
+                task_reader.close()
         except BaseException:
-            self.__exit__()
+            self.close()
             raise
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc_info):  # also on errors and Ctrl-C: no worker outlives the pool
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def start(self, task):
+        """Send ``task`` to every worker."""
+        for task_writer in self.task_writers:
+            task_writer.send(task)
+
+    def close(self):
+        """End every worker (no worker outlives the pool) and wait for it."""
         for process in self.processes:
             if process.is_alive():
                 process.terminate()
         for process in self.processes:
             process.join()
-        for reader in self.readers:
-            reader.close()
-        return False
+        for connection in self.readers + self.task_writers:
+            connection.close()
 
     def loss_of(self, step):
         worker = step % self.count
@@ -179,12 +235,19 @@ class WorkerPool:
         return self.losses.pop(step)
 
 
-def _worker_main(work, worker, writer):
+def _worker_main(work, worker, tasks, writer, inherited):
+    for connection in inherited:  # the parent's ends of the task pipes: only the parent may hold
+        connection.close()        # them, so that its exit ends every worker's wait
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     limit_blas_threads(1)
     try:
-        work(worker, lambda step, loss: writer.send(('loss', step, loss)))
+        while True:
+            try:
+                task = tasks.recv()
+            except EOFError:  # the parent closed the pool (or is gone)
+                return
+            work(worker, task, lambda step, loss: writer.send(('loss', step, loss)))
     except BaseException as error:
         writer.send(('error', type(error).__name__, str(error), traceback.format_exc()))
         raise SystemExit(1) from None

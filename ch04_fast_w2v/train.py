@@ -155,9 +155,13 @@ def main(argv=None):
         load_or_exit(run.load, args.load)
     epochs_before = run.epoch
     start = time.perf_counter()
-    run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=rows_per_batch,
-                                               eval_interval=args.eval_interval),
-              save_path=args.save, interrupt_path=f'{args.model}_{args.mode}_interrupted.npz')
+    try:
+        run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=rows_per_batch,
+                                                   eval_interval=args.eval_interval),
+                  save_path=args.save, interrupt_path=f'{args.model}_{args.mode}_interrupted.npz')
+    finally:
+        if args.workers > 1:
+            trainer.close()  # the workers wait between epochs: end them
     elapsed = time.perf_counter() - start
     words = (run.epoch - epochs_before) * steps_per_epoch * rows_per_batch * targets_per_row
     words_per_second = words / elapsed if words else 0.0  # 0: a resumed run had no epoch left

@@ -91,7 +91,7 @@ class RowMeanSGD(RowSparseOptimizer):
 
     def __init__(self, layers, lr=0.1, lr_scales=None, decay_steps=None, min_lr_ratio=1e-4):
         super().__init__(layers, lr, decay_steps, min_lr_ratio)
-        self.lr_scales = [1.0] * len(self.layers) if lr_scales is None else list(lr_scales)
+        self.lr_scales = (1.0,) * len(self.layers) if lr_scales is None else tuple(lr_scales)
         if len(self.lr_scales) != len(self.layers):
             raise ValueError(f'lr_scales needs one multiplier per table ({len(self.layers)}); '
                              f'got {len(self.lr_scales)}')

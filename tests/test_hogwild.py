@@ -61,6 +61,33 @@ def test_two_workers_train_the_parents_tables():
     loss_after = model.forward(windows, targets)
     assert loss_after < loss_before - 0.5
     assert np.mean(trainer.loss_list[-steps:]) < np.mean(trainer.loss_list[:steps]) - 0.5
+    assert len(multiprocessing.active_children()) == 2  # waiting for another epoch
+    trainer.close()
+    assert multiprocessing.active_children() == []
+
+
+def worker_ids():
+    return sorted(process.pid for process in multiprocessing.active_children())
+
+
+def test_the_workers_serve_every_epoch_until_something_they_hold_changes():
+    model, optimizer, trainer, windows, targets = tiny_run(workers=2)
+    with trainer:
+        fit(trainer, windows, targets)
+        first = worker_ids()
+        fit(trainer, windows, targets)
+        assert worker_ids() == first and len(first) == 2  # the same processes, no new fork
+        optimizer.lr = 0.01  # a setting the workers hold a copy of: new workers
+        fit(trainer, windows, targets)
+        second = worker_ids()
+        assert len(second) == 2 and not set(second) & set(first)
+        fewer_windows, fewer_targets = windows[:-1], targets[:-1]
+        fit(trainer, fewer_windows, fewer_targets)  # other data: new workers
+        third = worker_ids()
+        assert len(third) == 2 and not set(third) & set(second)
+        model.params[0][...] = 0  # a change in place of a shared table needs no new workers
+        fit(trainer, fewer_windows, fewer_targets)
+        assert worker_ids() == third
     assert multiprocessing.active_children() == []
 
 
@@ -126,7 +153,7 @@ def test_a_failing_worker_stops_the_parent_with_an_error(monkeypatch, failure, e
 
 
 def test_the_trainer_refuses_what_it_cannot_run_in_parallel():
-    with pytest.raises(ValueError, match='needs LazyAdam or RowSparseSGD'):
+    with pytest.raises(ValueError, match='needs a row-sparse optimizer whose only state is its step'):
         tiny_run(optimizer_class=lambda layers, lr, decay_steps: Adam(lr), workers=2)
     with pytest.raises(ValueError, match='workers must be a positive integer'):
         tiny_run(workers=0)
@@ -136,13 +163,25 @@ def test_the_trainer_refuses_what_it_cannot_run_in_parallel():
 
 
 def test_leaving_the_pool_early_stops_its_workers():
-    def work(worker, report):
+    def work(worker, task, report):
         for step in range(worker, 10 ** 9, 2):
-            report(step, 0.0)
+            report(step, task)
 
     with WorkerPool(2, work) as pool:
-        assert [pool.loss_of(step) for step in range(5)] == [0.0] * 5
+        pool.start(0.5)
+        assert [pool.loss_of(step) for step in range(5)] == [0.5] * 5
     assert multiprocessing.active_children() == []
+
+
+def test_workers_end_when_the_parent_closes_their_task_pipes():
+    with WorkerPool(2, lambda worker, task, report: report(worker, task)) as pool:
+        pool.start(1.5)
+        assert [pool.loss_of(step) for step in range(2)] == [1.5, 1.5]
+        for task_writer in pool.task_writers:
+            task_writer.close()  # as when the parent dies: no worker may hold another's pipe
+        for process in pool.processes:
+            process.join(timeout=10)
+            assert process.exitcode == 0
 
 
 W2V = ['--mode', 'fast', '--max-words', '4000', '--hidden-size', '8', '--window-size', '2',
