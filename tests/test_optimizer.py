@@ -122,11 +122,12 @@ def _optimizer_classes():
 
 
 class _Rows:
-    """An Embedding-like holder for the row-sparse optimizers: a table and its touched rows."""
+    """An Embedding-like holder for the row-sparse optimizers: a table, the ids of a forward
+    (``idx``), its touched rows and how often each was used."""
 
     def __init__(self, W):
         self.params = [W]
-        self.touched_rows = None
+        self.idx = self.touched_rows = self.row_counts = None
 
 
 @pytest.mark.parametrize('cls', _optimizer_classes(), ids=lambda cls: cls.__name__)
@@ -138,11 +139,11 @@ def test_a_saved_and_restored_optimizer_continues_exactly(cls):
     start = [rng.standard_normal((30, 4)).astype(np.float32) for _ in range(2)]
     steps = []
     for _ in range(12):
-        rows = [np.unique(rng.integers(0, 30, 5)) for _ in start]
+        ids = [rng.integers(0, 30, 5) for _ in start]
         grads = [np.zeros_like(p) for p in start]
-        for g, r in zip(grads, rows):
-            g[r] = rng.standard_normal((len(r), 4))
-        steps.append((rows, grads))
+        for g, i in zip(grads, ids):
+            g[i] = rng.standard_normal((len(i), 4))
+        steps.append((ids, grads))
 
     def build(params):
         holders = [_Rows(p) for p in params]
@@ -153,9 +154,10 @@ def test_a_saved_and_restored_optimizer_continues_exactly(cls):
         return optimizer, holders
 
     def run(optimizer, holders, params, some_steps):
-        for rows, grads in some_steps:
-            for holder, r in zip(holders, rows):
-                holder.touched_rows = r
+        for ids, grads in some_steps:
+            for holder, i in zip(holders, ids):
+                holder.idx = i
+                holder.touched_rows, holder.row_counts = np.unique(i, return_counts=True)
             optimizer.update(params, [g.copy() for g in grads])
 
     straight = [p.copy() for p in start]

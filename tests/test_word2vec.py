@@ -14,7 +14,8 @@ from ch04_fast_w2v.eval import answer_rank
 from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
 from common.gradient_check import check_gradients
 from common.optimizer import SGD, Adam
-from common.sparse_optimizer import LazyAdam, RowSparseSGD, SparseGradAdam
+from common.layers import Embedding
+from common.sparse_optimizer import LazyAdam, RowMeanSGD, RowSparseSGD, SparseGradAdam
 from common.util import analogy, convert_one_hot, create_contexts_target, most_similar, preprocess
 from test_negative_sampling import FixedSampler, minus_log_sigmoid
 
@@ -259,6 +260,64 @@ def test_lazy_adam_is_adam_on_the_touched_rows_only():
     np.testing.assert_allclose(W[rows], reference, rtol=1e-12)
     others = np.setdiff1d(np.arange(40), rows)
     np.testing.assert_array_equal(W[others], start[others])
+
+
+def test_row_mean_sgd_moves_each_row_by_the_mean_gradient_of_its_uses():
+    rng = np.random.default_rng(11)
+    W = rng.standard_normal((10, 3))
+    layer = Embedding(W)
+    optimizer = RowMeanSGD([layer], lr=0.1, lr_scales=(2,), decay_steps=4)
+    for step, ids in enumerate([np.array([1, 4, 4, 4, 7, 1]), np.array([[0, 4], [9, 0]])]):
+        before = W.copy()
+        layer.forward(ids)
+        dout = rng.standard_normal(ids.shape + (3,))
+        layer.backward(dout)
+        optimizer.update([W], layer.grads)
+        rate = 0.1 * 2 * (1 - step / 4)  # lr * scale, decaying over 4 steps
+        for row in range(10):
+            uses = dout[ids == row]  # the per-use gradients of the row
+            expected = before[row] - rate * uses.sum(axis=0) / (len(uses) / ids.size) if len(uses) \
+                else before[row]  # share of the batch's uses: len(uses) / ids.size
+            np.testing.assert_allclose(W[row], expected, rtol=1e-12)
+    with pytest.raises(ValueError, match='one multiplier per table \\(1\\); got 2'):
+        RowMeanSGD([layer], lr_scales=(1, 2))
+
+
+def test_a_fast_cbow_step_equals_a_pair_by_pair_reference_in_float32():
+    """SegmentCBOW + RowMeanSGD (float32) against CBOW's pair-by-pair gradients (float64) and a
+    row-by-row loop of the update, with the same negatives."""
+    rng = np.random.default_rng(12)
+    vocab_size, window_size, length, segments = 12, 2, 4, 3
+    corpus = rng.integers(0, vocab_size, 200)
+    model = SegmentCBOW(vocab_size, 4, window_size, corpus, rng=rng, negatives_per_segment=5)
+    for p in model.params:
+        p[...] = rng.standard_normal(p.shape) * 0.5
+    windows, targets = (a[:segments] for a in segment_windows(corpus, window_size, length))
+    shared = rng.integers(0, vocab_size, (length, 5))  # the negatives of each target position
+    while (shared[None, :, :] == targets[:, :, None]).any():  # as CBOW's sampler: none a target
+        shared = rng.integers(0, vocab_size, (length, 5))
+    model.ns_loss.sampler.draw = lambda size: shared
+    start = [p.astype(np.float64) for p in model.params]
+    optimizer = RowMeanSGD(model.embeddings, lr=0.2, lr_scales=(3, 1))
+    model.forward(windows, targets)
+    model.backward()
+    optimizer.update(model.params, model.grads)
+
+    cbow = CBOW(vocab_size, 4, window_size, corpus, dtype=np.float64)
+    for p, q in zip(cbow.params, start):
+        p[...] = q
+    band = window_mean_matrix(length, window_size, np.float64) > 0
+    contexts = np.array([windows[s][band[i]] for s in range(segments) for i in range(length)])
+    cbow.ns_loss.sampler = FixedSampler(np.tile(shared, (segments, 1)))  # pair s * L + i: shared[i]
+    cbow.forward(contexts, targets.reshape(-1))
+    cbow.backward()
+    uses = [windows.reshape(-1), np.concatenate([targets.reshape(-1), shared.reshape(-1)])]
+    for table, grad, used, scale, updated in zip(start, cbow.grads, uses, (3, 1), model.params):
+        expected = table.copy()
+        for row in np.unique(used):  # each row used c times of N moves by lr * scale * g / (c / N)
+            share = np.count_nonzero(used == row) / used.size
+            expected[row] -= 0.2 * scale * grad[row] / share
+        np.testing.assert_allclose(updated, expected, rtol=2e-5, atol=1e-6)
 
 
 def test_sparse_optimizer_errors_and_decay():
