@@ -4,7 +4,9 @@ A batch is S segments of L consecutive targets.  The context vectors of every ta
 segment are then sums over a sliding window of the same L + 2w rows of W_in, so a segment reads
 (and updates) L + 2w rows instead of 2w L, and the window sums are a matrix product with a
 band matrix.  With negatives shared by groups of targets (SharedNegativeSamplingLoss) the step is
-a few matrix products plus row gathers and scatters of about two and a half rows per target.
+a few matrix products plus row gathers and scatters of about two and a half rows per target
+(train --mode fast: S = 32 segments of L = 128 targets, each target position's 32 targets
+sharing 5 negatives).
 
 The rows are gathered position by position, (L + 2w, S, D): the window rows of all S segments at
 one position are then one (S D)-wide row of a matrix, and the band product of 8 positions, which
@@ -89,16 +91,16 @@ def segment_windows(corpus, window_size, length):
 
 
 class SegmentModel(Word2VecModel):
-    """What SegmentCBOW and SegmentSkipGram share: the number K of negatives per segment
-    (``negatives_per_segment``; None: the class's default ``default_negatives``), whether
+    """What SegmentCBOW and SegmentSkipGram share: the number K of negatives a group of targets
+    shares (``shared_negatives``; None: the class's default ``default_negatives``), whether
     contexts are weighted as word2vec's shrinking windows weigh them (``shrink_window``), and
     the check of a batch's shapes.  Other parameters as in Word2VecModel."""
     default_negatives = 25
 
     def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-                 negatives_per_segment=None, shrink_window=False):
-        self.negatives_per_segment = (self.default_negatives if negatives_per_segment is None
-                                      else negatives_per_segment)
+                 shared_negatives=None, shrink_window=False):
+        self.shared_negatives = (self.default_negatives if shared_negatives is None
+                                 else shared_negatives)
         self.shrink_window = shrink_window
         super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype)
 
@@ -120,18 +122,18 @@ class SegmentCBOW(SegmentModel):
     S targets at that position, one from each segment).
 
     SegmentCBOW(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-    negatives_per_segment=None (15), shrink_window=False); parameters as in SegmentModel.
+    shared_negatives=None (5), shrink_window=False); parameters as in SegmentModel.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     ``band`` is A: (L, L + 2w); h = A X for the window rows X of each segment, computed in
     blocks of ``rows_per_block`` target positions (``banded_blocks``), dX = A^T dh likewise.
     """
-    default_negatives = 15  # L = 64: 15% faster than 25, as good on PTB (benchmarks/README.md)
+    default_negatives = 5  # per target position: 5 for each target, as in the book
     rows_per_block = 8
     band = None
 
     def make_loss(self, W_out, corpus, rng):
         return SharedNegativeSamplingLoss(W_out, corpus, power=0.75, sample_size=5, rng=rng,
-                                          negatives_per_segment=self.negatives_per_segment)
+                                          shared_negatives=self.shared_negatives)
 
     def forward(self, windows, target):
         length = self.segment_length(windows, target)

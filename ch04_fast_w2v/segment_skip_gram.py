@@ -32,11 +32,11 @@ class SegmentSkipGramLoss:
     param_names = ('W',)
 
     def __init__(self, W, corpus, window_size, power=0.75, sample_size=5, rng=None,
-                 negatives_per_segment=25, shrink_window=False):
+                 shared_negatives=25, shrink_window=False):
         self.window_size, self.shrink_window = window_size, shrink_window
-        self.negatives_per_segment = negatives_per_segment
-        self.weight = sample_size / negatives_per_segment
-        self.sampler = UnigramSampler(corpus, power, negatives_per_segment, rng)
+        self.shared_negatives = shared_negatives
+        self.weight = sample_size / shared_negatives
+        self.sampler = UnigramSampler(corpus, power, shared_negatives, rng)
         self.embed = Embedding(W)
         self.params, self.grads = self.embed.params, self.embed.grads
         self.pairs = None
@@ -49,7 +49,7 @@ class SegmentSkipGramLoss:
         if self.pairs is None or self.pairs.shape != (length, width) or self.pairs.dtype != v.dtype:
             self.pairs = xp.asarray(context_weights(length, self.window_size, self.shrink_window,
                                                     v.dtype))  # (L, L + 2w)
-        negative = xp.asarray(self.sampler.draw((len(windows), self.negatives_per_segment)))  # (S, K)
+        negative = xp.asarray(self.sampler.draw((len(windows), self.shared_negatives)))  # (S, K)
         rows = self.embed.forward(xp.concatenate([windows, negative], axis=1))  # (S, L + 2w + K, D)
         window_rows, negative_rows = rows[:, :width], rows[:, width:]
         positive_score = v @ window_rows.transpose(0, 2, 1)  # (S, L, L + 2w); pairs picks the contexts
@@ -83,14 +83,14 @@ class SegmentSkipGram(SegmentModel):
     """Skip-gram on segments: v_si = W_in[targets[s, i]], with the loss of SegmentSkipGramLoss.
 
     SegmentSkipGram(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-    negatives_per_segment=None (25), shrink_window=False); parameters as in SegmentModel, pair
+    shared_negatives=None (25), shrink_window=False); parameters as in SegmentModel, pair
     weights as in ``context_weights``.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     """
 
     def make_loss(self, W_out, corpus, rng):
         return SegmentSkipGramLoss(W_out, corpus, self.window_size, power=0.75, sample_size=5,
-                                   rng=rng, negatives_per_segment=self.negatives_per_segment,
+                                   rng=rng, shared_negatives=self.shared_negatives,
                                    shrink_window=self.shrink_window)
 
     def forward(self, windows, target):

@@ -16,19 +16,18 @@ class SharedNegativeSamplingLoss:
 
     with n_gk ~ P(w)^power / Z (a UnigramSampler on ``corpus``); a negative equal to a target is
     left out for that target.  Each negative counts sample_size / K, so in expectation a target
-    meets ``sample_size`` negatives, as in NegativeSamplingLoss; more of them (K = 15 or 25 for
-    M = 64 rather than 5) average out the noise of sharing (analogy scores on PTB improve).
-    SegmentCBOW makes a group of the targets at one position of its S segments: M = S targets
-    from S places in the text, G = L groups.
+    meets ``sample_size`` negatives, as in NegativeSamplingLoss.  SegmentCBOW makes a group of
+    the targets at one position of its S segments: M = S targets from S places in the text, G = L
+    groups (train --mode fast: M = 32 targets share K = 5 negatives, each of weight 1).
     h: (G, M, D), target: (G, M) -> L: float.  Backward: dh: (G, M, D); dW row-sparse through the
     inner Embedding (``embed``) over the ids of the targets and the negatives.
     """
     param_names = ('W',)
 
-    def __init__(self, W, corpus, power=0.75, sample_size=5, rng=None, negatives_per_segment=25):
-        self.negatives_per_segment = negatives_per_segment
-        self.weight = sample_size / negatives_per_segment
-        self.sampler = UnigramSampler(corpus, power, negatives_per_segment, rng)
+    def __init__(self, W, corpus, power=0.75, sample_size=5, rng=None, shared_negatives=25):
+        self.shared_negatives = shared_negatives
+        self.weight = sample_size / shared_negatives
+        self.sampler = UnigramSampler(corpus, power, shared_negatives, rng)
         self.embed = Embedding(W)
         self.params, self.grads = self.embed.params, self.embed.grads
         self.cache = None
@@ -37,10 +36,10 @@ class SharedNegativeSamplingLoss:
         check_ndim(h, 3, 'SharedNegativeSamplingLoss input h', '(G, M, D)')
         xp = array_module(h)
         groups, size = target.shape
-        negative = xp.asarray(self.sampler.draw((groups, self.negatives_per_segment)))  # (G, K)
+        negative = xp.asarray(self.sampler.draw((groups, self.shared_negatives)))  # (G, K)
         rows = self.embed.forward(xp.concatenate([target.reshape(-1), negative.reshape(-1)]))
         positive_rows = rows[:target.size].reshape(groups, size, -1)  # (G, M, D)
-        negative_rows = rows[target.size:].reshape(groups, self.negatives_per_segment, -1)  # (G, K, D)
+        negative_rows = rows[target.size:].reshape(groups, self.shared_negatives, -1)  # (G, K, D)
         positive_score = xp.einsum('gmd,gmd->gm', h, positive_rows)  # (G, M)
         negative_score = h @ negative_rows.transpose(0, 2, 1)  # (G, M, K)
         hit = xp.flatnonzero(negative[:, None, :] == target[:, :, None])  # in (G, M, K): left out

@@ -9,10 +9,11 @@ Adam with lr 0.001, 5 negatives per target from P(w)^0.75.  The optimizer is Ada
 default SparseGradAdam computes it in a few passes over the tables (--dense-adam uses the
 textbook update of common.optimizer.Adam: the same numbers, slower).
 
---mode fast: the same model, but a batch is 64 text segments of 64 consecutive targets
-(SegmentCBOW: window means as one band-matrix product, 15 negatives per segment shared by its
-targets, each weighted 5/15; SegmentSkipGram: every centre scored against its segment's window
-in one product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
+--mode fast: the same model, but a batch of 4096 targets is cut into text segments of
+consecutive targets (SegmentCBOW: 32 segments of 128, window means as band-matrix products,
+5 negatives per target position shared by the 32 targets at that position; SegmentSkipGram: 64
+segments of 64, every centre scored against its segment's window in one product, 25 shared
+negatives weighted 5/25), contexts weighted by distance as word2vec's
 shrinking windows weigh them in expectation (--full-window: all alike), and only the rows a batch
 touches are updated, at a rate that decays linearly to 1e-4 of --lr as in word2vec: CBOW by
 RowMeanSGD (lr 0.15; the input table's rate 3 times that), which moves each row by the mean of
@@ -51,7 +52,8 @@ from common.util import create_contexts_target
 from dataset import ptb
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
-                 'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02}}}
+                 'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02},
+                          'segment_length': {'cbow': 128, 'skipgram': 64}}}
 CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (a context's gradient is 1/2w of h's)
 
 
@@ -80,9 +82,9 @@ def main(argv=None):
                         help='context words on each side')
     parser.add_argument('--hidden-size', type=model_width, default=100,
                         help='dimensions of the word vectors')
-    parser.add_argument('--segment-length', type=positive_int, default=64,
-                        help='fast mode: consecutive targets per segment (--batch-size is rounded '
-                             'down to a multiple of it)')
+    parser.add_argument('--segment-length', type=positive_int, default=None,
+                        help='fast mode: consecutive targets per segment (default: 128 for CBOW, '
+                             '64 for skip-gram; --batch-size is rounded down to a multiple of it)')
     parser.add_argument('--full-window', action='store_true',
                         help='fast mode: count every context alike, instead of weighting one at '
                              'distance d by (w + 1 - d) / w, the chance that word2vec\'s random window '
@@ -116,6 +118,8 @@ def main(argv=None):
     lr = defaults['lr'] if args.lr is None else args.lr
     if isinstance(lr, dict):
         lr = lr[args.model]
+    if args.segment_length is None:
+        args.segment_length = MODE_DEFAULTS['fast']['segment_length'][args.model]
     rng = make_rng(args.seed)
 
     corpus, word_to_id, id_to_word = ptb.load_data('train')

@@ -32,7 +32,7 @@ def tiny_run(trainer_class=HogwildTrainer, optimizer_class=LazyAdam, model_class
     starts = rng.integers(0, VOCAB, 160)
     corpus = (starts[:, None] + np.arange(10)).reshape(-1) % VOCAB  # 1,600 words
     windows, targets = segment_windows(corpus, WINDOW, LENGTH)
-    model = model_class(VOCAB, 8, WINDOW, corpus, rng=rng, negatives_per_segment=5)
+    model = model_class(VOCAB, 8, WINDOW, corpus, rng=rng, shared_negatives=5)
     steps = len(windows) // SEGMENTS
     optimizer = optimizer_class(model.embeddings, lr=0.05, decay_steps=3 * steps)
     trainer = trainer_class(model, optimizer, rng=rng, verbose=False, **trainer_args)

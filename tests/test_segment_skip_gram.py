@@ -40,7 +40,7 @@ def make_model(seed, segments=3, shrink_window=False):
     rng = np.random.default_rng(seed)
     corpus = rng.integers(0, VOCAB, 60)
     model = SegmentSkipGram(VOCAB, 3, WINDOW, corpus, rng=rng, dtype=np.float64,
-                            negatives_per_segment=6, shrink_window=shrink_window)
+                            shared_negatives=6, shrink_window=shrink_window)
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * 0.5
     windows, targets = segment_windows(corpus, WINDOW, LENGTH)
@@ -67,7 +67,7 @@ def test_segment_skip_gram_equals_the_pair_by_pair_loop(shrink_window):
 
 def test_segment_skip_gram_in_float32_equals_the_loop_to_float32_rounding():
     model64, windows, targets, negatives = make_model(2)
-    model = SegmentSkipGram(VOCAB, 3, WINDOW, np.arange(VOCAB), rng=0, negatives_per_segment=6)
+    model = SegmentSkipGram(VOCAB, 3, WINDOW, np.arange(VOCAB), rng=0, shared_negatives=6)
     for p, q in zip(model.params, model64.params):
         p[...] = q  # rounded to float32
     model.ns_loss.sampler.draw = lambda size: negatives

@@ -156,7 +156,7 @@ def segment_model_and_pairs(rng, segments=3, length=4, shared=5):
     vocab_size, window_size = 12, 2
     corpus = rng.integers(0, vocab_size, 200)
     model = SegmentCBOW(vocab_size, 4, window_size, corpus, rng=rng, dtype=np.float64,
-                        negatives_per_segment=shared)
+                        shared_negatives=shared)
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * 0.5
     windows, targets = segment_windows(corpus, window_size, length)
@@ -289,7 +289,7 @@ def test_a_fast_cbow_step_equals_a_pair_by_pair_reference_in_float32():
     rng = np.random.default_rng(12)
     vocab_size, window_size, length, segments = 12, 2, 4, 3
     corpus = rng.integers(0, vocab_size, 200)
-    model = SegmentCBOW(vocab_size, 4, window_size, corpus, rng=rng, negatives_per_segment=5)
+    model = SegmentCBOW(vocab_size, 4, window_size, corpus, rng=rng, shared_negatives=5)
     for p in model.params:
         p[...] = rng.standard_normal(p.shape) * 0.5
     windows, targets = (a[:segments] for a in segment_windows(corpus, window_size, length))
