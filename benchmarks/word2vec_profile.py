@@ -2,7 +2,7 @@
 
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/word2vec_profile.py --model cbow --steps 100
 
-Runs --steps training steps of ch04_fast_w2v's fast mode (64 segments x 64 targets, its optimizer)
+Runs --steps training steps of ch04_fast_w2v's fast mode (its batches of 4096 targets, its optimizer)
 under cProfile with a CPU-time clock (so other processes on a shared machine do not count), and
 prints the CPU time of each stage: the functions of the step, with the NumPy work they do
 themselves ("own" time: the band-matrix products sit in SegmentCBOW.forward/backward, the
@@ -62,15 +62,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     corpus, word_to_id, _ = ptb.load_data('train')
     rng = np.random.default_rng(0)
-    windows, targets = segment_windows(corpus, 5, 64)
+    length = MODE_DEFAULTS['fast']['segment_length'][args.model]
+    segments = MODE_DEFAULTS['fast']['batch_size'] // length  # per batch, as train --mode fast
+    windows, targets = segment_windows(corpus, 5, length)
     model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
         len(word_to_id), 100, 5, corpus, rng=rng, shrink_window=True)  # as train --mode fast
     optimizer = fast_optimizer(model, args.model, MODE_DEFAULTS['fast']['lr'][args.model], args.steps)
 
     def train():
         for step in range(args.steps):
-            start = step % (len(windows) // 64) * 64  # wraps around after an epoch
-            batch = slice(start, start + 64)
+            start = step % (len(windows) // segments) * segments  # wraps around after an epoch
+            batch = slice(start, start + segments)
             model.forward(windows[batch], targets[batch])
             model.backward()
             optimizer.update(model.params, model.grads)
@@ -93,7 +95,7 @@ def main(argv=None):
 
     for function, (_, _, own, _, _) in stats.items():
         attribute(function, own)
-    words = args.steps * 64 * 64
+    words = args.steps * segments * length
     print(f'{args.model}: {args.steps} steps, {total:.2f} CPU s = {words / total:,.0f} words per '
           f'CPU second; load average {os.getloadavg()[0]:.2f}')
     for stage, seconds in sorted(by_stage.items(), key=lambda item: -item[1]):
