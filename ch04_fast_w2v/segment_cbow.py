@@ -144,7 +144,8 @@ class SegmentCBOW(SegmentModel):
             self.blocks = banded_blocks(self.band, self.rows_per_block)
             self.transposed_blocks = banded_blocks(self.band.T, self.rows_per_block)
         h = banded_product(self.blocks, X, out=array_module(X).empty((length,) + X.shape[1:], X.dtype))
-        return self.ns_loss.forward(h, target.T)  # h: (L, S, H); a group = one position's S targets
+        by_position = array_module(X).ascontiguousarray(target.T)  # (L, S): a group = a position
+        return self.ns_loss.forward(h, by_position)  # h: (L, S, H)
 
     def backward(self, dout=1):
         dh = self.ns_loss.backward(dout)  # (L, S, H)

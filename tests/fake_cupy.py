@@ -316,6 +316,7 @@ _UFUNCS = (
 )
 _FUNCTIONS = (
     'all', 'allclose', 'any', 'append', 'arange', 'argmax', 'argmin', 'argsort', 'array_equal',
+    'ascontiguousarray',
     'broadcast_to', 'clip', 'count_nonzero', 'cumsum', 'diff', 'dot', 'einsum',
     'empty', 'empty_like', 'expand_dims', 'eye', 'flatnonzero', 'full', 'full_like', 'isclose',
     'linspace', 'max', 'mean', 'min', 'moveaxis', 'nonzero', 'ones', 'ones_like', 'outer',
