@@ -5,8 +5,8 @@ segment are then sums over a sliding window of the same L + 2w rows of W_in, so 
 (and updates) L + 2w rows instead of 2w L, and the window sums are a matrix product with a
 band matrix.  With negatives shared by groups of targets (SharedNegativeSamplingLoss) the step is
 a few matrix products plus row gathers and scatters of about two and a half rows per target
-(train --mode fast: S = 32 segments of L = 128 targets, each target position's 32 targets
-sharing 5 negatives).
+(train --mode fast: S = 16 segments of L = 256 targets, each target position's 16 targets
+sharing 3 negatives).
 
 The rows are gathered position by position, (L + 2w, S, D): the window rows of all S segments at
 one position are then one (S D)-wide row of a matrix, and the band product of 8 positions, which
@@ -122,12 +122,12 @@ class SegmentCBOW(SegmentModel):
     S targets at that position, one from each segment).
 
     SegmentCBOW(vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
-    shared_negatives=None (5), shrink_window=False); parameters as in SegmentModel.
+    shared_negatives=None (3), shrink_window=False); parameters as in SegmentModel.
     windows: (S, L + 2w) ids, target: (S, L) ids (from ``segment_windows``) -> L: float.
     ``band`` is A: (L, L + 2w); h = A X for the window rows X of each segment, computed in
     blocks of ``rows_per_block`` target positions (``banded_blocks``), dX = A^T dh likewise.
     """
-    default_negatives = 5  # per target position: 5 for each target, as in the book
+    default_negatives = 3  # per target position, each weighted 5/3 (benchmarks/README.md)
     rows_per_block = 8
     band = None
 

@@ -10,8 +10,9 @@ default SparseGradAdam computes it in a few passes over the tables (--dense-adam
 textbook update of common.optimizer.Adam: the same numbers, slower).
 
 --mode fast: the same model, but a batch of 4096 targets is cut into text segments of
-consecutive targets (SegmentCBOW: 32 segments of 128, window means as band-matrix products,
-5 negatives per target position shared by the 32 targets at that position; SegmentSkipGram: 64
+consecutive targets (SegmentCBOW: 16 segments of 256, window means as band-matrix products,
+3 negatives per target position shared by the 16 targets at that position, each weighted 5/3;
+SegmentSkipGram: 64
 segments of 64, every centre scored against its segment's window in one product, 25 shared
 negatives weighted 5/25), contexts weighted by distance as word2vec's
 shrinking windows weigh them in expectation (--full-window: all alike), and only the rows a batch
@@ -53,7 +54,7 @@ from dataset import ptb
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
                  'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02},
-                          'segment_length': {'cbow': 128, 'skipgram': 64}}}
+                          'segment_length': {'cbow': 256, 'skipgram': 64}}}
 CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (a context's gradient is 1/2w of h's)
 
 
@@ -83,7 +84,7 @@ def main(argv=None):
     parser.add_argument('--hidden-size', type=model_width, default=100,
                         help='dimensions of the word vectors')
     parser.add_argument('--segment-length', type=positive_int, default=None,
-                        help='fast mode: consecutive targets per segment (default: 128 for CBOW, '
+                        help='fast mode: consecutive targets per segment (default: 256 for CBOW, '
                              '64 for skip-gram; --batch-size is rounded down to a multiple of it)')
     parser.add_argument('--full-window', action='store_true',
                         help='fast mode: count every context alike, instead of weighting one at '
