@@ -129,7 +129,7 @@ class SegmentCBOW(SegmentModel):
     """
     default_negatives = 3  # per target position, each weighted 5/3 (benchmarks/README.md)
     rows_per_block = 8
-    band = None
+    band = blocks = transposed_blocks = None  # A and its blocks, made for the first batch's L
 
     def make_loss(self, W_out, corpus, rng):
         return SharedNegativeSamplingLoss(W_out, corpus, power=0.75, sample_size=5, rng=rng,

@@ -12,18 +12,17 @@ textbook update of common.optimizer.Adam: the same numbers, slower).
 --mode fast: the same model, but a batch of 4096 targets is cut into text segments of
 consecutive targets (SegmentCBOW: 16 segments of 256, window means as band-matrix products,
 3 negatives per target position shared by the 16 targets at that position, each weighted 5/3;
-SegmentSkipGram: 64
-segments of 64, every centre scored against its segment's window in one product, 25 shared
-negatives weighted 5/25), contexts weighted by distance as word2vec's
+SegmentSkipGram: 64 segments of 64, every centre scored against its segment's window in one
+product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
 shrinking windows weigh them in expectation (--full-window: all alike), and only the rows a batch
 touches are updated, at a rate that decays linearly to 1e-4 of --lr as in word2vec: CBOW by
 RowMeanSGD (lr 0.15; the input table's rate 3 times that), which moves each row by the mean of
 its uses' gradients in the batch, skip-gram by LazyAdam (lr 0.02).  --workers N (fast mode)
-runs its steps in N forked processes, Hogwild-style, on parameter tables (and LazyAdam's moments) in
-shared memory (ch04_fast_w2v.parallel): each takes every N-th batch of the epoch, with the
-learning rate of that batch's global step and negatives from its own random stream, as
-word2vec's and gensim's worker threads do; each uses one BLAS thread, so N should not exceed
-the idle cores.  With N > 1 a run is not bit-reproducible (the workers' updates interleave
+runs its steps in N processes, forked once and kept for the run, Hogwild-style, on parameter
+tables (and LazyAdam's moments) in shared memory (ch04_fast_w2v.parallel): each takes every
+N-th batch of the epoch, with the learning rate of that batch's global step and negatives from
+its own random stream, as word2vec's and gensim's worker threads do; each uses one BLAS
+thread, so N should not exceed the idle cores.  With N > 1 a run is not bit-reproducible (the workers' updates interleave
 differently each time); --workers 1 (the default) is one process.  Ctrl-C or SIGTERM stops
 the workers before anything is saved; a worker that fails or dies stops the run with its error.
 
@@ -55,7 +54,7 @@ from dataset import ptb
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
                  'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02},
                           'segment_length': {'cbow': 256, 'skipgram': 64}}}
-CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (a context's gradient is 1/2w of h's)
+CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (1 and 2 did worse: benchmarks/README.md)
 
 
 def fast_optimizer(model, name, lr, decay_steps):
@@ -65,7 +64,6 @@ def fast_optimizer(model, name, lr, decay_steps):
         return RowMeanSGD(model.embeddings, lr=lr, lr_scales=(CBOW_INPUT_LR_SCALE, 1),
                           decay_steps=decay_steps)
     return LazyAdam(model.embeddings, lr=lr, decay_steps=decay_steps)
-
 
 
 def main(argv=None):

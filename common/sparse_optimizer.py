@@ -99,8 +99,7 @@ class RowMeanSGD(RowSparseOptimizer):
     def step(self, index, param, rows, grad, lr):
         layer = self.layers[index]
         per_share = (lr * self.lr_scales[index] * layer.idx.size) / layer.row_counts  # (U,)
-        grad *= per_share.astype(grad.dtype)[:, None]  # grad is update()'s copy of the rows
-        subtract_rows(param, rows, grad)
+        subtract_rows(param, rows, grad * per_share.astype(grad.dtype)[:, None])  # (U, D)
 
 
 class LazyAdam(RowSparseOptimizer):
