@@ -96,6 +96,21 @@ def test_sigmoid_with_loss_gradient_and_stability(rng):
     assert layer.forward(huge, np.array([0, 1])) == pytest.approx(1e4, rel=1e-6)
 
 
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_sigmoid_gives_the_two_exact_branches_bit_for_bit(dtype):
+    """1 / (1 + e^-|x|) for x >= 0 and e^-|x| / (1 + e^-|x|) below, from tiny to huge inputs."""
+    x = np.concatenate([np.random.default_rng(5).standard_normal(1000) * 30,
+                        [0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 1e4, -1e4]]).astype(dtype)
+    z = np.exp(-np.abs(x))
+    expected = np.empty_like(x)
+    positive = x >= 0
+    expected[positive] = 1 / (1 + z[positive])
+    expected[~positive] = z[~positive] / (1 + z[~positive])
+    got = sigmoid(x)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_functions_are_stable_for_huge_inputs():
     x = np.array([-1e4, 0.0, 1e4], dtype=np.float32)
     with np.errstate(over='raise', divide='raise', invalid='raise'):
@@ -180,11 +195,13 @@ def test_numerical_gradient_perturbs_non_contiguous_arrays(rng):
     np.testing.assert_allclose(grad, 2 * W_t, rtol=1e-8)
 
 
+@pytest.mark.parametrize('high', [30, 2 ** 16 + 30])  # ids sorted as 16-bit keys, or not
 @pytest.mark.parametrize('layers', [1, 2, 4, 1000])  # 1000: no id reaches the reduceat
-def test_sum_rows_by_id_matches_a_loop(rng, layers):
-    ids = rng.integers(0, 30, size=(50, 3))  # about 5 rows per id, some 1, some over 10
+def test_sum_rows_by_id_matches_a_loop(rng, layers, high):
+    ids = high - 30 + rng.integers(0, 30, size=(50, 3))  # about 5 rows per id, some 1, some over 10
     rows = rng.standard_normal((50, 3, 4))
-    unique_ids, sums = sum_rows_by_id(ids, rows, layers=layers)
+    unique_ids, sums, counts = sum_rows_by_id(ids, rows, layers=layers, return_counts=True)
     np.testing.assert_array_equal(unique_ids, np.unique(ids))
-    for uid, total in zip(unique_ids, sums):
+    for uid, total, count in zip(unique_ids, sums, counts):
         np.testing.assert_allclose(total, rows[ids == uid].sum(axis=0), rtol=1e-12)
+        assert count == np.count_nonzero(ids == uid)

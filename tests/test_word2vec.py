@@ -7,8 +7,8 @@ import pytest
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from ch04_fast_w2v.cbow import CBOW
-from ch04_fast_w2v.segment_cbow import (SegmentCBOW, context_weights, segment_windows,
-                                        window_mean_matrix)
+from ch04_fast_w2v.segment_cbow import (SegmentCBOW, banded_blocks, banded_product, context_weights,
+                                        segment_windows, window_mean_matrix)
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.eval import answer_rank
 from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
@@ -150,6 +150,20 @@ def test_shrinking_window_means_weigh_contexts_by_the_chance_the_window_reaches_
     windows, targets = segment_windows(corpus, window_size, length)
     model.forward(windows, targets)
     np.testing.assert_array_equal(model.band, weights)  # the model's h uses these weights
+
+
+@pytest.mark.parametrize('rows_per_block', [1, 3, 8, 100])
+def test_banded_products_equal_the_whole_band_matrix_both_ways(rows_per_block):
+    rng = np.random.default_rng(13)
+    band = window_mean_matrix(11, 2, np.float64, shrink_window=True)  # (11, 15)
+    X = rng.standard_normal((15, 3, 4))  # position-major rows of 3 segments
+    dh = rng.standard_normal((11, 3, 4))
+    h = banded_product(banded_blocks(band, rows_per_block), X, out=np.empty((11, 3, 4)))
+    np.testing.assert_allclose(h, np.einsum('ij,jsd->isd', band, X), rtol=1e-12)
+    dX = banded_product(banded_blocks(band.T, rows_per_block), dh, out=np.empty((15, 3, 4)))
+    np.testing.assert_allclose(dX, np.einsum('ji,jsd->isd', band, dh), rtol=1e-12)
+    blocks = banded_blocks(band, rows_per_block)  # every nonzero of the band lies in a block
+    assert sum(np.count_nonzero(block) for *_, block in blocks) == np.count_nonzero(band)
 
 
 def segment_model_and_pairs(rng, segments=3, length=4, shared=5):
