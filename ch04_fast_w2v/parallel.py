@@ -100,7 +100,9 @@ class HogwildTrainer(Trainer):
         self._pool = self._pool_key = None
 
     def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
-        """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``."""
+        """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``.  The
+        workers keep the x and t they were forked with: to train on other data, pass other
+        arrays (new workers start), not the same ones changed in place."""
         max_iters = max(len(x) // batch_size, 1)
         for _ in range(max_epoch):
             order = self.rng.permutation(len(x))  # the draw of Trainer.shuffle
@@ -136,7 +138,7 @@ class HogwildTrainer(Trainer):
             id(a) for name in self.optimizer.state_buffers for a in getattr(self.optimizer, name)]
         key = (x, t, batch_size, max_grad, tables, settings)
         if self._pool is not None and self._pool_key[0] is x and self._pool_key[1] is t \
-                and self._pool_key[2:] == key[2:]:
+                and self._pool_key[2:] == key[2:] and self._pool.alive():
             return self._pool
         self.close()
         max_iters = max(len(x) // batch_size, 1)
@@ -199,6 +201,10 @@ class WorkerPool:
     def __exit__(self, *exc_info):
         self.close()
         return False
+
+    def alive(self):
+        """Whether every worker is still running (waiting for a task, or working on one)."""
+        return all(process.is_alive() for process in self.processes)
 
     def start(self, task):
         """Send ``task`` to every worker."""

@@ -88,6 +88,12 @@ def test_the_workers_serve_every_epoch_until_something_they_hold_changes():
         model.params[0][...] = 0  # a change in place of a shared table needs no new workers
         fit(trainer, fewer_windows, fewer_targets)
         assert worker_ids() == third
+        lost = trainer._pool.processes[0]  # a worker lost between epochs: new workers
+        os.kill(lost.pid, signal.SIGKILL)
+        lost.join()
+        fit(trainer, fewer_windows, fewer_targets)
+        fourth = worker_ids()
+        assert len(fourth) == 2 and not set(fourth) & set(third)
     assert multiprocessing.active_children() == []
 
 
