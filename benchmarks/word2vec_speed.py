@@ -21,7 +21,7 @@ CONFIGS = {
     'book-dense-adam': ('book configuration with the textbook dense Adam update',
                         ['--mode', 'book', '--dense-adam']),
     'book-skipgram': ('book configuration, skip-gram', ['--mode', 'book', '--model', 'skipgram']),
-    'fast': ('fast mode: CBOW, 32 segments x 128 targets, RowMeanSGD', ['--mode', 'fast']),
+    'fast': ('fast mode: CBOW, 16 segments x 256 targets, RowMeanSGD', ['--mode', 'fast']),
     'fast-skipgram': ('fast mode: skip-gram, 64 segments x 64 targets, LazyAdam',
                       ['--mode', 'fast', '--model', 'skipgram']),
 }
