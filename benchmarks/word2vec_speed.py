@@ -22,7 +22,7 @@ CONFIGS = {
                         ['--mode', 'book', '--dense-adam']),
     'book-skipgram': ('book configuration, skip-gram', ['--mode', 'book', '--model', 'skipgram']),
     'fast': ('fast mode: CBOW, 16 segments x 256 targets, RowMeanSGD', ['--mode', 'fast']),
-    'fast-skipgram': ('fast mode: skip-gram, 64 segments x 64 targets, LazyAdam',
+    'fast-skipgram': ('fast mode: skip-gram, 64 segments x 64 targets, RowMeanSGD',
                       ['--mode', 'fast', '--model', 'skipgram']),
 }
 

@@ -6,9 +6,10 @@ two steps rarely write the same row at the same moment, and when they do, one ad
 now and then, which SGD shrugs off.  Python threads cannot do that here (a NumPy step is ~150
 short calls, serialized by the GIL), so ``HogwildTrainer`` uses processes:
 
-- the parameter tables and the optimizer's moments live in shared memory (anonymous shared
-  ``mmap``s, made before the workers start); the model and the optimizer hold views of them, so
-  every update a worker makes is seen by the other workers and by the parent;
+- the parameter tables and the optimizer's state tables, if any (LazyAdam's moments), live in
+  shared memory (anonymous shared ``mmap``s, made before the workers start); the model and the
+  optimizer hold views of them, so every update a worker makes is seen by the other workers and
+  by the parent;
 - the workers are forked at the first epoch and kept: every epoch, the parent draws the order
   of the batches (as ``Trainer`` does) and one seed per worker from its ``rng`` and sends them;
   worker k runs the steps k, k + N, k + 2N, ... of the epoch with one BLAS thread, its own
@@ -68,8 +69,9 @@ class HogwildTrainer(Trainer):
 
     model: a BaseModel on the CPU whose random draws (negative samples) come from ``rng``, the
     same Generator that shuffles (each worker reseeds it with a stream of its own); optimizer: a
-    row-sparse optimizer whose only scalar state is its step count (``LazyAdam``,
-    ``RowSparseSGD``), so that a worker can set the rate of any step from the step's index.
+    row-sparse optimizer whose only scalar state is its step count (``RowMeanSGD``,
+    ``LazyAdam``, ``RowSparseSGD``), so that a worker can set the rate of any step from the step's
+    index.
     ``fit`` trains as ``Trainer.fit`` does (same batches, same learning rates, same ``loss_list``
     records), but N steps at a time, Hogwild-style: the result is not bit-reproducible.
     A worker that fails (or dies) stops the epoch with a RuntimeError in the parent that says

@@ -15,11 +15,11 @@ consecutive targets (SegmentCBOW: 16 segments of 256, window means as band-matri
 SegmentSkipGram: 64 segments of 64, every centre scored against its segment's window in one
 product, 25 shared negatives weighted 5/25), contexts weighted by distance as word2vec's
 shrinking windows weigh them in expectation (--full-window: all alike), and only the rows a batch
-touches are updated, at a rate that decays linearly to 1e-4 of --lr as in word2vec: CBOW by
-RowMeanSGD (lr 0.15; the input table's rate 3 times that), which moves each row by the mean of
-its uses' gradients in the batch, skip-gram by LazyAdam (lr 0.02).  --workers N (fast mode)
-runs its steps in N processes, forked once and kept for the run, Hogwild-style, on parameter
-tables (and LazyAdam's moments) in shared memory (ch04_fast_w2v.parallel): each takes every
+touches are updated, by RowMeanSGD, which moves each row by the mean of its uses' gradients in
+the batch, at a rate that decays linearly to 1e-4 of --lr as in word2vec (CBOW: lr 0.15, the
+input table's rate 3 times that; skip-gram: lr 0.04).  --workers N (fast mode) runs its steps
+in N processes, forked once and kept for the run, Hogwild-style, on parameter tables in shared
+memory (ch04_fast_w2v.parallel): each takes every
 N-th batch of the epoch, with the learning rate of that batch's global step and negatives from
 its own random stream, as word2vec's and gensim's worker threads do; each uses one BLAS
 thread, so N should not exceed the idle cores.  With N > 1 a run is not bit-reproducible (the workers' updates interleave
@@ -28,8 +28,9 @@ the workers before anything is saved; a worker that fails or dies stops the run 
 
 Both write the word vectors and the vocabulary to --vectors (.npz, no pickle) and print the
 speed in words/s: (contexts, target) pairs trained on / training time.  With --save every
-epoch is a checkpoint that --load resumes exactly, optimizer moments included (fast mode's rate
-decays over the --epochs of the run, so resume with the same --epochs to get the same result;
+epoch is a checkpoint that --load resumes exactly, optimizer state included (book mode's Adam
+moments; fast mode's step count: its rate decays over the --epochs of the run, so resume with
+the same --epochs to get the same result;
 with --workers N > 1 it resumes at the epoch boundary, with the same random streams, but not
 bit for bit).
 """
@@ -45,25 +46,23 @@ from ch04_fast_w2v.word_vectors import save_vectors
 from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng,
                         int_in, model_width, on_device, positive_int, writable_path)
 from common.optimizer import Adam
-from common.sparse_optimizer import LazyAdam, RowMeanSGD, SparseGradAdam
+from common.sparse_optimizer import RowMeanSGD, SparseGradAdam
 from common.trainer import Trainer
 from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import create_contexts_target
 from dataset import ptb
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
-                 'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.02},
+                 'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.04},
                           'segment_length': {'cbow': 256, 'skipgram': 64}}}
-CBOW_INPUT_LR_SCALE = 3  # fast CBOW: W_in's rate over W_out's (1 and 2 did worse: benchmarks/README.md)
+INPUT_LR_SCALE = {'cbow': 3, 'skipgram': 1}  # W_in's rate over W_out's (benchmarks/README.md)
 
 
 def fast_optimizer(model, name, lr, decay_steps):
-    """Fast mode's optimizer for ``model`` (``name``: 'cbow' or 'skipgram'), its rate decaying
-    linearly over ``decay_steps``: RowMeanSGD for CBOW, LazyAdam for skip-gram."""
-    if name == 'cbow':
-        return RowMeanSGD(model.embeddings, lr=lr, lr_scales=(CBOW_INPUT_LR_SCALE, 1),
-                          decay_steps=decay_steps)
-    return LazyAdam(model.embeddings, lr=lr, decay_steps=decay_steps)
+    """Fast mode's optimizer for ``model`` (``name``: 'cbow' or 'skipgram'): RowMeanSGD, its
+    rate decaying linearly over ``decay_steps``."""
+    return RowMeanSGD(model.embeddings, lr=lr, lr_scales=(INPUT_LR_SCALE[name], 1),
+                      decay_steps=decay_steps)
 
 
 def main(argv=None):
@@ -73,8 +72,8 @@ def main(argv=None):
     parser.epilog = CHECKPOINT_HELP
     parser.add_argument('--mode', choices=['book', 'fast'], default='book',
                         help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
-                             'rates decaying linearly (CBOW: RowMeanSGD, lr 0.15; skip-gram: '
-                             'LazyAdam, lr 0.02); sets --batch-size/--lr defaults')
+                             'RowMeanSGD with a linearly decaying rate (CBOW: lr 0.15; skip-gram: '
+                             'lr 0.04); sets --batch-size/--lr defaults')
     parser.add_argument('--model', choices=['cbow', 'skipgram'], default='cbow',
                         help='which word2vec model')
     parser.add_argument('--window-size', type=positive_int, default=5,

@@ -24,8 +24,8 @@ SCRIPTS = {
     'ch01_nn.train': ['--quiet', '--hidden-size', '6'],
     'ch01_nn.train_custom_loop': ['--quiet', '--hidden-size', '6'],
     'ch03_word2vec.train': ['--model', 'cbow', '--quiet', '--plot', ''],
-    # fast mode: LazyAdam's moments and step count (its decaying rate); book mode: SparseGradAdam's
-    # moments and scales
+    # fast mode: RowMeanSGD's step count (its decaying rate); book mode: SparseGradAdam's moments
+    # and scales
     'ch04_fast_w2v.train': W2V + ['--mode', 'fast', '--batch-size', '128', '--segment-length', '16'],
     'ch04_fast_w2v.train:book': W2V + ['--mode', 'book', '--max-words', '1500', '--batch-size', '50'],
     'ch05_rnn.train': SIMPLE_RNNLM,
