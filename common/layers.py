@@ -293,10 +293,7 @@ def sum_rows_by_id(ids, rows, layers=4, return_counts=False):
             sums[deep_group[firsts]] += xp.add.reduceat(xp.take(rows, order[deep], axis=0), firsts,
                                                         axis=0)
     if return_counts:
-        counts = xp.empty_like(starts)
-        counts[:-1] = starts[1:] - starts[:-1]
-        counts[-1] = ids.size - starts[-1]
-        return unique_ids, sums, counts
+        return unique_ids, sums, xp.diff(starts, append=ids.size)
     return unique_ids, sums
 
 
