@@ -19,10 +19,10 @@ import time
 
 import numpy as np
 
-from common.cli import positive_int
 from common.linalg import randomized_svd
 from common.util import create_co_matrix, ppmi
 from dataset import ptb
+from harness.flags import positive_int, run_main
 
 STAGES = ('load', 'co-matrix', 'PPMI', 'SVD')
 
@@ -116,4 +116,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

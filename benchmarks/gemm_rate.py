@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from common.cli import int_in
+from harness.flags import int_in, run_main
 
 
 def cpu_description():
@@ -83,4 +83,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -22,10 +22,10 @@ import numpy as np
 
 from ch09_transformer.gpt import GPT
 from ch09_transformer.train_gpt import SHAPE_FLAGS, STEP_DEFAULTS, add_step_flags
-from common.cli import make_parser, nonnegative_int, positive_int
-from common.memory import reuse_freed_memory
 from common.optimizer import AdamW
 from common.util import clip_grads
+from harness.flags import make_parser, nonnegative_int, positive_int, run_main
+from harness.memory import reuse_freed_memory
 from rnnlm_step import SETTLE_SECONDS, gemm_operands, seconds, time_gemms
 
 
@@ -103,4 +103,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -8,8 +8,8 @@ import argparse
 import time
 
 from ch05_rnn.ngram import KneserNeyLM
-from common.cli import int_in, positive_int
 from dataset.ptb import load_data
+from harness.flags import int_in, positive_int, run_main
 
 
 def best_time(function, repeat):
@@ -42,4 +42,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

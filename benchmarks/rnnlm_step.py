@@ -31,10 +31,10 @@ import numpy as np
 
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
-from common.cli import nonnegative_int, positive_int, seed_int
-from common.memory import reuse_freed_memory
 from common.optimizer import SGD
 from common.util import clip_grads
+from harness.flags import nonnegative_int, positive_int, run_main, seed_int
+from harness.memory import reuse_freed_memory
 
 CONFIGS = {  # name: (model class, its arguments, number of LSTM layers)
     'rnnlm': (Rnnlm, dict(vocab_size=10000, wordvec_size=100, hidden_size=100), 1),
@@ -146,7 +146,7 @@ def main(argv=None):
     parser.add_argument('--seed', type=seed_int, default=0)
     parser.add_argument('--malloc-default', action='store_true',
                         help="leave glibc's malloc thresholds alone (the trainers raise them with "
-                             'common.memory.reuse_freed_memory, as this benchmark does by default)')
+                             'harness.memory.reuse_freed_memory, as this benchmark does by default)')
     parser.add_argument('--torch', action='store_true',
                         help='also time the same step in PyTorch (must be installed) and print ours / PyTorch')
     args = parser.parse_args(argv)
@@ -158,4 +158,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -30,12 +30,12 @@ from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
-from common.cli import positive_int
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam
 from common.trainer import Trainer
 from common.util import clip_grads
 from dataset import sequence
+from harness.flags import positive_int, run_main
 
 # name -> (model(vocab_size), data set, sizes, book's seconds per epoch or None)
 CASES = {
@@ -142,4 +142,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows  # noqa: E402
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram  # noqa: E402
 from ch04_fast_w2v.train import MODE_DEFAULTS, fast_optimizer  # noqa: E402
-from common.cli import positive_int  # noqa: E402
 from dataset import ptb  # noqa: E402
+from harness.flags import positive_int, run_main  # noqa: E402
 
 STAGES = {  # (file suffix, function name) -> stage
     ('layers.py', 'forward'): 'gather embedding rows (Embedding.forward)',
@@ -103,4 +103,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

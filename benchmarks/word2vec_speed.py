@@ -14,7 +14,7 @@ import statistics
 import tempfile
 
 from ch04_fast_w2v import train
-from common.cli import positive_int
+from harness.flags import positive_int, run_main
 
 CONFIGS = {
     'book': ('book configuration: CBOW, batch 100, Adam (SparseGradAdam)', ['--mode', 'book']),
@@ -52,4 +52,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -40,10 +40,10 @@ import numpy as np  # noqa: E402
 
 from ch04_fast_w2v import train  # noqa: E402
 from ch04_fast_w2v.word_vectors import load_vectors  # noqa: E402
-from common.cli import positive_int, seed_int  # noqa: E402
 from common.word_vector_eval import (analogy_accuracy, read_analogy_questions,  # noqa: E402
                                      read_similarity_pairs, similarity_correlation)
 from dataset import ptb  # noqa: E402
+from harness.flags import positive_int, run_main, seed_int  # noqa: E402
 
 try:
     import gensim
@@ -194,4 +194,4 @@ def _print_summary(model, runs, workers, gensim_workers):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -8,7 +8,7 @@ initialisation), so the scores of the untrained net differ visibly from point to
 import numpy as np
 
 from ch01_nn.two_layer_net import TwoLayerNet
-from common.cli import make_parser, make_rng, positive_int
+from harness.flags import make_parser, make_rng, positive_int, run_main
 
 
 def main(argv=None):
@@ -29,4 +29,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

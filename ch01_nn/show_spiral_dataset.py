@@ -3,8 +3,8 @@
     python -m ch01_nn.show_spiral_dataset --plot spiral.png
 """
 from ch01_nn.spiral_plot import plot_spiral
-from common.cli import make_parser, seed_int
 from dataset import spiral
+from harness.flags import make_parser, run_main, seed_int
 
 
 def main(argv=None):
@@ -21,4 +21,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -3,10 +3,10 @@ import numpy as np
 
 from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
 from ch01_nn.two_layer_net import TwoLayerNet
-from common.cli import (load_or_exit, make_parser, make_rng, model_width, on_device, positive_int,
-                        writable_path)
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset import spiral
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (load_or_exit, make_parser, make_rng, model_width, on_device, plot_path,
+                           positive_int)
 
 
 def parse_spiral_args(description, argv=None):
@@ -17,7 +17,7 @@ def parse_spiral_args(description, argv=None):
     parser.add_argument('--hidden-size', type=model_width, default=10, help='units in the hidden layer')
     parser.add_argument('--eval-interval', type=positive_int, default=10,
                         help='record (and print) the mean loss every this many iterations')
-    parser.add_argument('--boundary-plot', metavar='PATH', type=writable_path,
+    parser.add_argument('--boundary-plot', metavar='PATH', type=plot_path,
                         help='save the decision regions with the data to this PNG file')
     return parser.parse_args(argv)
 

@@ -8,6 +8,7 @@ falls from 1.10 to about 0.1.
 from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model, start_run
 from common.optimizer import SGD
 from common.trainer import Trainer
+from harness.flags import run_main
 
 
 def main(argv=None):
@@ -30,4 +31,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,7 +11,8 @@ one (and on Ctrl-C or SIGTERM), which --load resumes exactly.
 from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model, start_run
 from common.backend import as_model_device, as_module_of
 from common.optimizer import SGD
-from common.training_state import LoopState
+from harness.checkpoint import LoopState
+from harness.flags import run_main
 
 
 def main(argv=None):
@@ -50,4 +51,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

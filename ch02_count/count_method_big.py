@@ -8,10 +8,11 @@ listed.  The whole run takes seconds; benchmarks/count_method_big.py times each 
 """
 import time
 
-from common.cli import make_parser, make_rng, model_width, nonnegative_int, positive_int, words_to_ids
 from common.linalg import randomized_svd
 from common.util import create_co_matrix, most_similar, ppmi
 from dataset import ptb
+from harness.flags import (make_parser, make_rng, model_width, nonnegative_int, positive_int,
+                           run_main, words_to_ids)
 
 
 def main(argv=None):
@@ -50,4 +51,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

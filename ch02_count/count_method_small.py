@@ -8,9 +8,9 @@ places the words in a plane.
 import numpy as np
 
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser
 from common.plot import finish_figure, new_figure
 from common.util import ppmi
+from harness.flags import make_parser, run_main
 
 
 def merged_labels(points, id_to_word, tolerance=0.02):
@@ -60,4 +60,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

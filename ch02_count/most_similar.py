@@ -3,8 +3,8 @@
     python -m ch02_count.most_similar --query you
 """
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser, positive_int, words_to_ids
 from common.util import most_similar
+from harness.flags import make_parser, positive_int, run_main, words_to_ids
 
 
 def main(argv=None):
@@ -21,4 +21,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

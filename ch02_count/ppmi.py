@@ -8,8 +8,8 @@ than they would by chance.  Printed with 3 significant digits, as in the book.
 import numpy as np
 
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser
 from common.util import ppmi
+from harness.flags import make_parser, run_main
 
 
 def main(argv=None):
@@ -31,4 +31,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -4,8 +4,8 @@
     python -m ch02_count.similarity --words say and
 """
 from ch02_count.toy_corpus import TEXT, load_toy_corpus
-from common.cli import make_parser, words_to_ids
 from common.util import cos_similarity
+from harness.flags import make_parser, run_main, words_to_ids
 
 
 def main(argv=None):
@@ -24,4 +24,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

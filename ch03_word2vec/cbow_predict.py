@@ -8,9 +8,9 @@ MatMul(W_out) and gives one score per word of the 7-word vocabulary.
 """
 import numpy as np
 
-from common.cli import make_parser, make_rng
 from common.functions import softmax
 from common.layers import MatMul
+from harness.flags import make_parser, make_rng, run_main
 
 
 def main(argv=None):
@@ -37,4 +37,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,12 +11,13 @@ import numpy as np
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from common.backend import to_cpu
-from common.cli import load_or_exit, make_parser, make_rng, model_width, on_device, positive_int
 from common.optimizer import Adam
 from common.plot import plot_curves
 from common.trainer import Trainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import convert_one_hot, create_contexts_target, preprocess
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (load_or_exit, make_parser, make_rng, model_width, on_device,
+                           positive_int, run_main)
 
 TEXT = 'You say goodbye and I say hello.'
 MODELS = {'cbow': SimpleCBOW, 'skipgram': SimpleSkipGram}
@@ -69,4 +70,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

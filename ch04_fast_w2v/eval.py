@@ -23,10 +23,10 @@ from itertools import permutations
 import numpy as np
 
 from ch04_fast_w2v.word_vectors import load_vectors
-from common.cli import load_or_exit, make_parser, positive_int
 from common.util import analogy, analogy_similarities, most_similar, rank_of, word_id
 from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
                                      similarity_correlation)
+from harness.flags import load_or_exit, make_parser, positive_int, run_main
 
 QUERIES = ['you', 'year', 'car', 'toyota']
 ANALOGIES = [('king', 'man', 'queen', 'woman'), ('take', 'took', 'go', 'went'),
@@ -124,4 +124,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

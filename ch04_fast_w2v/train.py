@@ -43,14 +43,14 @@ from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
 from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
-from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, make_rng,
-                        int_in, model_width, on_device, positive_int, writable_path)
 from common.optimizer import Adam
 from common.sparse_optimizer import RowMeanSGD, SparseGradAdam
 from common.trainer import Trainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from common.util import create_contexts_target
 from dataset import ptb
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (DEFAULT_OUTPUT_HELP, default_output, int_in, load_or_exit, make_parser,
+                           make_rng, model_width, on_device, positive_int, run_main, writable_path)
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
                  'fast': {'batch_size': 4096, 'lr': {'cbow': 0.15, 'skipgram': 0.04},
@@ -179,4 +179,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

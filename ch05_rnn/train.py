@@ -7,12 +7,12 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 learns this small corpus by heart: it is not a test of generalisation).
 """
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from common.cli import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng, model_width,
-                        on_device, positive_int)
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset.ptb import load_data
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng,
+                           model_width, on_device, positive_int, run_main)
 
 
 def make_simple_parser(description):
@@ -69,4 +69,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

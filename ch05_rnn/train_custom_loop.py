@@ -13,10 +13,10 @@ import numpy as np
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch05_rnn.train import load_corpus_start, make_simple_parser, start_run
 from common.backend import array_module, as_model_device
-from common.cli import check_tokens_for_one_batch, make_rng, on_device
 from common.optimizer import SGD
 from common.plot import plot_curves
-from common.training_state import LoopState
+from harness.checkpoint import LoopState
+from harness.flags import check_tokens_for_one_batch, make_rng, on_device, run_main
 
 
 def main(argv=None):
@@ -68,4 +68,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -23,13 +23,14 @@ import argparse
 
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.backend import as_model_device
-from common.cli import (context_length, dropout_ratio, float_in, load_or_exit, make_parser, make_rng,
-                        model_width, on_device, positive_float, positive_int)
 from common.evaluation import perplexity
 from common.optimizer import SGD, Adam
 from common.trainer import Trainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset.ptb import load_data
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (context_length, dropout_ratio, float_in, load_or_exit, make_parser,
+                           make_rng, model_width, on_device, positive_float, positive_int, run_main)
+from harness.memory import reuse_freed_memory
 
 
 OPTIMIZERS = {'adam': (Adam, 0.001), 'sgd': (SGD, 1.0)}  # name -> (class, default learning rate)
@@ -80,6 +81,7 @@ def main(argv=None):
     parser.add_argument('--eval-interval', type=positive_int, default=200,
                         help='record (and print) the mean loss every this many iterations')
     args = parser.parse_args(argv)
+    reuse_freed_memory()  # every step allocates the same large arrays again: keep their pages
     if args.tie_weights and args.wordvec_size != args.hidden_size:
         parser.error(f'--tie-weights needs --wordvec-size == --hidden-size, got {args.wordvec_size} '
                      f'and {args.hidden_size}')
@@ -140,4 +142,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,8 +9,8 @@ first (``corpus[1:]`` predicted from the words before it).
 import time
 
 from ch05_rnn.ngram import KneserNeyLM
-from common.cli import int_in, make_parser
 from dataset.ptb import load_data
+from harness.flags import int_in, make_parser, run_main
 
 
 def main(argv=None):
@@ -44,4 +44,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -7,8 +7,8 @@ max_norm / |g|: the direction of the whole gradient is kept, its length becomes 
 """
 import numpy as np
 
-from common.cli import make_parser, make_rng, positive_float
 from common.util import clip_grads
+from harness.flags import make_parser, make_rng, positive_float, run_main
 
 
 def global_norm(grads):
@@ -38,4 +38,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -7,9 +7,9 @@ the record in the checkpoint (common.base_model.load_model).
 """
 
 from common.base_model import load_model
-from common.cli import eval_tokens, load_or_exit, make_parser
 from common.evaluation import eval_perplexity
 from dataset.ptb import load_data
+from harness.flags import eval_tokens, load_or_exit, make_parser, run_main
 
 
 def load_language_model(path):
@@ -42,4 +42,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -10,8 +10,8 @@ the norm explodes, with scale 0.5 it vanishes.
 """
 import numpy as np
 
-from common.cli import make_parser, make_rng, model_width, positive_float, positive_int
 from common.plot import plot_curves
+from harness.flags import make_parser, make_rng, model_width, positive_float, positive_int, run_main
 
 
 def gradient_norms(Wh, time_size, batch_size=2):
@@ -57,4 +57,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

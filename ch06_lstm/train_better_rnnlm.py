@@ -17,12 +17,14 @@ ch06_lstm.better_rnnlm.BetterRnnlm for exactly which connections each one drops.
 """
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
-from common.cli import check_tokens_for_one_batch, dropout_ratio, float_in, load_or_exit, make_rng, on_device
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
-from common.training_state import TrainingRun
 from dataset.ptb import load_data
+from harness.checkpoint import TrainingRun
+from harness.flags import (check_tokens_for_one_batch, dropout_ratio, float_in, load_or_exit,
+                           make_rng, on_device, run_main)
+from harness.memory import reuse_freed_memory
 
 
 def main(argv=None):
@@ -42,6 +44,7 @@ def main(argv=None):
                         help='divide the learning rate by this when the validation perplexity worsens '
                              '(1: keep it)')
     args = parser.parse_args(argv)
+    reuse_freed_memory()  # every step allocates the same large arrays again: keep their pages
 
     corpus, word_to_id, _ = load_data('train')
     corpus = corpus[:args.max_tokens]
@@ -91,4 +94,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

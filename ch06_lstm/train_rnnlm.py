@@ -8,13 +8,14 @@ SGD with learning rate 20, gradients clipped to norm 0.25, 4 epochs; test perple
 of the test corpus is printed.
 """
 from ch06_lstm.rnnlm import CELLS, Rnnlm
-from common.cli import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser,
-                        make_rng, model_width, on_device, positive_float, positive_int)
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset.ptb import load_data
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser,
+                           make_rng, model_width, on_device, positive_float, positive_int, run_main)
+from harness.memory import reuse_freed_memory
 
 
 def make_lm_parser(description, epochs, size):
@@ -44,6 +45,7 @@ def main(argv=None):
     parser = make_lm_parser(__doc__, epochs=4, size=100)
     parser.add_argument('--cell', choices=sorted(CELLS), default='lstm', help='recurrent layer')
     args = parser.parse_args(argv)
+    reuse_freed_memory()  # every step allocates the same large arrays again: keep their pages
 
     corpus, word_to_id, _ = load_data('train')
     corpus = corpus[:args.max_tokens]
@@ -69,4 +71,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,6 +9,7 @@ First a text that starts from 'you', then one that continues the prompt 'the mea
 from ch07_seq2seq.generation_cli import (add_sampling_flags, language_model_parser, load_language_model,
                                          texts_from_start_and_prompt)
 from dataset.ptb import load_data
+from harness.flags import run_main
 
 
 def main(argv=None):
@@ -23,4 +24,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

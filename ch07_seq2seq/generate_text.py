@@ -6,10 +6,10 @@
 Starts from 'you' and draws each next word from the model's softmax; 'N' (numbers), '<unk>' and
 '$' are never drawn.  --temperature, --top-k and --greedy change how the words are drawn.
 """
-from common.cli import make_rng, words_to_ids
 from ch07_seq2seq.generation_cli import (SKIP_WORDS, ids_to_text, language_model_parser,
                                          load_language_model, sampling_options)
 from dataset.ptb import load_data
+from harness.flags import make_rng, run_main, words_to_ids
 
 
 def main(argv=None):
@@ -31,4 +31,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -1,9 +1,9 @@
 """What the scripts that use a trained language model share: flags, loading the checkpoint, text."""
 from common.base_model import load_model
-from common.cli import (load_or_exit, make_parser, make_rng, model_width, positive_float, positive_int,
-                        require_checkpoint, words_to_ids)
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
+from harness.flags import (load_or_exit, make_parser, make_rng, model_width, positive_float,
+                           positive_int, require_checkpoint, words_to_ids)
 
 SKIP_WORDS = ('N', '<unk>', '$')  # numbers, unknown words and '$' are never drawn
 

@@ -16,6 +16,7 @@ import warnings
 
 from ch07_seq2seq.generation_cli import LANGUAGE_MODELS, language_model_parser, load_language_model
 from dataset.ptb import load_data
+from harness.flags import run_main
 
 EOS, UNK = '<eos>', '<unk>'
 
@@ -92,4 +93,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -8,14 +8,14 @@ ch07/train_seq2seq.py and ch08/train.py do (they decode one question at a time).
 import argparse
 import time
 
-from common.cli import (beam_width, load_or_exit, make_parser, model_width, on_device, positive_float,
-                        positive_int)
 from common.evaluation import eval_seq2seq, seq2seq_accuracy
 from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
 from common.trainer import Trainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset import sequence
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (beam_width, load_or_exit, make_parser, model_width, on_device,
+                           positive_float, positive_int)
 
 
 def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, lr=0.001):

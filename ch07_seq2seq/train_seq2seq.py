@@ -11,7 +11,7 @@ accuracies of about 10% (baseline), 54% (reversed) and 98% (reversed + peeky) af
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
-from common.cli import make_rng
+from harness.flags import make_rng, run_main
 
 
 def main(argv=None):
@@ -31,4 +31,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

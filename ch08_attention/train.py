@@ -10,7 +10,7 @@ questions, which input characters the saved model attended to while writing each
 """
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
-from common.cli import make_rng
+from harness.flags import make_rng, run_main
 
 
 def main(argv=None):
@@ -27,4 +27,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

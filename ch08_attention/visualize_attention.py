@@ -12,9 +12,10 @@ import argparse
 
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
 from common.backend import to_cpu
-from common.cli import load_or_exit, make_parser, make_rng, model_width, positive_int, require_checkpoint
 from common.plot import finish_figure, new_figure
 from dataset import sequence
+from harness.flags import (load_or_exit, make_parser, make_rng, model_width, positive_int,
+                           require_checkpoint, run_main)
 
 
 def plot_attention(model, xs, start_id, answer_length, id_to_char, is_reverse=False, path=None):
@@ -70,4 +71,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

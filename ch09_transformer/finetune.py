@@ -34,13 +34,13 @@ from ch06_lstm.surprisal_classifier import SurprisalClassifier
 from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt_classifier import GptClassifier
 from common.base_model import MODEL_RECORD, read_checkpoint
-from common.cli import (check_heads, context_length, dropout_ratio, layer_count, make_parser, make_rng,
-                        model_width, on_device, positive_float, positive_int)
 from common.optimizer import Adam
 from common.sentence_classifier import fit_classifier
 from common.transfer import load_shared_params
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
+from harness.flags import (check_heads, context_length, dropout_ratio, layer_count, make_parser,
+                           make_rng, model_width, on_device, positive_float, positive_int, run_main)
 
 MODELS = ('lstm', 'surprisal', 'gpt', 'bert', 'cbow')
 TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
@@ -138,4 +138,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,8 +9,8 @@ once from random weights.  Any flag that ``finetune`` knows (sizes, --lr, --epoc
 on unchanged.  The plot is the chapter's picture: how many labels pre-training saves.
 """
 from ch09_transformer import finetune
-from common.cli import make_parser, positive_int
 from common.plot import plot_curves
+from harness.flags import make_parser, positive_int, run_main
 
 SIZES = (250, 500, 1000, 2000, 4000, 8000)
 
@@ -46,4 +46,4 @@ def plot_curve(results, path=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,8 +9,8 @@ chapter 7).  The model's sizes are read from the checkpoint.
 """
 from ch07_seq2seq.generation_cli import add_sampling_flags, texts_from_start_and_prompt
 from ch09_transformer.gpt_gen import GPTGen
-from common.cli import load_or_exit, make_parser, require_checkpoint
 from dataset.ptb import load_data
+from harness.flags import load_or_exit, make_parser, require_checkpoint, run_main
 
 
 def main(argv=None):
@@ -27,4 +27,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -23,17 +23,19 @@ import numpy as np
 
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
 from common.backend import array_module, as_model_device, to_cpu
-from common.cli import (check_heads, context_length, dropout_ratio, float_in, layer_count, make_parser,
-                        model_width, nonnegative_float, on_device, positive_float, positive_int)
 from common.functions import log_softmax
-from common.interrupts import StopSignals
 from common.npz_file import atomic_savez
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.plot import plot_curves
 from common.sequence_pooling import pad_sentences
-from common.training_state import state_path
 from common.util import clip_grads
 from dataset.ptb import load_sentences
+from harness.checkpoint import state_path
+from harness.flags import (check_heads, context_length, dropout_ratio, float_in, layer_count,
+                           make_parser, model_width, nonnegative_float, on_device, positive_float,
+                           positive_int, run_main)
+from harness.memory import reuse_freed_memory
+from harness.signals import StopSignals
 
 VALID_MASK_SEED = 2019  # one fixed masking of PTB valid, the same for every evaluation
 
@@ -94,6 +96,7 @@ def main(argv=None):
     parser.add_argument('--max-sentences', type=positive_int, help='train on the first N sentences only')
     parser.add_argument('--eval-sentences', type=positive_int, help='evaluate on the first N valid sentences')
     args = parser.parse_args(argv)
+    reuse_freed_memory()  # every step allocates the same large arrays again: keep their pages
     check_heads(parser, args.d_model, args.num_heads)
 
     train = load_sentences('train')[:args.max_sentences]
@@ -174,7 +177,7 @@ def main(argv=None):
                                 save_run(args.save, model, optimizer, schedule, rng, curve, config)
                     if done == stop_at:
                         break
-        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM (common.interrupts.Stopped)
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM (harness.signals.Stopped)
             kept = f'the last checkpoint {args.save!r} is kept' if args.save else 'nothing was saved'
             print(f'\ninterrupted at step {schedule.steps_done}: {kept}; continue with --load',
                   file=sys.stderr)
@@ -221,4 +224,4 @@ def load_run(path, model, optimizer, schedule, rng, curve, config):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

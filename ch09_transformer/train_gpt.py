@@ -15,14 +15,15 @@ by strided sliding windows that give each word at least half a window of context
 figure compares fairly with the LSTMs' (which carry their state through the whole corpus).
 """
 from ch09_transformer.gpt import GPT
-from common.cli import (add_corpus_flags, check_heads, context_length, dropout_ratio, float_in, layer_count,
-                        load_or_exit, make_parser, make_rng, model_width, nonnegative_float,
-                        nonnegative_int, on_device, positive_float)
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
-from common.training_state import CHECKPOINT_HELP, TrainingRun
 from dataset.ptb import EOS, load_data
+from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.flags import (add_corpus_flags, check_heads, context_length, dropout_ratio, float_in,
+                           layer_count, load_or_exit, make_parser, make_rng, model_width,
+                           nonnegative_float, nonnegative_int, on_device, positive_float, run_main)
+from harness.memory import reuse_freed_memory
 
 SHAPE_FLAGS = ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')
 
@@ -71,6 +72,7 @@ def main(argv=None):
     iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
     parser = make_parser_gpt(__doc__)
     args = parser.parse_args(argv)
+    reuse_freed_memory()  # every step allocates the same large arrays again: keep their pages
     check_heads(parser, args.d_model, args.num_heads)
 
     corpus, word_to_id, _ = load_data('train')
@@ -117,4 +119,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

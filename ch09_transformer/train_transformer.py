@@ -14,7 +14,8 @@ addition runs).
 """
 from ch07_seq2seq.seq2seq_training import load_seq2seq_data, report, seq2seq_parser, train_and_test
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
-from common.cli import check_heads, dropout_ratio, layer_count, make_rng, model_width, nonnegative_int
+from harness.flags import (check_heads, dropout_ratio, layer_count, make_rng, model_width,
+                           nonnegative_int, run_main)
 
 DEFAULT_EPOCHS = {'date.txt': 5, 'addition.txt': 25}
 
@@ -46,4 +47,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

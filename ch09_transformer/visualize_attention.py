@@ -13,10 +13,10 @@ import numpy as np
 
 from ch09_transformer.gpt import GPT
 from common.backend import to_cpu
-from common.cli import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser, require_checkpoint,
-                        words_to_ids, writable_path)
 from common.plot import finish_figure, new_figure
 from dataset.ptb import load_data
+from harness.flags import (DEFAULT_OUTPUT_HELP, default_output, load_or_exit, make_parser,
+                           plot_path, require_checkpoint, run_main, words_to_ids)
 
 DEFAULT_PLOT = 'gpt_attention.png'
 
@@ -50,7 +50,7 @@ def plot_attention_heads(model, word_ids, words, paths=None):
 def main(argv=None):
     """Returns the attention weights, one (heads, T, T) array per layer."""
     parser = make_parser(__doc__)
-    parser.add_argument('--plot', metavar='PATH', type=writable_path,
+    parser.add_argument('--plot', metavar='PATH', type=plot_path,
                         help='PNG files to write: PATH_layer1.png, ... (default gpt_attention.png, '
                              'that is gpt_attention_layer1.png, ...' + DEFAULT_OUTPUT_HELP + ')')
     parser.add_argument('--load', default='gpt.npz', help='checkpoint written by train_gpt --save')
@@ -76,4 +76,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -27,10 +27,10 @@ from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer
 from ch09_transformer.gpt_gen import GPTGen
 from common.base_model import read_checkpoint
-from common.cli import make_parser, nonnegative_int, positive_int, seed_int
 from dataset.ptb import load_data
 from dataset.word_order import all_swaps, swapped_pairs
 from dataset.word_order import load_data as load_task
+from harness.flags import make_parser, nonnegative_int, positive_int, run_main, seed_int
 
 
 def load_lstm_lm(model_class, path):
@@ -122,4 +122,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -5,7 +5,7 @@ arrays see the new values.  State (velocities, moments) is created on the first 
 buffer per parameter, in the parameter's dtype.
 
 Each optimizer names its state, so that a training run can be saved and resumed exactly
-(``common.training_state``): ``state_buffers``, the attributes holding one buffer per parameter
+(a checkpoint of the run): ``state_buffers``, the attributes holding one buffer per parameter
 (None before the first step), and ``state_scalars``, the numbers (Adam's step count).
 Scratch buffers are not state: they are rewritten before they are read.
 """

@@ -16,7 +16,6 @@ import numpy as np
 
 from common.backend import array_module, as_model_device, as_module_of
 from common.evaluation import perplexity
-from common.memory import reuse_freed_memory
 from common.plot import plot_curves
 from common.util import clip_grads
 
@@ -26,7 +25,6 @@ class _TrainerBase:
     history_name = 'loss'
 
     def __init__(self, model, optimizer, verbose, lr_schedule=None):
-        reuse_freed_memory()  # a step's large arrays come back every step: keep their pages
         self.model, self.optimizer = model, optimizer
         self.verbose = verbose
         self.lr_schedule = lr_schedule

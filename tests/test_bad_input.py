@@ -243,7 +243,7 @@ DAMAGE = {'empty': 'empty', 'truncated': 'damaged', 'corrupted': 'damaged', 'tex
 def _small_run(tmp_path):
     from common.optimizer import SGD
     from common.trainer import RnnlmTrainer
-    from common.training_state import TrainingRun
+    from harness.checkpoint import TrainingRun
     model = Rnnlm(10, 4, 4, rng=np.random.default_rng(0))
     return TrainingRun(model, RnnlmTrainer(model, SGD(lr=1.0), verbose=False), {})
 
@@ -252,7 +252,7 @@ def _small_run(tmp_path):
 @pytest.mark.parametrize('loader', ['checkpoint', 'training state', 'word vectors'])
 def test_a_damaged_file_gives_one_line_naming_it(tmp_path, kind, loader):
     from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
-    from common.training_state import state_path
+    from harness.checkpoint import state_path
     good = tmp_path / 'good.npz'
     run = _small_run(tmp_path)
     if loader == 'word vectors':
@@ -320,8 +320,8 @@ def test_rescore_names_a_missing_folder_or_non_utf8_candidate_file(tmp_path):
 
 @pytest.mark.usefixtures('needs_ptb')
 def test_generation_reads_the_sizes_from_the_checkpoint(tmp_path):
-    from ch07_seq2seq import generate_text
     from ch06_lstm.better_rnnlm import BetterRnnlm
+    from ch07_seq2seq import generate_text
     small = str(tmp_path / 'small.npz')
     Rnnlm(10000, 6, 10, cell='gru', rng=np.random.default_rng(0)).save_params(small)
     text = generate_text.main(['--load', small, '--length', '5', '--seed', '1'])
@@ -358,20 +358,26 @@ def test_a_script_run_from_the_command_line_reports_missing_data_in_one_line(tmp
 
 
 def test_out_of_memory_names_the_size_flags_and_a_bug_keeps_its_traceback(monkeypatch, capsys):
-    from common.cli import make_parser, model_width
-    monkeypatch.setattr(sys, 'excepthook', sys.__excepthook__)
-    parser = make_parser('demo')
-    parser.prog = 'demo.py'
-    parser.add_argument('--hidden-size', type=model_width, default=100)
-    parser.parse_args(['--hidden-size', '8000'])
-    sys.excepthook(MemoryError, MemoryError('Unable to allocate 64.0 GiB'), None)
+    from harness.flags import make_parser, model_width, run_main
+    monkeypatch.setattr(sys, 'argv', ['demo.py'])
+
+    def main(argv):
+        parser = make_parser('demo')
+        parser.add_argument('--hidden-size', type=model_width, default=100)
+        parser.parse_args(argv)
+        raise MemoryError('Unable to allocate 64.0 GiB')
+
+    with pytest.raises(SystemExit) as stop:
+        run_main(main, ['--hidden-size', '8000'])
+    assert stop.value.code == 1
     assert capsys.readouterr().err == ('demo.py: error: not enough memory (Unable to allocate 64.0 GiB): '
                                        'choose smaller sizes than --hidden-size 8000\n')
-    try:
+
+    def buggy(argv):
         raise KeyError('a bug')
-    except KeyError as error:
-        sys.excepthook(KeyError, error, error.__traceback__)
-    assert 'Traceback' in capsys.readouterr().err
+
+    with pytest.raises(KeyError):  # a bug is not turned into one line
+        run_main(buggy)
 
 
 def test_a_training_state_given_as_a_checkpoint_names_the_checkpoint_beside_it(tmp_path):

@@ -106,7 +106,7 @@ def test_show_spiral_dataset_writes_png(tmp_path):
 @pytest.mark.parametrize('flag, value', [('--epochs', '0'), ('--epochs', '-1'), ('--batch-size', 'x'),
                                          ('--lr', 'nan'), ('--lr', '-1'), ('--seed', '-5')])
 def test_common_numeric_flags_are_checked_by_argparse(flag, value, capsys):
-    from common.cli import make_parser
+    from harness.flags import make_parser
     parser = make_parser('demo', epochs=3, batch_size=4, lr=0.1, seed=1)
     with pytest.raises(SystemExit) as stop:
         parser.parse_args([flag, value])

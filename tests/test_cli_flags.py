@@ -12,7 +12,7 @@ flags; ``main([flag, value])`` either exits 2 (rejected, with argparse's message
 raises ``_Parsed`` (accepted).  Nothing is trained, loaded or downloaded.
 
 Rules, for each flag whose argparse type is numeric (or whose default is a number):
-- its type is one of ``common.cli``'s validators (never bare ``int``/``float``, never untyped);
+- its type is one of ``harness.flags``'s validators (never bare ``int``/``float``, never untyped);
 - its default passes its own type;
 - ``-1``, ``nan`` and a too-large value exit 2 with a message naming the flag: ``1e400`` for
   numbers, 10**30 (beyond int64) for seeds, 10**12 for any other integer (every count has an
@@ -20,19 +20,21 @@ Rules, for each flag whose argparse type is numeric (or whose default is a numbe
   so a slip of the keyboard would end in a MemoryError while the model is built);
 - ``0`` exits 2 as well, unless the flag is a seed or its help says what 0 means.
 And for each flag that names an output file (``--save``, ``--plot``, ``--vectors``, ``*-plot``,
-or typed ``writable_path``): its type is ``common.cli.writable_path``, so a path under a file or
+or typed ``writable_path``): its type is ``harness.flags.writable_path``, so a path under a file or
 a folder exits 2 before training, not when the result is saved.
 """
 import argparse
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from common.cli import DefaultPath, make_parser, nonnegative_int, positive_float, positive_int, writable_path
+from harness.flags import (DefaultPath, make_parser, nonnegative_int, plot_path, positive_float,
+                           positive_int, writable_path)
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / 'README.md').read_text(encoding='utf-8')
@@ -131,7 +133,7 @@ def numeric_actions(parsers):
             default = action.default[0] if isinstance(action.default, list) else action.default
             numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
             type_module = getattr(action.type, '__module__', None)
-            validator = type_module == 'common.cli' and action.type is not writable_path
+            validator = type_module == 'harness.flags' and action.type not in OUTPUT_TYPES
             if action.type in (int, float) or validator or (
                     numeric_default and action.type is None):
                 found.append(action)
@@ -139,12 +141,14 @@ def numeric_actions(parsers):
 
 
 OUTPUT_FLAG = re.compile(r'--(save|plot|vectors|heatmap|output|out)$|-plot$')
+PLOT_FLAG = re.compile(r'--plot$|-plot$')
+OUTPUT_TYPES = (writable_path, plot_path)
 
 
 def output_actions(parsers):
     """The argparse actions of ``parsers`` that name a file the script writes."""
     return [action for parser in parsers for action in parser._actions
-            if action.type is writable_path
+            if action.type in OUTPUT_TYPES
             or any(OUTPUT_FLAG.search(option) for option in action.option_strings)]
 
 
@@ -166,9 +170,9 @@ def flag_problems(main, run_parse):
     problems = []
     for action in actions:
         flag = action.option_strings[-1]
-        if action.type in (int, float, None) or action.type.__module__ != 'common.cli':
+        if action.type in (int, float, None) or action.type.__module__ != 'harness.flags':
             problems.append(f'{flag}: type {getattr(action.type, "__name__", action.type)}; '
-                            f'use a validator of common.cli')
+                            f'use a validator of harness.flags')
             continue
         defaults = action.default if isinstance(action.default, list) else [action.default]
         for default in defaults:
@@ -194,10 +198,14 @@ def flag_problems(main, run_parse):
                 problems.append(f'{flag} {value}: exit {outcome}, message {err.strip()!r}')
     for action in output_actions(parsers):
         flag = action.option_strings[-1]
-        if action.type is not writable_path:
-            problems.append(f'{flag}: an output path, type it with common.cli.writable_path')
+        wanted = plot_path if PLOT_FLAG.search(flag) else writable_path
+        if action.type is not wanted:
+            problems.append(f'{flag}: an output path, type it with harness.flags.{wanted.__name__}')
             continue
-        for value in (__file__ + '/out.npz', str(ROOT)):  # under a file; a folder
+        refused = [__file__ + '/out.npz', str(ROOT), os.devnull]  # under a file; a folder; a device
+        if wanted is plot_path:
+            refused += ['plot.txt', 'plot']  # no format matplotlib writes; no extension
+        for value in refused:
             outcome, err, _ = run_parse(main, [flag, value])
             if outcome != 2 or flag not in err:
                 problems.append(f'{flag} {value}: exit {outcome}, message {err.strip()!r}')
@@ -277,7 +285,7 @@ def test_a_default_output_never_replaces_an_existing_file(script, run_parse, tmp
                                                           capsys):
     """A file a script writes without being asked to by name (a plot, word vectors) that already
     exists stops the run at once (exit 2, naming the file and the flag); a path the user names
-    may be replaced.  Defaults of output flags must be ``common.cli.DefaultPath`` for that."""
+    may be replaced.  Defaults of output flags must be ``harness.flags.DefaultPath`` for that."""
     main = load_main(script)
     _, _, parsers = run_parse(main, ['--help'])
     defaults = {action.option_strings[-1]: action.default for action in output_actions(parsers)

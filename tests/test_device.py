@@ -284,7 +284,7 @@ def test_to_gpu_keeps_tied_and_shared_weights(device):
 
 
 def test_checkpoints_cross_devices(device, tmp_path):
-    from common.training_state import TrainingRun
+    from harness.checkpoint import TrainingRun
     trained = Rnnlm(V, 5, 6, rng=0).to_gpu()
     fit_rnnlm(trained)
     trained.save_params(tmp_path / 'gpu.npz')

@@ -6,7 +6,7 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from common.evaluation import eval_perplexity, perplexity
-from common.training_state import carried_state
+from harness.checkpoint import carried_state
 
 V = 11
 

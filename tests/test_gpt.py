@@ -9,7 +9,7 @@ from common.functions import softmax
 from common.gradient_check import check_gradients
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
-from common.training_state import TrainingRun
+from harness.checkpoint import TrainingRun
 
 V = 11
 

@@ -14,7 +14,7 @@ from ch09_transformer import train_transformer
 from common import backend
 from ch01_nn.two_layer_net import TwoLayerNet
 from common.backend import to_cpu
-from common.cli import on_device
+from harness.flags import on_device
 
 needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
                                reason='DLFS_DATA_DIR is not set: the PTB files are needed')

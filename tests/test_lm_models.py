@@ -7,7 +7,7 @@ from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from common.gradient_check import check_gradients
 from common.optimizer import SGD
-from common.training_state import carried_state, set_carried_state
+from harness.checkpoint import carried_state, set_carried_state
 
 V, D, H, N, T = 7, 5, 5, 2, 3
 

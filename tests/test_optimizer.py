@@ -133,8 +133,8 @@ class _Rows:
 @pytest.mark.parametrize('cls', _optimizer_classes(), ids=lambda cls: cls.__name__)
 def test_a_saved_and_restored_optimizer_continues_exactly(cls):
     """What ``state_buffers`` and ``state_scalars`` name is all a resumed run needs: an optimizer
-    rebuilt from them (as common.training_state does) takes the same next steps, bit for bit."""
-    from common.training_state import optimizer_state, set_optimizer_state
+    rebuilt from them (as harness.checkpoint does) takes the same next steps, bit for bit."""
+    from harness.checkpoint import optimizer_state, set_optimizer_state
     rng = np.random.default_rng(3)
     start = [rng.standard_normal((30, 4)).astype(np.float32) for _ in range(2)]
     steps = []

@@ -11,7 +11,7 @@ import signal
 import numpy as np
 import pytest
 
-from common import training_state
+from harness import checkpoint as training_state
 
 SEQ2SEQ = ['--train-size', '256', '--test-size', '32', '--hidden-size', '16', '--batch-size', '64',
            '--quiet']

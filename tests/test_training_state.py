@@ -12,8 +12,8 @@ from ch06_lstm.rnnlm import Rnnlm
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
-from common import training_state
-from common.training_state import TrainingRun, state_path
+from harness import checkpoint as training_state
+from harness.checkpoint import TrainingRun, state_path
 
 V = 13
 CORPUS = np.random.default_rng(0).integers(0, V, 400)

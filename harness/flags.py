@@ -1,11 +1,14 @@
-"""The command-line flags every chapter script shares, with the book's values as defaults.
+"""The command line of a chapter script: flags with the book's values as defaults, and one-line errors.
 
 Every numeric flag is checked by its argparse type before any work starts: a bad value stops the
 script with exit status 2 and a message naming the flag and the allowed range, e.g.
-``argument --batch-size: expected an integer >= 1, got '-3'``.
+``argument --batch-size: expected an integer >= 1, got '-3'``.  Output paths are checked the
+same way (``writable_path``, ``plot_path``), so a long run never ends by failing to save.
+Parsing changes nothing outside the parser: it writes no file and installs no hook.
+``run_main(main)`` (the ``if __name__ == '__main__':`` line of every script) turns an error
+about the reader's data, files or machine into one line instead of a traceback.
 """
 import argparse
-import functools
 import math
 import os
 import sys
@@ -13,7 +16,6 @@ import sys
 import numpy as np
 
 from common.backend import device_module
-from common.temp_files import make_temp_file
 from common.util import word_id
 
 
@@ -101,30 +103,46 @@ def seed_int(text):
 def writable_path(text):
     """An argparse type: a file path the script will be able to write (checked before any work).
 
-    Its folder must exist (or be creatable) and accept a new file; the path itself must not be a
-    folder.  A long run thus never ends by failing to save its result.  An empty text means "no
-    file" (``--plot ''`` turns off a plot that is drawn by default).
+    Its folder must exist (or be creatable) and be writable; the path itself, if it exists, must
+    be a regular file the user may write (never a folder, a device such as /dev/null, a pipe or a
+    socket, which a save would replace).  Nothing is written while checking.  An empty text
+    means "no file" (``--plot ''`` turns off a plot that is drawn by default).
     """
     if not text:
         return text
     path = os.path.abspath(text)
     if os.path.isdir(path):
         raise argparse.ArgumentTypeError(f'{text!r} is a folder; give a file name')
-    folder = os.path.dirname(path)
-    existing = folder
+    if os.path.lexists(path):
+        if not os.path.isfile(path):
+            raise argparse.ArgumentTypeError(f'{text!r} exists and is not a regular file (a device, '
+                                             'a pipe or a socket); give the path of a regular file')
+        if not os.access(path, os.W_OK):
+            raise argparse.ArgumentTypeError(f'cannot write {text!r}: the file is not writable')
+    existing = os.path.dirname(path)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
         raise argparse.ArgumentTypeError(f'cannot write {text!r}: {existing!r} is a file, not a folder')
-    if existing == folder:
-        try:
-            fd, probe = make_temp_file(path, '.probe')
-        except OSError as error:
-            raise argparse.ArgumentTypeError(f'cannot write {text!r}: {error.strerror}') from None
-        os.close(fd)
-        os.unlink(probe)
-    elif not os.access(existing, os.W_OK | os.X_OK):
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f'cannot write {text!r}: folder {existing!r} is not writable')
+    return text
+
+
+PLOT_FORMATS = ('png', 'pdf', 'svg', 'jpg', 'jpeg')  # what the scripts' figures are saved as
+
+
+def plot_path(text):
+    """An argparse type: ``writable_path`` whose extension names an image format matplotlib
+    writes (.png, .pdf, .svg, .jpg), checked before any work: 'out.txt' or 'noext' is refused
+    at once instead of after training."""
+    text = writable_path(text)
+    if text:
+        extension = os.path.splitext(text)[1][1:].lower()
+        if extension not in PLOT_FORMATS:
+            raise argparse.ArgumentTypeError(
+                f'{text!r}: a plot is saved as ' + ', '.join('.' + f for f in PLOT_FORMATS)
+                + (f', not .{extension}' if extension else '; add one of these extensions'))
     return text
 
 
@@ -198,7 +216,7 @@ COMMON_FLAGS = {
     'save': (writable_path, 'write the trained parameters to this .npz file'),
     'load': (str, 'start from the parameters in this .npz file (training scripts of chapter 6 '
                   'resume the whole run when its .state.npz is beside it)'),
-    'plot': (writable_path, 'save the plot to this PNG file'),
+    'plot': (plot_path, 'save the plot to this PNG file'),
 }
 GPU_HELP = ('train on the GPU with CuPy (pip install cupy-cuda12x, the wheel for your CUDA); '
             'checkpoints are the same .npz files on either device')
@@ -209,15 +227,11 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
 
 
 class ScriptParser(argparse.ArgumentParser):
-    """The parser of a chapter script.  After parsing:
-
-    - an output flag left at its default (a ``DefaultPath``) must not name an existing file
-      (``default_output``);
-    - for the rest of a run from the command line, an error about the reader's data, files or
-      machine (an OSError: PTB files not found, a failed download, a full disk; a MemoryError:
-      sizes too large together) ends the script with one line, not a traceback
-      (``sys.excepthook``; a call of ``main`` from Python or Jupyter still raises the error).
+    """The parser of a chapter script.  After parsing, an output flag left at its default (a
+    ``DefaultPath``) must not name an existing file (``default_output``).  The size flags of the
+    parsed command line are kept in ``size_flags`` for the out-of-memory message of ``run_main``.
     """
+    size_flags = ''
 
     def parse_known_args(self, args=None, namespace=None):
         namespace, extras = super().parse_known_args(args, namespace)
@@ -225,23 +239,30 @@ class ScriptParser(argparse.ArgumentParser):
             value = getattr(namespace, action.dest, None)
             if isinstance(value, DefaultPath) and value:
                 default_output(self, action.option_strings[-1], value)
-        if sys.excepthook is sys.__excepthook__:
-            sizes = ' '.join(f'{action.option_strings[-1]} {getattr(namespace, action.dest)}'
-                             for action in self._actions if action.type in SIZE_TYPES)
-            sys.excepthook = functools.partial(_one_line_errors, self.prog, sizes)
+        ScriptParser.size_flags = ' '.join(
+            f'{action.option_strings[-1]} {getattr(namespace, action.dest)}'
+            for action in self._actions if action.type in SIZE_TYPES)
         return namespace, extras
 
 
-def _one_line_errors(prog, sizes, kind, error, traceback):
-    """sys.excepthook of a script: OSError and MemoryError as one line; anything else (a bug in
-    the code) with its traceback."""
-    if issubclass(kind, MemoryError):
-        print(f'{prog}: error: not enough memory ({error or "MemoryError"}): choose smaller sizes '
-              f'than {sizes}' if sizes else f'{prog}: error: not enough memory ({error})', file=sys.stderr)
-    elif issubclass(kind, OSError):
+def run_main(main, argv=None):
+    """Run a script's ``main(argv)`` from the command line (its ``if __name__ == '__main__':`` line).
+
+    An error about the reader's data, files or machine (an OSError: PTB files not found, a failed
+    download, a full disk; a MemoryError: sizes too large together) ends the script with one line
+    on stderr and exit status 1, not a traceback; anything else (a bug) keeps its traceback.  A
+    call of ``main`` from Python or Jupyter raises the error as usual.
+    """
+    prog = os.path.basename(sys.argv[0]) or 'script'
+    try:
+        return main(argv)
+    except MemoryError as error:
+        sizes = ScriptParser.size_flags
+        advice = f': choose smaller sizes than {sizes}' if sizes else ''
+        print(f'{prog}: error: not enough memory ({error or "MemoryError"}){advice}', file=sys.stderr)
+    except OSError as error:
         print(f'{prog}: error: {error}', file=sys.stderr)
-    else:
-        sys.__excepthook__(kind, error, traceback)
+    raise SystemExit(1)
 
 
 def make_parser(description, **defaults):
@@ -259,7 +280,7 @@ def make_parser(description, **defaults):
         if name not in COMMON_FLAGS:
             raise ValueError(f'unknown common flag {name!r}; known: {sorted(COMMON_FLAGS)}')
         kind, help_text = COMMON_FLAGS[name]
-        if kind is writable_path and default:  # an output written unless the user names another
+        if kind in (writable_path, plot_path) and default:  # an output written unless the user names another
             default, help_text = DefaultPath(default), help_text + DEFAULT_OUTPUT_HELP
         parser.add_argument('--' + name.replace('_', '-'), type=kind, default=default, help=help_text)
     parser.add_argument('--quiet', action='store_true', help='print only the final results')

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 
 from common.backend import array_module, to_cpu
-from common.interrupts import StopSignals
 from common.npz_file import atomic_savez, read_npz
+from harness.signals import StopSignals
 
 CHECKPOINT_HELP = """\
 Checkpoints: with --save PATH, every epoch writes two files (each atomically: a temporary file
@@ -129,7 +129,7 @@ class TrainingRun:
         Each epoch: fit_epoch() (one trainer.fit epoch); end_of_epoch() -> whether the model
         file should get the current parameters (the validation perplexity improved; default:
         always); then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError)
-        exits with a message and saves nothing.  Ctrl-C or SIGTERM (``common.interrupts``) saves
+        exits with a message and saves nothing.  Ctrl-C or SIGTERM (``harness.signals``) saves
         to ``save_path``, or else to ``unused_path(interrupt_path)``, and exits with status 130
         (143 for SIGTERM).  The end of an epoch (end_of_epoch, the epoch count, the checkpoint)
         is one unit: a signal that arrives during it waits until it is done, so the run stops
