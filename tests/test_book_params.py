@@ -265,6 +265,20 @@ def test_a_converted_checkpoint_round_trips(tmp_path):
             np.testing.assert_array_equal(mine, theirs)
 
 
+def test_a_model_on_the_device_loads_the_books_file(tmp_path, device):
+    source = trained_looking(BetterRnnlm(12, 6, 6, rng=0))
+    path = write(tmp_path / 'BetterRnnlm.pkl', book_list(source))
+    model = BetterRnnlm(12, 6, 6, rng=1).to_gpu()
+    model.load_params(path)
+    for mine, theirs in zip(model.params, source.params):
+        assert isinstance(mine, device.ndarray)
+        np.testing.assert_array_equal(device.asnumpy(mine), theirs)
+    xs = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    source.reset_state()
+    np.testing.assert_allclose(device.asnumpy(model.predict(device.asarray(xs))), source.predict(xs),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_save_and_load_without_a_path_use_the_class_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     model = trained_looking(Rnnlm(12, 5, 6, rng=0))
