@@ -1,10 +1,13 @@
-"""Word vectors with their vocabulary in one ``.npz`` file (no pickle): what train writes, eval reads."""
+"""Word vectors with their vocabulary in one ``.npz`` file (no pickle): what train writes, eval reads;
+and the book's own trained CBOW vectors (its ch04/cbow_params.pkl), read safely."""
 import os
 
 import numpy as np
 
 from common.backend import to_cpu
+from common.book_params import read_book_word_vectors
 from common.npz_file import atomic_savez, read_npz
+from dataset import ptb
 
 
 def save_vectors(path, word_vecs, id_to_word):
@@ -30,3 +33,23 @@ def load_vectors(path):
         raise ValueError(f'{path!r}: word_vecs {word_vecs.shape} and words {words.shape} do not match')
     id_to_word = {i: str(w) for i, w in enumerate(words)}
     return word_vecs, {w: i for i, w in id_to_word.items()}, id_to_word
+
+
+def load_book_vectors(path):
+    """The book's ``cbow_params.pkl`` -> (word_vecs (V, D) float32, word_to_id, id_to_word).
+
+    The file is read by ``common.book_params.read_book_word_vectors`` (no code in it runs) and its
+    vocabulary checked against PTB's (``dataset.ptb.load_data('train')``): the same words at the
+    same ids, so the vectors sit beside ours in every evaluation.  The book stores float16; the
+    vectors come back as float32.  ValueError naming the file and the first id that differs.
+    """
+    word_vecs, word_to_id, id_to_word = read_book_word_vectors(path)
+    ptb_id_to_word = ptb.load_data('train')[2]
+    if len(id_to_word) != len(ptb_id_to_word):
+        raise ValueError(f'{os.fspath(path)!r} has {len(id_to_word)} words, PTB\'s vocabulary '
+                         f'{len(ptb_id_to_word)}: these are not vectors of PTB\'s words')
+    for i, word in ptb_id_to_word.items():
+        if id_to_word[i] != word:
+            raise ValueError(f'{os.fspath(path)!r}: id {i} is {id_to_word[i]!r}, in PTB it is '
+                             f'{word!r}: these vectors are not numbered by PTB\'s ids')
+    return word_vecs.astype(np.float32), word_to_id, id_to_word

@@ -4,6 +4,13 @@
     AttentionDecoder:  h = hs_enc[:, -1] starts the LSTM; ys -> TimeEmbedding -> TimeLSTM -> hs_dec
                        c = TimeAttention(hs_enc, hs_dec)  (a context vector per decoder step)
                        scores = [c, hs_dec] W + b         (TimeAffine on 2H features)
+
+The book's trained model (its ch08/AttentionSeq2seq.pkl, 10 arrays in the order of this model's
+parameters) loads with ``AttentionSeq2seq(59, 16, 256).load_params('AttentionSeq2seq.pkl')``.
+Its rows and columns are the characters of the book's date.txt numbered as the book numbers them
+(``book_date_vocab()``), not those of the date.txt generated here (``dataset.sequence``: 60
+characters in sorted order, '.' among them, and more date formats), so questions for it are
+encoded with ``book_date_vocab()`` and fed reversed, as the book trained it.
 """
 import numpy as np
 
@@ -11,6 +18,21 @@ from common.attention_layers import Attention, TimeAttention
 from common.backend import array_module, as_model_device
 from ch07_seq2seq.decoding import start_ids
 from ch07_seq2seq.seq2seq import Decoder, Encoder, Seq2seq
+
+
+# The 59 characters of the book's date.txt in the order the book's dataset/sequence.py numbers
+# them (first appearance, each question before its answer): the ids of the book's trained model.
+BOOK_DATE_CHARS = 'septmbr 27,194_-0Aug38/TUESDYPMBR5JN6ailOcoGFynCWdILjHvhVfw'
+
+
+def book_date_vocab():
+    """(char_to_id, id_to_char) of the book's date model (BOOK_DATE_CHARS): 's' is 0, ' ' is 7, '_' 14.
+
+    Encode questions with it (``dataset.sequence.encode(texts, char_to_id, 29)[:, ::-1]``) for a
+    model loaded from the book's AttentionSeq2seq.pkl; a character outside it (such as the '.' of
+    '27.09.1994', a format the book's data does not have) cannot be encoded.
+    """
+    return {c: i for i, c in enumerate(BOOK_DATE_CHARS)}, dict(enumerate(BOOK_DATE_CHARS))
 
 
 class AttentionEncoder(Encoder):
@@ -78,6 +100,19 @@ class AttentionSeq2seq(Seq2seq):
     """Seq2seq with AttentionEncoder and AttentionDecoder (same interface as Seq2seq)."""
     encoder_class = AttentionEncoder
     decoder_class = AttentionDecoder
+
+    def assign_book_arrays(self, arrays, origin):
+        """BaseModel's, with a word on the vocabulary when the book's file has another number of
+        characters than this model (the book's date model has the 59 of ``book_date_vocab()``)."""
+        rows = arrays[0].shape[0] if arrays[0].ndim else 0
+        vocab_size = self.config()['vocab_size']
+        if rows == len(BOOK_DATE_CHARS) != vocab_size:
+            raise ValueError(f"{origin} is the book's date model: its rows are the {rows} characters "
+                             f"of the book's date.txt in the book's order, this model has {vocab_size}; "
+                             f'build AttentionSeq2seq({rows}, ...) and encode questions with '
+                             'book_date_vocab() (the date.txt generated here numbers other characters '
+                             'in another order)')
+        super().assign_book_arrays(arrays, origin)
 
     def generate_with_attention(self, xs, start_id, sample_size):
         """Greedy answers and the attention weights used while writing them.

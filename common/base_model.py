@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from common.backend import array_module, to_cpu, to_gpu
+from common.book_params import describe_shapes, read_book_arrays
 from common.npz_file import atomic_savez, read_npz
 from common.placement import move_arrays
 
@@ -31,10 +32,14 @@ class BaseModel:
     transpose view (``Affine(embed_W.T, b)`` in weight tying), is listed only once, and
     ``sum_tied_grads()`` (called by the subclass at the end of ``backward``) writes the sum of the
     gradients of all its uses into its entry of ``grads``, exactly once per step.
+
+    ``save_params()`` and ``load_params()`` without a path use ``ClassName.npz``, as the book's use
+    ``ClassName.pkl``; ``load_params('Rnnlm.pkl')`` reads the book's own file of the same model.
     """
     params = ()
     grads = ()
     param_names = ()
+    _uses = ()  # (index in params, transposed?) of every layer's parameter, set by collect_params
     _config = None
     free_settings = ()  # config keys a loaded file may differ in (training-only, such as dropout)
 
@@ -61,17 +66,21 @@ class BaseModel:
     def collect_params(self, layers):
         self.params, self.grads, self.param_names = [], [], []
         self._tied = {}  # index of a shared parameter -> [(gradient of one use, transposed?), ...]
+        self._uses = []
         for layer_index, layer in enumerate(layers):
             names = getattr(layer, 'param_names', None) or [f'p{i}' for i in range(len(layer.params))]
             for name, param, grad in zip(names, layer.params, layer.grads):
                 kept = self._find_shared(param)
                 if kept is None:
+                    self._uses.append((len(self.params), False))
                     self.params.append(param)
                     self.grads.append(grad)
                     self.param_names.append(f'{layer_index:02d}.{type(layer).__name__}.{name}')
                     continue
+                transposed = param is not self.params[kept]
+                self._uses.append((kept, transposed))
                 uses = self._tied.setdefault(kept, [(self.grads[kept], False)])
-                uses.append((grad, param is not self.params[kept]))
+                uses.append((grad, transposed))
         for kept in self._tied:
             # The sum gets a buffer of its own, rewritten whole every step: a layer may rewrite
             # only part of its own gradient (Embedding touches only the rows it used).
@@ -116,30 +125,100 @@ class BaseModel:
         this class (or the recorded subclass of it)."""
         return load_model(path, (cls,), dtype)
 
-    def save_params(self, path):
-        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model record).
+    def default_params_path(self):
+        """'ClassName.npz' (in the current folder): where save_params and load_params go without a path."""
+        return f'{type(self).__name__}.npz'
+
+    def save_params(self, path=None):
+        """Write the parameters to ``path`` (``.npz``: one named array each, plus the model record);
+        without a path, to ``ClassName.npz``.
 
         The file is written to a temporary file beside ``path`` and renamed over it only when
         complete, so an interrupted save never corrupts an existing checkpoint.
         """
+        if path is None:
+            path = self.default_params_path()
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
         record = {'class': class_path(type(self)), 'config': self.config()}
         arrays[MODEL_RECORD] = np.array(json.dumps(record))
         atomic_savez(path, arrays)
 
-    def load_params(self, path):
-        """Read parameters saved by ``save_params`` into this model's arrays (in place).
+    def load_params(self, path=None):
+        """Read parameters saved by ``save_params`` into this model's arrays (in place); without a
+        path, from ``ClassName.npz``.  A path ending in ``.pkl`` is the book's own file of this
+        model (``Rnnlm.pkl``), read by ``load_book_params``.
 
         Every array is checked (name, shape) before any is written, so a wrong file leaves the
         model untouched and the error names the mismatched array, or the recorded setting that
         differs from this model's ``config()`` (keys of ``free_settings`` may differ).
         """
+        if path is None:
+            path = self.default_params_path()
+        if os.fspath(path).endswith('.pkl'):
+            self.load_book_params(path)
+            return
         arrays = read_checkpoint(path)
         record = pop_model_record(arrays)
         if not _same_kind(record['class'], type(self)):
             raise ValueError(f'{path!r} is a checkpoint of {record["class"].rsplit(".", 1)[-1]}, not '
                              f'of {type(self).__name__}: load it into a model of that class')
         self.assign_params(arrays, f'{path!r} (saved from {record["class"]})', record['config'])
+
+    def load_book_params(self, path):
+        """Read the book's parameter file ``path`` (``common.book_params.read_book_arrays``) into
+        this model's arrays (in place), cast from the file's float16 to the parameters' dtype.
+
+        The book's ``save_params`` pickles its ``model.params``: every layer's parameters in the
+        order of the layers, so a tied weight is there once for each layer that uses it (in
+        BetterRnnlm the output layer's W, saved as its own array, the embedding transposed).
+        ``book_layout()`` says where each of the file's arrays goes.  Every array's shape is
+        checked before any is written, and every extra copy of a tied weight must equal the first
+        (within float16 rounding); then it is dropped.  ValueError, one line naming the file, for
+        a file of another model or size: the expected and found shapes.
+        """
+        self.assign_book_arrays(read_book_arrays(path), repr(os.fspath(path)))
+
+    def book_layout(self):
+        """Where each array of the book's file of this model goes -> [(index in params, transposed?)].
+
+        By default the order in which ``collect_params`` met the layers' parameters, a tied
+        weight at each of its uses, which is the order of the book's ``model.params`` for the
+        book's models; a model whose book file is ordered otherwise overrides this.
+        """
+        return list(self._uses)
+
+    def assign_book_arrays(self, arrays, origin):
+        """Copy the book's list of arrays into the parameters by ``book_layout()``, after checking
+        the number of arrays, every shape and the tied copies; ``origin`` names the file in messages."""
+        name, layout = type(self).__name__, self.book_layout()
+        config = self.config()
+        sizes = '' if not config else f', built with {", ".join(f"{k}={v!r}" for k, v in config.items())}'
+        expected = [self.params[i].shape[::-1] if transposed else self.params[i].shape
+                    for i, transposed in layout]
+        if len(arrays) != len(layout):
+            raise ValueError(f'{origin} holds {len(arrays)} arrays of shapes {describe_shapes(arrays)}; '
+                             f'{name} expects {len(layout)}: {", ".join(map(str, expected))}: it is '
+                             f'the file of another model')
+        for number, (array, shape, (index, transposed)) in enumerate(zip(arrays, expected, layout)):
+            if array.shape != shape:
+                what = self.param_names[index] + (' transposed' if transposed else '')
+                raise ValueError(f'{origin}: array {number} has shape {array.shape}, {name} expects '
+                                 f'{shape} ({what}{sizes})')
+        chosen = {}  # index in params -> (number in the file, array in the parameter's orientation)
+        for number, (array, (index, transposed)) in enumerate(zip(arrays, layout)):
+            array = array.T if transposed else array
+            if index not in chosen:
+                chosen[index] = number, array
+                continue
+            first, kept = chosen[index]
+            if not np.allclose(array, kept, rtol=np.finfo(np.float16).eps, atol=0):
+                difference = np.abs(array.astype(np.float32) - kept.astype(np.float32)).max()
+                raise ValueError(f'{origin}: array {number} should be array {first}'
+                                 f'{" transposed" if transposed else ""} ({name} ties these weights), '
+                                 f'but they differ by up to {difference:.3g}: it is the file of a '
+                                 f'model without tied weights')
+        self.assign_params({self.param_names[index]: array for index, (_, array) in chosen.items()},
+                           origin)
 
     def assign_params(self, arrays, origin, saved_config=None):
         """Copy {param name: array} into the parameters (in place), after checking every name and
