@@ -3,14 +3,14 @@
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/book_models.py --book-dir ../shared/data/book
     python -m ch04_fast_w2v.train --mode fast        # our vectors, to compare (cbow_fast_vectors.npz)
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/book_models.py --book-dir ../shared/data/book \\
-        --vectors cbow_fast_vectors.npz --analogy-file questions-words.txt --similarity-file wordsim353.tsv
+        --our-vectors cbow_fast_vectors.npz --analogy-file questions-words.txt --similarity-file wordsim353.tsv
 
 - Rnnlm.pkl: PTB test perplexity with ``eval_perplexity`` (every token of each row) and with the
   book's loop (``skip_partial=True``: only the blocks that fill 35 steps), which the book reports
   as 136.08.
 - cbow_params.pkl: the analogy ranks of ch04_fast_w2v.eval (and its --extended scores), and, with
   the files, Mikolov's analogy accuracy and the WordSim-353 Spearman correlation, beside the
-  vectors of ``--vectors`` files.
+  vectors of ``--our-vectors`` files.
 - AttentionSeq2seq.pkl: accuracy on the test set of our generated date.txt, re-encoded with the
   book's vocabulary (``book_date_vocab``), by date format: the book's data has four of our 15
   formats and the years up to 2017.
@@ -28,6 +28,7 @@ from common.evaluation import eval_perplexity, seq2seq_accuracy
 from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
                                      similarity_correlation)
 from dataset import ptb, sequence
+from harness.flags import run_main
 
 BOOK_FORMATS = {0, 2, 3, 5}  # the indices in sequence.DATE_FORMATS of the book's date.txt formats
 
@@ -105,7 +106,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--book-dir', type=Path, required=True,
                         help="folder with the book's Rnnlm.pkl, cbow_params.pkl, AttentionSeq2seq.pkl")
-    parser.add_argument('--vectors', nargs='*', default=[], help='our word-vector files (.npz) to compare')
+    parser.add_argument('--our-vectors', nargs='*', default=[], help='our word-vector files (.npz) to compare')
     parser.add_argument('--analogy-file', help="Mikolov's questions-words.txt")
     parser.add_argument('--similarity-file', help='wordsim353.tsv')
     parser.add_argument('--only', choices=['rnnlm', 'cbow', 'dates'], nargs='*',
@@ -118,7 +119,7 @@ def main(argv=None):
         pairs = read_similarity_pairs(args.similarity_file) if args.similarity_file else None
         word_vecs, word_to_id, _ = load_book_vectors(args.book_dir / 'cbow_params.pkl')
         vector_scores('cbow_params.pkl', word_vecs, word_to_id, questions, pairs)
-        for path in args.vectors:
+        for path in args.our_vectors:
             word_vecs, word_to_id, _ = load_vectors(path)
             vector_scores(path, word_vecs, word_to_id, questions, pairs)
     if 'dates' in args.only:
@@ -126,4 +127,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -130,7 +130,9 @@ def numeric_actions(parsers):
         for action in parser._actions:
             if not action.option_strings or action.nargs == 0 or action.choices:
                 continue
-            default = action.default[0] if isinstance(action.default, list) else action.default
+            default = action.default
+            if isinstance(default, list):
+                default = default[0] if default else None
             numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
             type_module = getattr(action.type, '__module__', None)
             validator = type_module == 'harness.flags' and action.type not in OUTPUT_TYPES
