@@ -4,16 +4,15 @@ import numpy as np
 from ch01_nn.spiral_plot import plot_decision_boundary, plot_loss
 from ch01_nn.two_layer_net import TwoLayerNet
 from dataset import spiral
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (load_or_exit, make_parser, make_rng, model_width, on_device, plot_path,
-                           positive_int)
+from harness.flags import make_parser, make_rng, model_width, on_device, plot_path, positive_int
 
 
-def parse_spiral_args(description, argv=None):
-    """The book's settings as defaults: 300 epochs, batch 30, SGD lr 1.0, hidden size 10."""
-    parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984,
-                         save=None, load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+def parse_spiral_args(description, argv=None, resumable=False):
+    """The book's settings as defaults: 300 epochs, batch 30, SGD lr 1.0, hidden size 10.
+    ``resumable`` adds --save and --load (the run with ``Trainer``)."""
+    checkpoint_flags = {'save': None, 'load': None} if resumable else {}
+    parser = make_parser(description, epochs=300, batch_size=30, lr=1.0, seed=1984, plot=None,
+                         gpu=False, **checkpoint_flags)
     parser.add_argument('--hidden-size', type=model_width, default=10, help='units in the hidden layer')
     parser.add_argument('--eval-interval', type=positive_int, default=10,
                         help='record (and print) the mean loss every this many iterations')
@@ -31,15 +30,6 @@ def spiral_data_and_model(args):
     x, t = spiral.load_data()
     model = TwoLayerNet(input_size=2, hidden_size=args.hidden_size, output_size=3, rng=rng)
     return x.astype(np.float32), t, on_device(model, args.gpu), rng
-
-
-def start_run(args, model, trainer, rng):
-    """The run's TrainingRun (a Trainer's, or a hand-written loop's LoopState), resumed from
-    --load when given: with --save each epoch is saved, so --load continues exactly."""
-    run = TrainingRun(model, trainer, {'hidden_size': args.hidden_size, 'batch_size': args.batch_size}, rng)
-    if args.load:
-        load_or_exit(run.load, args.load)
-    return run
 
 
 def report(args, model, x, t, loss_list):

@@ -5,26 +5,23 @@
 Book settings: hidden size 10, SGD with learning rate 1.0, batch size 30, 300 epochs; the loss
 falls from 1.10 to about 0.1.
 """
-from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model, start_run
+from ch01_nn.spiral_script import parse_spiral_args, report, spiral_data_and_model
 from common.optimizer import SGD
 from common.trainer import Trainer
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
 from harness.flags import run_main
 
 
 def main(argv=None):
-    """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses.
-
-    With --save every epoch writes the parameters and the run's state, so --load of that file
-    resumes exactly, and Ctrl-C or SIGTERM saves before stopping.
-    """
-    args = parse_spiral_args(__doc__, argv)
+    """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
+    args = parse_spiral_args(__doc__ + '\n' + CHECKPOINT_HELP, argv, resumable=True)
     x, t, model, rng = spiral_data_and_model(args)
 
     trainer = Trainer(model, SGD(lr=args.lr), rng=rng, verbose=not args.quiet)
-    run = start_run(args, model, trainer, rng)
-    run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=args.batch_size,
-                                               eval_interval=args.eval_interval),
-              save_path=args.save, interrupt_path='spiral_interrupted.npz')
+    checkpoint = start_checkpoint(args, trainer, interrupt_name='spiral_interrupted.npz')
+    with checkpoint:
+        trainer.fit(x, t, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=args.batch_size,
+                    eval_interval=args.eval_interval, observers=[checkpoint])
 
     report(args, model, x, t, trainer.loss_list)
     return model, trainer.loss_list

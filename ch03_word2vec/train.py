@@ -15,9 +15,7 @@ from common.optimizer import Adam
 from common.plot import plot_curves
 from common.trainer import Trainer
 from common.util import convert_one_hot, create_contexts_target, preprocess
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (load_or_exit, make_parser, make_rng, model_width, on_device,
-                           positive_int, run_main)
+from harness.flags import make_parser, make_rng, model_width, on_device, positive_int, run_main
 
 TEXT = 'You say goodbye and I say hello.'
 MODELS = {'cbow': SimpleCBOW, 'skipgram': SimpleSkipGram}
@@ -26,16 +24,13 @@ MODELS = {'cbow': SimpleCBOW, 'skipgram': SimpleSkipGram}
 def main(argv=None):
     """Returns ``{model name: (model, loss_list)}`` for the models trained."""
     parser = make_parser(__doc__, epochs=1000, batch_size=3, lr=0.001, seed=1984,
-                         save=None, load=None, plot='word2vec_loss.png', gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+                         plot='word2vec_loss.png', gpu=False)
     parser.add_argument('--model', choices=['cbow', 'skipgram', 'both'], default='both',
                         help='which model(s) to train')
     parser.add_argument('--window-size', type=positive_int, default=1, help='context words on each side')
     parser.add_argument('--hidden-size', type=model_width, default=5, help='dimensions of the word vectors')
     args = parser.parse_args(argv)
     names = list(MODELS) if args.model == 'both' else [args.model]
-    if (args.save or args.load) and len(names) > 1:
-        parser.error('--save and --load need a single --model (cbow or skipgram)')
     rng = make_rng(args.seed)
 
     corpus, word_to_id, id_to_word = preprocess(TEXT)
@@ -48,14 +43,7 @@ def main(argv=None):
     for name in names:
         model = on_device(MODELS[name](vocab_size, args.hidden_size, rng=rng), args.gpu)
         trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet)
-        config = {'model': name, 'window_size': args.window_size, 'hidden_size': args.hidden_size,
-                  'batch_size': args.batch_size}
-        run = TrainingRun(model, trainer, config, rng)  # --save: every epoch, and on Ctrl-C
-        if args.load:
-            load_or_exit(run.load, args.load)
-        run.train(args.epochs, lambda: trainer.fit(contexts, target, max_epoch=1,
-                                                   batch_size=args.batch_size),
-                  save_path=args.save, interrupt_path=f'{name}_interrupted.npz')
+        trainer.fit(contexts, target, max_epoch=args.epochs, batch_size=args.batch_size)
         print(f'\n{name}: final loss {trainer.loss_list[-1]:.4f}; word vectors (rows of W_in):')
         word_vecs = to_cpu(model.word_vecs)  # printing is host work: one copy
         for word_id, word in id_to_word.items():
@@ -63,9 +51,9 @@ def main(argv=None):
         results[name] = (model, trainer.loss_list)
 
     if args.plot:
-        curves = {name: (np.arange(len(losses)), losses) for name, (_, losses) in results.items()}
-        plot_curves(curves, f'evaluations (every {trainer.eval_interval} iterations and at epoch ends)',
-                    'loss', path=args.plot)
+        # A batch of 3 of the 6 contexts: 2 iterations an epoch, one loss recorded at each epoch's end.
+        curves = {name: (np.arange(1, len(losses) + 1), losses) for name, (_, losses) in results.items()}
+        plot_curves(curves, 'epochs', 'loss', path=args.plot)
     return results
 
 

@@ -101,22 +101,41 @@ class HogwildTrainer(Trainer):
         self.workers = int(workers)
         self._pool = self._pool_key = None
 
-    def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20):
+    def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20, observers=()):
         """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``.  The
         workers keep the x and t they were forked with: to train on other data, pass other
-        arrays (new workers start), not the same ones changed in place."""
-        max_iters = max(len(x) // batch_size, 1)
-        for _ in range(max_epoch):
-            order = self.rng.permutation(len(x))  # the draw of Trainer.shuffle
-            seeds = self.rng.integers(2 ** 63, size=self.workers)
-            first_step = self.optimizer.iter
-            try:
-                self._workers_for(x, t, batch_size, max_grad).start((order, seeds, first_step))
-                self._run(1, max_iters, lambda epoch, step: step, max_grad, eval_interval)
-            except BaseException:
-                self.close()  # a failure or Ctrl-C: stop every worker before anything else
-                raise
-            self.optimizer.iter = first_step + max_iters
+        arrays (new workers start), not the same ones changed in place.  The observers hear of
+        every epoch's end, not of single steps (the steps run in the workers)."""
+        self.x, self.t, self.batch_size, self.max_grad = x, t, batch_size, max_grad
+        try:
+            self._run(max_epoch, max(len(x) // batch_size, 1), max_grad, eval_interval, observers)
+        except BaseException:
+            self.close()  # a failure or Ctrl-C: stop every worker before anything else
+            raise
+
+    def start_epoch(self):
+        """Draw the epoch's order (as ``Trainer`` does) and one seed per worker; hand them out."""
+        super().start_epoch()
+        seeds = self.rng.integers(2 ** 63, size=self.workers)
+        self.first_step = self.optimizer.iter
+        self._workers_for(self.x, self.t, self.batch_size, self.max_grad).start(
+            (self.order, seeds, self.first_step))
+
+    def batch(self, iteration):
+        """In the parent, a batch is only its step number: its worker trains it."""
+        return iteration
+
+    def train_batch(self, step, max_grad):
+        """In the parent: the loss of the epoch's step ``step``, as its worker reports it; after
+        the last one, the optimizer's step count is the one a single process would have."""
+        loss = self._pool.loss_of(step)
+        if step + 1 == self.max_iters:
+            self.optimizer.iter = self.first_step + self.max_iters
+        return loss
+
+    def _tell(self, observers, event):
+        if event != 'step_end':  # a state between two steps does not exist in the parent
+            super()._tell(observers, event)
 
     def close(self):
         """End the worker processes (they wait between epochs); ``fit`` starts new ones."""
@@ -156,10 +175,6 @@ class HogwildTrainer(Trainer):
 
         self._pool, self._pool_key = WorkerPool(self.workers, train_share), key
         return self._pool
-
-    def train_batch(self, step, max_grad):
-        """In the parent: the loss of the epoch's step ``step``, as its worker reports it."""
-        return self._pool.loss_of(step)
 
 
 class WorkerPool:

@@ -48,8 +48,8 @@ from common.sparse_optimizer import RowMeanSGD, SparseGradAdam
 from common.trainer import Trainer
 from common.util import create_contexts_target
 from dataset import ptb
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (DEFAULT_OUTPUT_HELP, default_output, int_in, load_or_exit, make_parser,
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.flags import (DEFAULT_OUTPUT_HELP, default_output, int_in, make_parser,
                            make_rng, model_width, on_device, positive_int, run_main, writable_path)
 
 MODE_DEFAULTS = {'book': {'batch_size': 100, 'lr': 0.001},
@@ -67,9 +67,8 @@ def fast_optimizer(model, name, lr, decay_steps):
 
 def main(argv=None):
     """Returns ``(model, trainer, words_per_second)``."""
-    parser = make_parser(__doc__, epochs=10, batch_size=None, lr=None, seed=1984,
-                         save=None, load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+    parser = make_parser(__doc__ + '\n' + CHECKPOINT_HELP, epochs=10, batch_size=None, lr=None,
+                         seed=1984, save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--mode', choices=['book', 'fast'], default='book',
                         help='book: batch 100, Adam (lr 0.001); fast: batch 4096 of text segments, '
                              'RowMeanSGD with a linearly decaying rate (CBOW: lr 0.15; skip-gram: '
@@ -148,24 +147,21 @@ def main(argv=None):
                                  workers=args.workers)
     else:
         trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
-    config = {'mode': args.mode, 'model': args.model, 'window_size': args.window_size,
-              'hidden_size': args.hidden_size, 'batch_size': batch_size, 'max_words': args.max_words}
-    config.update({'segment_length': args.segment_length, 'full_window': args.full_window}
-                  if args.mode == 'fast' else {'dense_adam': args.dense_adam})
-    run = TrainingRun(model, trainer, config, rng)  # --save: every epoch, and on Ctrl-C or SIGTERM
-    if args.load:
-        load_or_exit(run.load, args.load)
-    epochs_before = run.epoch
+    # The fast mode's rate decays over all --epochs: a resumed run must keep them.
+    checkpoint = start_checkpoint(args, trainer, free=('workers',),
+                                  keep=('epochs',) if args.mode == 'fast' else (),
+                                  interrupt_name=f'{args.model}_{args.mode}_interrupted.npz')
+    epochs_before = trainer.current_epoch
     start = time.perf_counter()
     try:
-        run.train(args.epochs, lambda: trainer.fit(x, t, max_epoch=1, batch_size=rows_per_batch,
-                                                   eval_interval=args.eval_interval),
-                  save_path=args.save, interrupt_path=f'{args.model}_{args.mode}_interrupted.npz')
+        with checkpoint:
+            trainer.fit(x, t, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=rows_per_batch,
+                        eval_interval=args.eval_interval, observers=[checkpoint])
     finally:
         if args.workers > 1:
             trainer.close()  # the workers wait between epochs: end them
     elapsed = time.perf_counter() - start
-    words = (run.epoch - epochs_before) * steps_per_epoch * rows_per_batch * targets_per_row
+    words = (trainer.current_epoch - epochs_before) * steps_per_epoch * rows_per_batch * targets_per_row
     words_per_second = words / elapsed if words else 0.0  # 0: a resumed run had no epoch left
     print(f'{args.model} ({args.mode} mode): {words:,} words in {elapsed:.1f} s = '
           f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')

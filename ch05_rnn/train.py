@@ -10,16 +10,17 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
 from dataset.ptb import load_data
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (check_tokens_for_one_batch, load_or_exit, make_parser, make_rng,
-                           model_width, on_device, positive_int, run_main)
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.flags import (check_tokens_for_one_batch, make_parser, make_rng, model_width, on_device,
+                           positive_int, run_main)
 
 
-def make_simple_parser(description):
-    """The flags of both chapter-5 training scripts, with the book's values as defaults."""
-    parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, save=None,
-                         load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+def make_simple_parser(description, resumable=False):
+    """The flags of both chapter-5 training scripts, with the book's values as defaults;
+    ``resumable`` adds --save and --load (the run with ``RnnlmTrainer``)."""
+    checkpoint_flags = {'save': None, 'load': None} if resumable else {}
+    parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, plot=None,
+                         gpu=False, **checkpoint_flags)
     parser.add_argument('--wordvec-size', type=model_width, default=100, help='size of the word vectors')
     parser.add_argument('--hidden-size', type=model_width, default=100, help='size of the RNN hidden state')
     parser.add_argument('--time-size', type=positive_int, default=5,
@@ -35,20 +36,9 @@ def load_corpus_start(max_tokens):
     return corpus, int(corpus.max()) + 1
 
 
-def start_run(args, model, trainer):
-    """The run's TrainingRun (an RnnlmTrainer's, or a hand-written loop's LoopState), resumed
-    from --load when given (with the same sizes, batch and time size and corpus)."""
-    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'batch_size',
-                                                  'time_size', 'max_tokens')}
-    run = TrainingRun(model, trainer, config)
-    if args.load:
-        load_or_exit(run.load, args.load)
-    return run
-
-
 def main(argv=None):
     """Returns ``(model, ppl_list)``: the trained model and the perplexity recorded every epoch."""
-    parser = make_simple_parser(__doc__)
+    parser = make_simple_parser(__doc__ + '\n' + CHECKPOINT_HELP, resumable=True)
     args = parser.parse_args(argv)
     corpus, vocab_size = load_corpus_start(args.max_tokens)
     check_tokens_for_one_batch(parser, len(corpus), args.batch_size, args.time_size)
@@ -57,10 +47,10 @@ def main(argv=None):
     model = SimpleRnnlm(vocab_size, args.wordvec_size, args.hidden_size, rng=make_rng(args.seed))
     model = on_device(model, args.gpu)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
-    run = start_run(args, model, trainer)  # --save: every epoch, and on Ctrl-C or SIGTERM
-    run.train(args.epochs, lambda: trainer.fit(xs, ts, max_epoch=1, batch_size=args.batch_size,
-                                               time_size=args.time_size),
-              save_path=args.save, interrupt_path='simple_rnnlm_interrupted.npz')
+    checkpoint = start_checkpoint(args, trainer, interrupt_name='simple_rnnlm_interrupted.npz')
+    with checkpoint:
+        trainer.fit(xs, ts, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=args.batch_size,
+                    time_size=args.time_size, observers=[checkpoint])
     print(f'perplexity: first epoch {trainer.ppl_list[0]:.2f}, last epoch {trainer.ppl_list[-1]:.2f}')
 
     if args.plot:

@@ -25,10 +25,10 @@ from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from common.backend import as_model_device
 from common.evaluation import perplexity
 from common.optimizer import SGD, Adam
-from common.trainer import Trainer
+from common.trainer import Trainer, Validation
 from dataset.ptb import load_data
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (context_length, dropout_ratio, float_in, load_or_exit, make_parser,
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.flags import (context_length, dropout_ratio, float_in, make_parser,
                            make_rng, model_width, on_device, positive_float, positive_int, run_main)
 from harness.memory import reuse_freed_memory
 
@@ -52,9 +52,8 @@ def eval_mlp_perplexity(model, contexts, targets, batch_size=1000):
 def main(argv=None):
     """Returns ``(model with the best parameters, {'train': mean loss every eval_interval
     iterations, 'valid': [perplexity after each epoch], 'test': float})``."""
-    parser = make_parser(__doc__, epochs=15, batch_size=256, lr=None, seed=1984, save=None,
-                         load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP.replace('LSTM state', 'LSTM state (none here)')
+    parser = make_parser(__doc__ + '\n' + CHECKPOINT_HELP, epochs=15, batch_size=256, lr=None,
+                         seed=1984, save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--context-size', type=context_length, default=6,
                         help='number of previous words the model sees (n of the (n+1)-gram)')
     parser.add_argument('--wordvec-size', type=model_width, default=256, help='size of the word vectors')
@@ -103,42 +102,28 @@ def main(argv=None):
     optimizer_class, default_lr = OPTIMIZERS[args.optimizer]
     optimizer = optimizer_class(lr=default_lr if args.lr is None else args.lr)
     trainer = Trainer(model, optimizer, rng=rng, verbose=not args.quiet)
-    config = {key: getattr(args, key) for key in (
-        'context_size', 'wordvec_size', 'hidden_size', 'dropout', 'input_dropout', 'tie_weights',
-        'direct', 'batch_size', 'optimizer', 'max_grad', 'lr_decay', 'min_improvement', 'max_tokens',
-        'eval_tokens')}
-    run = TrainingRun(model, trainer, config, rng)
-    if args.load:
-        load_or_exit(run.load, args.load)
 
-    def fit_one_epoch():
-        trainer.fit(*data['train'], max_epoch=1, batch_size=args.batch_size,
-                    max_grad=args.max_grad, eval_interval=args.eval_interval)
-
-    def end_of_epoch():
-        """Validation perplexity: keep (and save) the model if it improved; decay the lr if it
-        improved on the best so far by less than --min-improvement of it."""
+    def valid_perplexity():
         ppl = eval_mlp_perplexity(model, *data['valid'])
-        print(f'epoch {run.epoch + 1}: valid perplexity {ppl:.2f}', flush=True)
-        best_before = run.best_ppl
-        improved = run.record_valid_ppl(ppl)
-        if best_before is not None and ppl > best_before * (1 - args.min_improvement):
-            optimizer.lr /= args.lr_decay
-            print(f'learning rate: {optimizer.lr}')
-        return improved
+        print(f'epoch {trainer.current_epoch}: valid perplexity {ppl:.2f}', flush=True)
+        return ppl
 
-    run.train(args.epochs, fit_one_epoch, end_of_epoch, save_path=args.save,
-              interrupt_path='train_mlp_lm_interrupted.npz')
+    # Keep (and save) the best model; decay the rate when the perplexity improves by less than
+    # --min-improvement of the best so far.
+    validation = Validation(valid_perplexity, lr_decay=args.lr_decay, min_improvement=args.min_improvement)
+    checkpoint = start_checkpoint(args, trainer, [validation], interrupt_name='train_mlp_lm_interrupted.npz')
+    with checkpoint:
+        trainer.fit(*data['train'], max_epoch=checkpoint.epochs_left(args.epochs),
+                    batch_size=args.batch_size, max_grad=args.max_grad,
+                    eval_interval=args.eval_interval, observers=[validation, checkpoint])
     if args.plot:
         trainer.plot(path=args.plot)
 
-    if run.best_params is not None:
-        run.restore_best()
-        print(f'best model: epoch {run.valid_ppls.index(run.best_ppl) + 1}, '
-              f'valid perplexity {run.best_ppl:.2f}')
+    validation.use_best(model)
+    print(f'best model: epoch {validation.best_epoch}, valid perplexity {validation.best_score:.2f}')
     test_ppl = eval_mlp_perplexity(model, *data['test'])
     print(f'test perplexity: {test_ppl:.2f}')
-    return model, {'train': trainer.loss_list, 'valid': run.valid_ppls, 'test': test_ppl}
+    return model, {'train': trainer.loss_list, 'valid': validation.scores, 'test': test_ppl}
 
 
 if __name__ == '__main__':

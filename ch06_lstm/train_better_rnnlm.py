@@ -16,14 +16,14 @@ sequence); --embedding-dropout P drops whole word types (one mask per sequence).
 ch06_lstm.better_rnnlm.BetterRnnlm for exactly which connections each one drops.
 """
 from ch06_lstm.better_rnnlm import BetterRnnlm
-from ch06_lstm.train_rnnlm import fit_one_epoch, make_lm_parser
+from ch06_lstm.train_rnnlm import make_lm_parser
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD
-from common.trainer import RnnlmTrainer
+from common.trainer import RnnlmTrainer, Validation
 from dataset.ptb import load_data
-from harness.checkpoint import TrainingRun
-from harness.flags import (check_tokens_for_one_batch, dropout_ratio, float_in, load_or_exit,
-                           make_rng, on_device, run_main)
+from harness.checkpoint import start_checkpoint
+from harness.flags import (check_tokens_for_one_batch, dropout_ratio, float_in, make_rng, on_device,
+                           run_main)
 from harness.memory import reuse_freed_memory
 
 
@@ -58,39 +58,29 @@ def main(argv=None):
                                   rng=rng), args.gpu)
     optimizer = SGD(lr=args.lr)
     trainer = RnnlmTrainer(model, optimizer, verbose=not args.quiet)
-    # Settings that shape the run so far (checked on resume); --lr-decay only shapes what comes
-    # next, so a resumed run may change it.
-    config = {key: getattr(args, key) for key in (
-        'wordvec_size', 'hidden_size', 'batch_size', 'time_size', 'max_grad', 'dropout',
-        'variational_dropout', 'max_tokens', 'eval_tokens')}
-    for key in ('recurrent_dropout', 'embedding_dropout'):  # recorded only when used, so runs
-        if getattr(args, key):                              # saved before they existed resume
-            config[key] = getattr(args, key)
-    run = TrainingRun(model, trainer, config, rng)
-    if args.load:
-        load_or_exit(run.load, args.load)
 
-    def end_of_epoch():
-        """Validation perplexity: keep (and save) the model if it improved, else decay the lr."""
+    def valid_perplexity():
         ppl = eval_perplexity(model, corpus_val)  # resets the LSTM state before and after
         print(f'valid perplexity: {ppl:.2f}')
-        improved = run.record_valid_ppl(ppl)
-        if not improved:
-            optimizer.lr /= args.lr_decay
-            print(f'learning rate: {optimizer.lr}')
-        if not args.quiet:
-            print('-' * 50)
-        return improved
+        return ppl
 
-    run.train(args.epochs, lambda: fit_one_epoch(trainer, corpus, args), end_of_epoch,
-              save_path=args.save, interrupt_path='train_better_rnnlm_interrupted.npz')
+    # After every epoch: keep the model if the validation perplexity improved, else lr /= 4.
+    validation = Validation(valid_perplexity, lr_decay=args.lr_decay)
+    # --lr-decay only shapes what comes next, so a resumed run may change it.
+    checkpoint = start_checkpoint(args, trainer, [validation], free=('lr_decay',),
+                                  interrupt_name='train_better_rnnlm_interrupted.npz')
+    with checkpoint:
+        trainer.fit(corpus[:-1], corpus[1:], max_epoch=checkpoint.epochs_left(args.epochs),
+                    batch_size=args.batch_size, time_size=args.time_size, max_grad=args.max_grad,
+                    eval_interval=args.eval_interval, observers=[validation, checkpoint])
     if args.plot:
         trainer.plot(ylim=(0, 500), path=args.plot)
 
-    run.use_best()
+    validation.use_best(model)
+    print(f'best model: epoch {validation.best_epoch}, valid perplexity {validation.best_score:.2f}')
     test_ppl = eval_perplexity(model, corpus_test)
     print(f'test perplexity: {test_ppl:.2f}')
-    return model, {'train': trainer.ppl_list, 'valid': run.valid_ppls, 'test': test_ppl}
+    return model, {'train': trainer.ppl_list, 'valid': validation.scores, 'test': test_ppl}
 
 
 if __name__ == '__main__':

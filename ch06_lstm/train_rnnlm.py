@@ -12,17 +12,16 @@ from common.evaluation import eval_perplexity
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
 from dataset.ptb import load_data
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (add_corpus_flags, check_tokens_for_one_batch, load_or_exit, make_parser,
-                           make_rng, model_width, on_device, positive_float, positive_int, run_main)
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.flags import (add_corpus_flags, check_tokens_for_one_batch, make_parser, make_rng,
+                           model_width, on_device, positive_float, positive_int, run_main)
 from harness.memory import reuse_freed_memory
 
 
 def make_lm_parser(description, epochs, size):
     """The flags of both chapter-6 training scripts, with the book's values as defaults."""
-    parser = make_parser(description, epochs=epochs, batch_size=20, lr=20.0, seed=1984, save=None,
-                         load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+    parser = make_parser(description + '\n' + CHECKPOINT_HELP, epochs=epochs, batch_size=20, lr=20.0,
+                         seed=1984, save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--wordvec-size', type=model_width, default=size, help='size of the word vectors')
     parser.add_argument('--hidden-size', type=model_width, default=size,
                         help='size of the LSTM hidden states')
@@ -32,12 +31,6 @@ def make_lm_parser(description, epochs, size):
                         help='clip gradients to this global norm')
     add_corpus_flags(parser)
     return parser
-
-
-def fit_one_epoch(trainer, corpus, args):
-    """One epoch of truncated BPTT over ``corpus`` (predicting corpus[1:] from corpus[:-1])."""
-    trainer.fit(corpus[:-1], corpus[1:], max_epoch=1, batch_size=args.batch_size,
-                time_size=args.time_size, max_grad=args.max_grad, eval_interval=args.eval_interval)
 
 
 def main(argv=None):
@@ -55,13 +48,11 @@ def main(argv=None):
     model = on_device(Rnnlm(len(word_to_id), args.wordvec_size, args.hidden_size, args.cell,
                             rng=make_rng(args.seed)), args.gpu)
     trainer = RnnlmTrainer(model, SGD(lr=args.lr), verbose=not args.quiet)
-    config = {key: getattr(args, key) for key in ('wordvec_size', 'hidden_size', 'cell', 'batch_size',
-                                                  'time_size', 'max_grad', 'max_tokens')}
-    run = TrainingRun(model, trainer, config)
-    if args.load:
-        load_or_exit(run.load, args.load)
-    run.train(args.epochs, lambda: fit_one_epoch(trainer, corpus, args),
-              save_path=args.save, interrupt_path='train_rnnlm_interrupted.npz')
+    checkpoint = start_checkpoint(args, trainer, interrupt_name='train_rnnlm_interrupted.npz')
+    with checkpoint:
+        trainer.fit(corpus[:-1], corpus[1:], max_epoch=checkpoint.epochs_left(args.epochs),
+                    batch_size=args.batch_size, time_size=args.time_size, max_grad=args.max_grad,
+                    eval_interval=args.eval_interval, observers=[checkpoint])
     if args.plot:
         trainer.plot(ylim=(0, 500), path=args.plot)
 

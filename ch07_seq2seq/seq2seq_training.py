@@ -13,8 +13,8 @@ from common.optimizer import Adam, WarmupCosineSchedule
 from common.plot import plot_curves
 from common.trainer import Trainer
 from dataset import sequence
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
-from harness.flags import (beam_width, load_or_exit, make_parser, model_width, on_device,
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.flags import (beam_width, make_parser, model_width, on_device,
                            positive_float, positive_int)
 
 
@@ -24,9 +24,8 @@ def seq2seq_parser(description, data, epochs, hidden_size=None, reverse=False, l
     hidden_size: default of --hidden-size, with --wordvec-size, for the LSTM models; None for a
     model that adds flags for its own sizes.
     """
-    parser = make_parser(description, epochs=epochs, batch_size=128, lr=lr, seed=1984,
-                         save=None, load=None, plot=None, gpu=False)
-    parser.epilog = CHECKPOINT_HELP
+    parser = make_parser(description + '\n' + CHECKPOINT_HELP, epochs=epochs, batch_size=128, lr=lr,
+                         seed=1984, save=None, load=None, plot=None, gpu=False)
     parser.add_argument('--data', type=data_set, default=data,
                         help="toy data set: addition.txt, date.txt (generated), or the path of a file "
                              "in the book's format ('16+75  _91  ' per line)")
@@ -67,8 +66,32 @@ def load_seq2seq_data(args):
     return (train, test), *sequence.get_vocab(args.data)
 
 
-# Flags that do not shape a run's course: a resumed run may change them (the rest must match).
-RUN_FLAGS = {'epochs', 'lr', 'seed', 'save', 'load', 'plot', 'quiet', 'beam_width', 'gpu'}
+class EpochTest:
+    """After every epoch: print a few decoded test questions (unless quiet) and the accuracy on the
+    whole test set (greedy decoding), kept in ``accuracies`` (an observer of ``fit``)."""
+
+    def __init__(self, model, test, id_to_char, args):
+        self.model, self.test, self.id_to_char, self.args = model, test, id_to_char, args
+        self.accuracies = []
+        self.epoch_start = time.perf_counter()
+
+    def epoch_end(self, trainer):
+        train_seconds = time.perf_counter() - self.epoch_start
+        x_test, t_test = self.test
+        if not self.args.quiet:
+            for i in range(min(10, len(x_test))):
+                eval_seq2seq(self.model, x_test[[i]], t_test[[i]], self.id_to_char, verbos=True,
+                             is_reverse=self.args.reverse)
+        self.accuracies.append(seq2seq_accuracy(self.model, x_test, t_test))
+        print(f'epoch {trainer.current_epoch}: val acc {self.accuracies[-1] * 100:.3f}% '
+              f'(training {train_seconds:.1f}[s])', flush=True)
+        self.epoch_start = time.perf_counter()
+
+    def state_dict(self):
+        return {'accuracies': list(self.accuracies)}
+
+    def load_state_dict(self, state):
+        self.accuracies = list(state['accuracies'])
 
 
 def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
@@ -77,41 +100,21 @@ def train_and_test(model, data, id_to_char, args, rng, warmup_steps=None):
 
     Adam runs at the constant rate ``args.lr`` (the book's way), or, with ``warmup_steps``, rises
     linearly to it over that many steps and then decays to 0 at the last step (cosine).
-    With --save every epoch writes a checkpoint and its training state (``TrainingRun``:
-    Adam's moments, the schedule's step, the shuffling Generator, the accuracies so far); --load
-    of such a file resumes the run exactly; Ctrl-C or SIGTERM saves and stops.
+    --save writes the run after every epoch and --load continues it (``harness.checkpoint``).
     """
-    (x_train, t_train), (x_test, t_test) = data
+    (x_train, t_train), test = data
     on_device(model, args.gpu)  # in place: the caller's model is the moved one
     schedule = None
     if warmup_steps is not None:
         total_steps = max(len(x_train) // args.batch_size, 1) * args.epochs
         schedule = WarmupCosineSchedule(args.lr, min(warmup_steps, total_steps), total_steps)
     trainer = Trainer(model, Adam(lr=args.lr), rng=rng, verbose=not args.quiet, lr_schedule=schedule)
-    config = {key: value for key, value in vars(args).items() if key not in RUN_FLAGS}
-    run = TrainingRun(model, trainer, config, rng)
-    if args.load:
-        load_or_exit(run.load, args.load)
-    timer = {}
-
-    def fit_epoch():
-        timer['start'] = time.perf_counter()
-        trainer.fit(x_train, t_train, max_epoch=1, batch_size=args.batch_size, max_grad=args.max_grad)
-
-    def end_of_epoch():
-        train_seconds = time.perf_counter() - timer['start']
-        if not args.quiet:
-            for i in range(min(10, len(x_test))):
-                eval_seq2seq(model, x_test[[i]], t_test[[i]], id_to_char, verbos=True,
-                             is_reverse=args.reverse)
-        run.records.append(seq2seq_accuracy(model, x_test, t_test))
-        print(f'epoch {run.epoch + 1}: val acc {run.records[-1] * 100:.3f}% '
-              f'(training {train_seconds:.1f}[s])', flush=True)
-        return True
-
-    run.train(args.epochs, fit_epoch, end_of_epoch, save_path=args.save,
-              interrupt_path='seq2seq_interrupted.npz')
-    return run.records
+    epoch_test = EpochTest(model, test, id_to_char, args)
+    checkpoint = start_checkpoint(args, trainer, [epoch_test], interrupt_name='seq2seq_interrupted.npz')
+    with checkpoint:
+        trainer.fit(x_train, t_train, max_epoch=checkpoint.epochs_left(args.epochs),
+                    batch_size=args.batch_size, max_grad=args.max_grad, observers=[epoch_test, checkpoint])
+    return epoch_test.accuracies
 
 
 def report(model, test, accuracies, args, label):

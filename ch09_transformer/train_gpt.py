@@ -5,9 +5,9 @@
 The training corpus is cut into windows of --context-size words at a new random offset every
 epoch (``WindowTrainer``); AdamW with decoupled weight decay, a linear warm-up to --lr and a
 cosine decay to --lr * --min-lr-ratio over all --epochs, gradients clipped to --max-grad.
---epochs is the total to reach, also when resuming with --load: the schedule spans the --epochs
-of the current call, so resuming with other --epochs bends it from there on (and --epochs equal
-to the epochs done trains nothing: it evaluates the saved run's best model).
+--epochs is the total to reach, also when resuming with --load; the schedule spans all --epochs,
+so a run is resumed with the --epochs it was started with (--epochs equal to the epochs done
+trains nothing: it evaluates the saved run's best model).
 After every epoch the validation perplexity is measured; the best model is kept (and saved
 with --save).  At the end the best model is evaluated on the whole test corpus: every one of
 its 82,430 words is predicted once (the first from the '<eos>' that ends the previous text),
@@ -17,12 +17,12 @@ figure compares fairly with the LSTMs' (which carry their state through the whol
 from ch09_transformer.gpt import GPT
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
-from common.trainer import WindowTrainer
+from common.trainer import Validation, WindowTrainer
 from dataset.ptb import EOS, load_data
-from harness.checkpoint import CHECKPOINT_HELP, TrainingRun
+from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
 from harness.flags import (add_corpus_flags, check_heads, context_length, dropout_ratio, float_in,
-                           layer_count, load_or_exit, make_parser, make_rng, model_width,
-                           nonnegative_float, nonnegative_int, on_device, positive_float, run_main)
+                           layer_count, make_parser, make_rng, model_width, nonnegative_float,
+                           nonnegative_int, on_device, positive_float, run_main)
 from harness.memory import reuse_freed_memory
 
 SHAPE_FLAGS = ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')
@@ -48,9 +48,8 @@ def add_step_flags(parser):
 
 def make_parser_gpt(description):
     """The flags of train_gpt: a step's flags, the schedule, and the run's files and corpus."""
-    parser = make_parser(description, epochs=20, save=None, load=None, plot=None, gpu=False,
-                         **STEP_DEFAULTS)
-    parser.epilog = CHECKPOINT_HELP
+    parser = make_parser(description + '\n' + CHECKPOINT_HELP, epochs=20, save=None, load=None,
+                         plot=None, gpu=False, **STEP_DEFAULTS)
     add_step_flags(parser)
     parser.add_argument('--warmup-steps', type=nonnegative_int, default=100,
                         help='steps of linear learning-rate warm-up (0: none)')
@@ -89,33 +88,29 @@ def main(argv=None):
                                     steps * args.epochs, args.lr * args.min_lr_ratio)
     trainer = WindowTrainer(model, AdamW(args.lr, weight_decay=args.weight_decay), rng,
                             verbose=not args.quiet, lr_schedule=schedule)
-    config = {key: getattr(args, key) for key in SHAPE_FLAGS + (
-        'batch_size', 'lr', 'dropout', 'weight_decay', 'warmup_steps', 'min_lr_ratio',
-        'max_grad', 'max_tokens', 'eval_tokens')}
-    run = TrainingRun(model, trainer, config, rng)
-    if args.load:
-        load_or_exit(run.load, args.load)
     if not args.quiet:
         print(f'GPT: {sum(p.size for p in model.params):,} parameters; {steps} steps an epoch')
 
-    def end_of_epoch():
-        """Validation perplexity: keep (and save) the model if it is the best so far."""
+    def valid_perplexity():
         ppl = eval_perplexity_windows(model, *valid, args.context_size)
         print(f'valid perplexity: {ppl:.2f} (learning rate now {trainer.optimizer.lr:.2e})', flush=True)
-        return run.record_valid_ppl(ppl)
+        return ppl
 
-    run.train(args.epochs, lambda: trainer.fit(corpus[:-1], corpus[1:], max_epoch=1,
-                                               batch_size=args.batch_size, time_size=args.context_size,
-                                               max_grad=args.max_grad, eval_interval=args.eval_interval),
-              end_of_epoch, save_path=args.save, interrupt_path='train_gpt_interrupted.npz')
+    validation = Validation(valid_perplexity)  # keeps (and --save saves) the best model
+    checkpoint = start_checkpoint(args, trainer, [validation], interrupt_name='train_gpt_interrupted.npz')
+    with checkpoint:
+        trainer.fit(corpus[:-1], corpus[1:], max_epoch=checkpoint.epochs_left(args.epochs),
+                    batch_size=args.batch_size, time_size=args.context_size, max_grad=args.max_grad,
+                    eval_interval=args.eval_interval, observers=[validation, checkpoint])
     if args.plot:
         trainer.plot(ylim=(0, 500), path=args.plot)
 
-    run.use_best()
+    validation.use_best(model)
+    print(f'best model: epoch {validation.best_epoch}, valid perplexity {validation.best_score:.2f}')
     test_ppl = eval_perplexity_windows(model, *test, args.context_size)
     print(f'test perplexity: {test_ppl:.2f} (all {len(test[1]):,} test words, each predicted once with '
           f'at least {args.context_size - args.context_size // 2} words of context after the first window)')
-    return model, {'train': trainer.ppl_list, 'valid': run.valid_ppls, 'test': test_ppl}
+    return model, {'train': trainer.ppl_list, 'valid': validation.scores, 'test': test_ppl}
 
 
 if __name__ == '__main__':

@@ -4,7 +4,9 @@ checkpoints that ``load_model`` rebuilds from the file alone.
 A checkpoint holds one named array per parameter ('01.TimeLSTM.Wh') and the model record
 '__model__', a JSON string: {"class": "ch06_lstm.rnnlm.Rnnlm", "config": {"vocab_size": 10000,
 "wordvec_size": 100, "hidden_size": 100, "cell": "lstm"}}: the class, and the constructor
-arguments the model gave ``keep_config`` (null for a model that records none).
+arguments the model gave ``keep_config`` (null for a model that records none).  A file may hold
+more: the checkpoint of a training run (``harness.checkpoint``) adds the record '__run__' and
+arrays named 'run/...', which ``load_params`` and ``load_model`` do not read.
 """
 import importlib
 import inspect
@@ -20,6 +22,7 @@ from common.npz_file import atomic_savez, read_npz
 from common.placement import move_arrays
 
 MODEL_RECORD = '__model__'
+RUN_RECORD = '__run__'  # what a training run's checkpoint adds (with arrays under 'run/')
 PROJECT_MODULE = re.compile(r'(common|ch\d\d_\w+)(\.\w+)*')  # load_model imports classes only from these
 
 
@@ -138,10 +141,16 @@ class BaseModel:
         """
         if path is None:
             path = self.default_params_path()
-        arrays = {name: to_cpu(p) for name, p in zip(self.param_names, self.params)}
+        atomic_savez(path, self.arrays_to_save())
+
+    def arrays_to_save(self, params=None):
+        """{parameter name: host array} of ``params`` (default: the model's own, in the order of
+        ``self.params``) and the model record: what ``save_params`` writes."""
+        params = self.params if params is None else params
+        arrays = {name: to_cpu(p) for name, p in zip(self.param_names, params)}
         record = {'class': class_path(type(self)), 'config': self.config()}
         arrays[MODEL_RECORD] = np.array(json.dumps(record))
-        atomic_savez(path, arrays)
+        return arrays
 
     def load_params(self, path=None):
         """Read parameters saved by ``save_params`` into this model's arrays (in place); without a
@@ -265,19 +274,13 @@ def _descendants(cls):
 
 
 def read_checkpoint(path):
-    """All arrays of a ``.npz`` checkpoint (read without pickle) -> {name: array}.
+    """The model's arrays and record of a ``.npz`` checkpoint (read without pickle) -> {name: array}
+    (a training run's own arrays, under 'run/', are not read).
 
     FileNotFoundError when ``path`` does not exist, ValueError (one line naming the file and the
-    problem) when it is not a readable ``.npz`` file (see ``common.npz_file.read_npz``), or when
-    it is the training state that --save writes beside a checkpoint.
+    problem) when it is not a readable ``.npz`` file (see ``common.npz_file.read_npz``).
     """
-    arrays = read_npz(path, 'checkpoint')
-    if 'meta' in arrays and MODEL_RECORD not in arrays:
-        name = os.fspath(path)
-        beside = name[:-len('.state.npz')] + '.npz' if name.endswith('.state.npz') else 'the .npz beside it'
-        raise ValueError(f'{name!r} is the training state of a run (written by --save beside its '
-                         f'checkpoint), not a checkpoint: load {beside}')
-    return arrays
+    return read_npz(path, 'checkpoint', wanted=lambda name: name != RUN_RECORD and '/' not in name)
 
 
 def class_path(cls):

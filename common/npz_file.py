@@ -43,8 +43,9 @@ def _current_umask():
 ZIP_MAGIC, NPY_MAGIC = b'PK\x03\x04', b'\x93NUMPY'
 
 
-def read_npz(path, what='checkpoint', records=()):
-    """All arrays of the ``.npz`` file ``path`` (read without pickle) -> {name: array}.
+def read_npz(path, what='checkpoint', records=(), wanted=None):
+    """The arrays of the ``.npz`` file ``path`` (read without pickle) -> {name: array}: all of
+    them, or those whose name ``wanted(name)`` accepts (the others are not read).
 
     ``what`` names the kind of file in the messages ('checkpoint', 'training state', ...).
     ``records``: names of entries that hold a JSON string (np.array(json.dumps(value))); each
@@ -68,7 +69,7 @@ def read_npz(path, what='checkpoint', records=()):
         raise ValueError(f'{what} {path!r} is not an .npz file (it does not start like a zip archive)')
     try:
         with np.load(path, allow_pickle=False) as saved:
-            arrays = {name: saved[name] for name in saved.files}
+            arrays = {name: saved[name] for name in saved.files if wanted is None or wanted(name)}
     except ValueError as error:
         if 'pickle' in str(error) or 'Object arrays' in str(error):
             raise ValueError(f'{what} {path!r} holds Python objects (pickled data), which this '

@@ -5,8 +5,9 @@ arrays see the new values.  State (velocities, moments) is created on the first 
 buffer per parameter, in the parameter's dtype.
 
 Each optimizer names its state, so that a training run can be saved and resumed exactly
-(a checkpoint of the run): ``state_buffers``, the attributes holding one buffer per parameter
-(None before the first step), and ``state_scalars``, the numbers (Adam's step count).
+(``optimizer_state`` / ``load_optimizer_state``): ``state_buffers``, the attributes holding one
+buffer per parameter (None before the first step), and ``state_scalars``, the numbers (Adam's
+step count); the learning rate ``lr`` is state too (a run may decay it).
 Scratch buffers are not state: they are rewritten before they are read.
 """
 import math
@@ -204,6 +205,45 @@ class WarmupCosineSchedule:
         """optimizer.lr <- lr(steps_done); steps_done += 1.  Call once before each update."""
         optimizer.lr = self(self.steps_done)
         self.steps_done += 1
+
+    def state_dict(self):
+        """The schedule's shape and its position: a resumed run must have the same shape."""
+        return {'peak_lr': self.peak_lr, 'min_lr': self.min_lr, 'warmup_steps': self.warmup_steps,
+                'total_steps': self.total_steps, 'steps_done': self.steps_done}
+
+    def load_state_dict(self, state):
+        """Continue at the saved step; ValueError when the saved schedule has another shape (a
+        run resumed with other --epochs or --lr would silently follow another curve)."""
+        mine = self.state_dict()
+        differences = [f'{key} saved {state[key]!r}, now {mine[key]!r}' for key in mine
+                       if key != 'steps_done' and state[key] != mine[key]]
+        if differences:
+            raise ValueError('the saved run follows another learning-rate schedule ('
+                             + '; '.join(differences) + '): resume with the settings it was started with')
+        self.steps_done = state['steps_done']
+
+
+def optimizer_state(optimizer):
+    """What a resumed run needs of ``optimizer`` -> {'lr': ..., scalar name: value, buffer name:
+    [one array per parameter] or None}, from its ``state_scalars`` and ``state_buffers``."""
+    state = {'lr': optimizer.lr}
+    state.update({name: getattr(optimizer, name) for name in optimizer.state_scalars})
+    state.update({name: getattr(optimizer, name) for name in optimizer.state_buffers})
+    return state
+
+
+def load_optimizer_state(optimizer, state, params):
+    """Give ``optimizer`` back what ``optimizer_state`` returned: every buffer list in the dtype
+    and array module of ``params`` (one buffer per parameter, checked), and every scalar."""
+    for name in optimizer.state_buffers:
+        buffers = state[name]
+        if buffers is not None:
+            if len(buffers) != len(params) or any(b.shape != p.shape for b, p in zip(buffers, params)):
+                raise ValueError(f'the saved optimizer state {name!r} does not fit the parameters')
+            buffers = [array_module(p).asarray(b, dtype=p.dtype) for b, p in zip(buffers, params)]
+        setattr(optimizer, name, buffers)
+    for name in ('lr', *optimizer.state_scalars):
+        setattr(optimizer, name, state[name])
 
 
 def zeros_like_each(params):

@@ -10,6 +10,7 @@ from common.backend import as_model_device
 from common.base_model import BaseModel
 from common.layers import Affine, SoftmaxWithLoss
 from common.sequence_pooling import pad_sentences
+from common.trainer import TrainerBase, Validation, check_finite_loss
 from common.util import clip_grads
 
 
@@ -66,6 +67,55 @@ class SentenceClassifier(BaseModel):
         return correct / len(sentences)
 
 
+class SentenceTrainer(TrainerBase):
+    """Mini-batch training of a ``SentenceClassifier`` on (sentences, labels), reshuffled every
+    epoch; the last batch of an epoch holds the remainder.  rng: numpy Generator or seed of the
+    shuffling.  ``trained``: whose ``params``/``grads`` the optimizer steps (default the model;
+    its ``head`` alone for a linear probe).  ``loss_list``: the mean loss of each epoch."""
+
+    def __init__(self, model, optimizer, rng=None, verbose=False, trained=None):
+        super().__init__(model, optimizer, verbose)
+        self.rng = np.random.default_rng(rng)
+        self.trained = model if trained is None else trained
+        self.order = None
+
+    @property
+    def loss_list(self):
+        return self.history
+
+    def fit(self, sentences, labels, max_epoch=20, batch_size=32, max_grad=1.0, observers=()):
+        """sentences: list of word-id arrays; labels: (N,) ints in [0, C)."""
+        if len(sentences) != len(labels):
+            raise ValueError(f'{len(sentences)} sentences but {len(labels)} labels')
+        self.sentences, self.labels, self.batch_size = sentences, np.asarray(labels), batch_size
+        max_iters = -(-len(sentences) // batch_size)
+        self._run(max_epoch, max_iters, max_grad, max_iters, observers)
+
+    def start_epoch(self):
+        self.order = self.rng.permutation(len(self.sentences))
+
+    def batch(self, iteration):
+        picked = self.order[iteration * self.batch_size:(iteration + 1) * self.batch_size]
+        ids, lengths = self.model.batch([self.sentences[k] for k in picked])
+        return ids, lengths, as_model_device(self.model, self.labels[picked])
+
+    def train_batch(self, batch, max_grad):
+        loss = self.model.forward(*batch, train_flg=True)
+        check_finite_loss(loss)
+        self.model.backward()
+        if max_grad is not None:
+            clip_grads(self.trained.grads, max_grad)
+        self.optimizer.update(self.trained.params, self.trained.grads)
+        return loss
+
+    def state_dict(self):
+        return {**super().state_dict(), 'order': self.order}
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.order = state['order']
+
+
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
                    max_grad=1.0, rng=None, verbose=True, head_only=False):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
@@ -73,43 +123,24 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
     visits the training sentences in a new random order (rng: numpy Generator or seed) in padded
     mini-batches, clips the global gradient norm to ``max_grad`` and steps ``optimizer``; then the
-    valid accuracy is measured.  Training stops after ``patience`` epochs without a better valid
-    accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
+    valid accuracy is measured (``Validation``).  Training stops after ``patience`` epochs without a
+    better valid accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
     head_only=True steps only the head's W and b: the encoder stays as it came (a linear probe
     of what its vector h holds).
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
-    rng = np.random.default_rng(rng)
-    sentences, labels = train
-    labels = np.asarray(labels)
-    history = {'loss': [], 'valid': [], 'best_epoch': 0}
-    best_params, best_accuracy, waited = None, -1.0, 0
-    trained = model.head if head_only else model  # whose params and grads the optimizer steps
-    for epoch in range(1, max_epoch + 1):
-        order = rng.permutation(len(sentences))
-        losses = []
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            ids, lengths = model.batch([sentences[k] for k in batch])
-            losses.append(model.forward(ids, lengths, as_model_device(model, labels[batch]), train_flg=True))
-            model.backward()
-            if max_grad is not None:
-                clip_grads(trained.grads, max_grad)
-            optimizer.update(trained.params, trained.grads)
+    trainer = SentenceTrainer(model, optimizer, rng, trained=model.head if head_only else None)
+
+    def valid_accuracy():
         accuracy = model.accuracy(*valid)
-        history['loss'].append(float(np.mean(losses)))
-        history['valid'].append(accuracy)
         if verbose:
-            print(f'| epoch {epoch:2d} | train loss {history["loss"][-1]:.4f} | valid accuracy '
-                  f'{100 * accuracy:.2f}%', flush=True)
-        if accuracy > best_accuracy:
-            best_params, best_accuracy, waited = [p.copy() for p in model.params], accuracy, 0
-            history['best_epoch'] = epoch
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    for param, best in zip(model.params, best_params):
-        param[...] = best
-    return history
+            print(f'| epoch {trainer.current_epoch:2d} | train loss {trainer.loss_list[-1]:.4f} | valid '
+                  f'accuracy {100 * accuracy:.2f}%', flush=True)
+        return accuracy
+
+    validation = Validation(valid_accuracy, higher_is_better=True, patience=patience)
+    trainer.fit(*train, max_epoch=max_epoch, batch_size=batch_size, max_grad=max_grad,
+                observers=[validation])
+    validation.use_best(model)
+    return {'loss': trainer.loss_list, 'valid': validation.scores, 'best_epoch': validation.best_epoch}

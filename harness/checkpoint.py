@@ -1,286 +1,323 @@
-"""Resumable training runs of the RNN language models: checkpoints, Ctrl-C and diverging losses.
+"""Checkpoint: the observer of ``fit`` that saves a training run to one file and resumes it exactly.
 
-A run saved after epoch k and resumed continues exactly as if it had never stopped, so the
-checkpoint holds everything that decides the next step, not only the parameters.
+    checkpoint = Checkpoint(args.save, trainer, settings_of(args), observers=[validation])
+    if args.load:
+        load_or_exit(checkpoint.resume, args.load)
+    with checkpoint:
+        trainer.fit(..., max_epoch=checkpoint.epochs_left(args.epochs),
+                    observers=[validation, checkpoint])
+
+One ``.npz`` file holds the whole run, written atomically (a temporary file renamed over the old
+one), so a checkpoint is one unit that was either written or not; a resume never mixes two saves:
+
+- the model's parameters and record, what ``load_model`` and ``load_params`` read (the best
+  parameters when a ``Validation`` keeps them, else the current ones);
+- ``__run__``: the settings that shape the run, the trainer's state (epoch, step in the epoch,
+  position in the corpus, the epoch's order, the learning rate and schedule, the history), the
+  observers' states, the random generators' states; and under ``run/`` the arrays of that state:
+  the current parameters (when they differ from the best), the optimizer's moments, the carried
+  recurrent state.
+
+It is written after every epoch (and every ``every_steps`` steps, and when an observer ends the
+training between epochs), and when Ctrl-C or SIGTERM
+arrives: inside ``with checkpoint:`` a signal only asks the run to stop, and the next step's end
+saves exactly where the run is and exits (status 130 or 143), so ``--load`` continues bit for bit
+as if it had never stopped.  A second signal stops at once, keeping the last checkpoint.  While
+the block runs, a lock file beside the checkpoint keeps a second run from writing to it.
 """
 import json
 import os
+import signal
 import sys
+import threading
+import types
 
 import numpy as np
 
 from common.backend import array_module, to_cpu
+from common.base_model import MODEL_RECORD, RUN_RECORD
 from common.npz_file import atomic_savez, read_npz
-from harness.signals import StopSignals
+from common.temp_files import is_running
 
-CHECKPOINT_HELP = """\
-Checkpoints: with --save PATH, every epoch writes two files (each atomically: a temporary file
-renamed over the old one). PATH holds the model's parameters (BaseModel.save_params; what
-ch06_lstm.eval and text generation load). PATH without .npz plus .state.npz holds the rest of
-the run: the current (and best) parameters, the epoch, the learning rate, the best validation
-perplexity, the trainer's position in the corpus (and learning-rate schedule), the optimizer's
-moments, the carried LSTM state and the random number generators' states. --load PATH resumes
-that run exactly where it stopped, with its learning rate and random state (--lr and --seed
-are not used then; the settings that shape the run, such
-as sizes and batch size, must be the same; --epochs is the total to reach). Without a
-.state.npz file beside it, --load only starts a new run from PATH's parameters.
-Ctrl-C or SIGTERM saves to --save (without it, to a new file named in the message, never over
-an earlier one: NAME_interrupted.npz, else NAME_interrupted-2.npz, ...) and exits; resuming
-that save re-runs the interrupted epoch from its first batch. A signal that arrives while an
-epoch ends (validation, checkpoint) waits until that epoch is saved, then stops the run there.
-A NaN or infinite loss stops the run with an error and leaves the last checkpoint untouched."""
+RUN_PREFIX = 'run/'
+CHECKPOINT_HELP = ('Checkpoints: --save PATH writes the whole run to PATH after every epoch and on '
+                   'Ctrl-C or SIGTERM; --load PATH continues it exactly (see docs/checkpoints.md).')
+# Flags that do not shape the course of a run: a resumed run may change them.
+FREE_FLAGS = frozenset({'epochs', 'save', 'load', 'plot', 'quiet', 'gpu', 'seed', 'lr', 'eval_interval',
+                        'boundary_plot', 'beam_width', 'vectors'})
 
 
-def state_path(path):
-    """The training-state file beside the parameter file ``path``: 'a/rnnlm.npz' -> 'a/rnnlm.state.npz'."""
-    root, ext = os.path.splitext(path)
-    return root + '.state.npz' if ext == '.npz' else path + '.state.npz'
+def settings_of(args, free=(), keep=()):
+    """The flags of ``args`` (an argparse Namespace) that shape a run, checked when it is resumed:
+    all but ``FREE_FLAGS`` and the script's own ``free`` ones; ``keep``: flags of ``FREE_FLAGS``
+    that shape this script's run (--epochs where the learning rate decays over all epochs)."""
+    return {key: value for key, value in sorted(vars(args).items())
+            if key in keep or (key not in FREE_FLAGS and key not in free)}
 
 
-class LoopState:
-    """What a hand-written training loop (the book's train_custom_loop scripts) keeps besides the
-    model, in the form ``TrainingRun`` saves and restores in place of a trainer's.
+class Checkpoint:
+    """Saves the run of ``trainer`` (its model, optimizer and position) to ``path`` and resumes it.
 
-    ``optimizer``; ``history``: the figures recorded so far (a list the loop appends to);
-    ``counters``: named integers that decide the next step, such as truncated BPTT's position
-    in the corpus, kept as attributes (``LoopState(SGD(), time_idx=0)``, then
-    ``loop.time_idx += time_size``).
+    settings: JSON-able dict of what shapes the run (``settings_of(args)``), compared on resume;
+    observers: the other observers whose state belongs to the run (a ``Validation``);
+    every_steps: also save every this many steps (None: only at epoch ends);
+    path None: nothing is saved at epoch ends, and a stop signal saves to a new file named after
+    ``interrupt_name`` (never over an earlier one).
     """
 
-    def __init__(self, optimizer, **counters):
-        self.optimizer = optimizer
-        self.history = []
-        self.current_epoch = 0
-        self.counter_names = tuple(counters)
-        for name, value in counters.items():
-            setattr(self, name, value)
+    def __init__(self, path, trainer, settings, observers=(), every_steps=None,
+                 interrupt_name='interrupted.npz'):
+        self.path, self.trainer, self.settings = path, trainer, settings
+        self.observers = list(observers)
+        self.every_steps = every_steps
+        self.interrupt_name = interrupt_name
+        self.resumed_from = None
+        self.signalled = None
+        self._previous_handlers = {}
+        self._lock = None
+        self._last_saved = None
 
-    def position(self):
-        return {name: getattr(self, name) for name in self.counter_names}
+    # -- saving ----------------------------------------------------------------------------------
 
-    def set_position(self, saved):
-        for name in self.counter_names:
-            setattr(self, name, saved[name])
+    def epoch_end(self, trainer):
+        if self.path:
+            self._save_once(self.path)
+        self._stop_if_signalled()
+
+    def step_end(self, trainer):
+        at_epoch_end = trainer.iteration == trainer.max_iters  # epoch_end saves right after
+        due = self.every_steps and trainer.steps_done % self.every_steps == 0 and not at_epoch_end
+        if self.path and (due or trainer.stop_training):
+            self._save_once(self.path)
+        self._stop_if_signalled()
+
+    def _save_once(self, path):
+        """Save unless this very state was just saved to ``path``."""
+        position = (path, self.trainer.current_epoch, self.trainer.steps_done)
+        if position != self._last_saved:
+            self.save(path)
+            self._last_saved = position
+
+    def save(self, path):
+        """Write the run as it stands to ``path`` (atomically)."""
+        model = self.trainer.model
+        best = next((o.best_params for o in self.observers if getattr(o, 'best_params', None)), None)
+        arrays = model.arrays_to_save(best)
+        run_arrays = {}
+        state = {
+            'settings': self.settings,
+            'model_class': type(model).__name__,
+            'trainer': _split(self.trainer.state_dict(), RUN_PREFIX + 'trainer', run_arrays),
+            'observers': [_split(o.state_dict(), f'{RUN_PREFIX}observer{i}', run_arrays)
+                          for i, o in enumerate(self.observers)],
+            'generators': [g.bit_generator.state for g in random_generators(model, self.trainer)],
+            'carried': _split(carried_state(model), RUN_PREFIX + 'carried', run_arrays),
+            'current_params': None,
+        }
+        if best is not None:
+            state['current_params'] = _split(list(model.params), RUN_PREFIX + 'params', run_arrays)
+        arrays.update(run_arrays)
+        arrays[RUN_RECORD] = np.array(json.dumps(state))
+        check_regular_file(path)
+        try:
+            atomic_savez(path, arrays)
+        except OSError as error:
+            kept = 'the earlier checkpoint there is intact' if os.path.exists(path) else 'nothing was saved'
+            raise OSError(error.errno, f'cannot write the checkpoint {path!r} ({error.strerror}); {kept}') from None
+
+    # -- resuming --------------------------------------------------------------------------------
+
+    def resume(self, path):
+        """Continue the run saved in ``path`` -> True; a file that holds only a model's parameters
+        (``save_params``) starts a new run from them -> False.  ValueError (one line) when the
+        file is damaged, of another model, or saved with other settings."""
+        model = self.trainer.model
+        arrays = read_npz(path, 'checkpoint')
+        if RUN_RECORD not in arrays:
+            model.load_params(path)
+            print(f'note: {path!r} holds parameters but no run: a new run starts from them')
+            return False
+        try:
+            state = json.loads(str(arrays[RUN_RECORD]))
+        except json.JSONDecodeError as error:
+            raise ValueError(f'{path!r}: its run record is damaged ({error}); its parameters can still '
+                             'be read with load_params, or start a new run without --load') from None
+        origin = repr(os.fspath(path))
+        if state['model_class'] != type(model).__name__:
+            raise ValueError(f'{origin} is the run of a {state["model_class"]}, not of a {type(model).__name__}')
+        differences = [f'{key}: saved {state["settings"].get(key)!r}, now {value!r}'
+                       for key, value in self.settings.items() if state['settings'].get(key) != value]
+        if differences:
+            raise ValueError(f'{origin} was saved by a run with other settings ({"; ".join(differences)});'
+                             ' resume with the same settings, or drop --load to start a new run')
+        record = json.loads(str(arrays.pop(MODEL_RECORD)))
+        params = {name: arrays[name] for name in model.param_names if name in arrays}
+        model.assign_params(params, f'{origin} (saved from {record["class"]})', record['config'])
+        if state['current_params'] is not None:
+            for param, value in zip(model.params, _join(state['current_params'], arrays)):
+                param[...] = array_module(param).asarray(value)
+        if len(state['observers']) != len(self.observers):
+            raise ValueError(f'{origin} was saved with {len(state["observers"])} observers of the run, '
+                             f'this run has {len(self.observers)}')
+        self.trainer.load_state_dict(_join(state['trainer'], arrays))
+        for observer, saved in zip(self.observers, state['observers']):
+            observer.load_state_dict(_join(saved, arrays))
+        generators = random_generators(model, self.trainer)
+        if len(generators) != len(state['generators']):
+            raise ValueError(f'{origin} holds {len(state["generators"])} random generators, this run '
+                             f'has {len(generators)}: it was saved by another kind of run')
+        for generator, saved in zip(generators, state['generators']):
+            generator.bit_generator.state = saved
+        set_carried_state(model, _join(state['carried'], arrays))
+        self.resumed_from = path
+        trainer = self.trainer
+        where = (f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}' if trainer.iteration
+                 else f'after epoch {trainer.current_epoch}')
+        print(f'resuming {origin} {where}')
+        return True
+
+    def epochs_left(self, epochs):
+        """How many epochs ``fit`` must run to reach ``epochs`` in all (an unfinished epoch counts
+        as one); says so when a resumed run has nothing left to train."""
+        left = epochs - self.trainer.current_epoch
+        if left <= 0:
+            print(f'note: the run loaded from {self.resumed_from!r} has done {self.trainer.current_epoch} '
+                  f'epochs, --epochs {epochs}: nothing to train (pass a larger --epochs to train on)')
+        return max(left, 0)
+
+    # -- the training block: signals and the lock --------------------------------------------------
+
+    def __enter__(self):
+        if self.path:
+            self._lock = FileLock(self.path + '.lock')
+            self._lock.acquire(f'the checkpoint {self.path!r}')
+        if threading.current_thread() is threading.main_thread():  # only there are signals delivered
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous_handlers[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers.clear()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        trainer = self.trainer
+        if kind is not None and issubclass(kind, FloatingPointError):
+            kept = (f'{self.path!r} is left as it was' if self.path and os.path.exists(self.path)
+                    else 'nothing was saved')
+            raise SystemExit(f'training stopped in epoch {trainer.current_epoch + 1}: {error}; {kept}') from None
+        if kind is not None and issubclass(kind, KeyboardInterrupt):  # a second signal: at once
+            kept = f'the last checkpoint {self.path!r} is kept' if self.path else 'nothing was saved'
+            print(f'\nstopped at once in epoch {trainer.current_epoch + 1}: {kept}', file=sys.stderr)
+            raise SystemExit(128 + (self.signalled or signal.SIGINT)) from None
+        if kind is None and self.signalled:  # arrived after the last step: the run is complete
+            raise SystemExit(128 + self.signalled)
+        return False
+
+    def _handle(self, signum, frame):
+        if self.signalled:
+            raise KeyboardInterrupt
+        self.signalled = signum
+        print(f'\n{signal.Signals(signum).name}: stopping after this step, with the run saved '
+              '(again to stop at once)', file=sys.stderr, flush=True)
+
+    def _stop_if_signalled(self):
+        if not self.signalled:
+            return
+        trainer = self.trainer
+        path = self.path or unused_path(self.interrupt_name)
+        self._save_once(path)
+        where = (f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}' if trainer.iteration
+                 else f'after epoch {trainer.current_epoch}')
+        print(f'stopped {where}: saved the run to {path!r}; continue with --load {path}', file=sys.stderr)
+        raise SystemExit(128 + self.signalled)
+
+
+def check_regular_file(path):
+    """OSError unless ``path`` is a regular file or does not exist yet (a save never replaces a
+    device, a pipe or a folder)."""
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise OSError(f'{path!r} exists and is not a regular file: a checkpoint would replace it')
 
 
 def unused_path(path):
-    """``path`` if neither it nor its training state exists, else the first such 'NAME-2.npz',
-    'NAME-3.npz', ...: a file the user did not name never replaces an earlier one."""
+    """``path`` if it does not exist, else the first 'NAME-2.npz', 'NAME-3.npz', ... that does not:
+    a file the user did not name never replaces an earlier one."""
     root, ext = os.path.splitext(path)
     candidate, number = path, 1
-    while os.path.lexists(candidate) or os.path.lexists(state_path(candidate)):
+    while os.path.lexists(candidate):
         number += 1
         candidate = f'{root}-{number}{ext}'
     return candidate
 
 
-class TrainingRun:
-    """An epoch loop around a trainer that can be saved after any epoch and resumed exactly.
+class FileLock:
+    """A lock file holding the id of the process that writes a checkpoint.  A lock whose process
+    has ended (killed, machine restarted) is stale and taken over."""
 
-    model: a BaseModel (its recurrent layers, if any, stateful); trainer: its Trainer,
-    RnnlmTrainer or WindowTrainer, or the LoopState of a hand-written loop (its optimizer's
-    ``lr`` is the learning rate); config: JSON-able dict of the
-    settings that shape the run (sizes, batch and time size, ...), checked on resume; rng: the
-    numpy Generator the model (dropout) and trainer (windows) draw from while training, or None.
+    def __init__(self, path):
+        self.path = path
 
-    The state (see ``CHECKPOINT_HELP``): ``epoch`` (epochs done), the learning rate,
-    the validation perplexities with the best one and its parameters (``record_valid_ppl``),
-    the trainer's ``position()`` (RnnlmTrainer's ``time_idx``, a schedule's step count) and
-    history, the optimizer's state (moments, step count), ``records`` (a figure per epoch, e.g.
-    a test accuracy), the recurrent layers' carried (h, c), and the states of ``rng`` and of the
-    trainer's own Generator (a Trainer's shuffling), as JSON.
-    """
-
-    def __init__(self, model, trainer, config, rng=None):
-        self.model, self.trainer, self.config, self.rng = model, trainer, config, rng
-        self.epoch = 0
-        self.best_ppl = None
-        self.best_params = None
-        self.valid_ppls = []
-        self.records = []  # one JSON-able figure per finished epoch (e.g. a test accuracy)
-        self._epoch_start = (trainer.position(), len(trainer.history))
-
-    def record_valid_ppl(self, ppl):
-        """Note this epoch's validation perplexity -> True (and keep the current parameters as
-        the best ones) if it is the lowest so far."""
-        self.valid_ppls.append(ppl)
-        if self.best_ppl is not None and ppl >= self.best_ppl:
-            return False
-        self.best_ppl = ppl
-        self.best_params = [p.copy() for p in self.model.params]
-        return True
-
-    def restore_best(self):
-        """Put the best parameters (``record_valid_ppl``) back into the model."""
-        for param, best in zip(self.model.params, self.best_params):
-            param[...] = best
-
-    def use_best(self):
-        """Put the best parameters back, if any were kept, and print their epoch and perplexity."""
-        if self.best_params is not None:
-            self.restore_best()
-            print(f'best model: epoch {self.valid_ppls.index(self.best_ppl) + 1}, '
-                  f'valid perplexity {self.best_ppl:.2f}')
-
-    def train(self, epochs, fit_epoch, end_of_epoch=None, save_path=None,
-              interrupt_path='interrupted.npz'):
-        """Run the epochs from ``self.epoch + 1`` to ``epochs``.
-
-        Each epoch: fit_epoch() (one trainer.fit epoch); end_of_epoch() -> whether the model
-        file should get the current parameters (the validation perplexity improved; default:
-        always); then, with save_path, the checkpoint.  A NaN/inf loss (FloatingPointError)
-        exits with a message and saves nothing.  Ctrl-C or SIGTERM (``harness.signals``) saves
-        to ``save_path``, or else to ``unused_path(interrupt_path)``, and exits with status 130
-        (143 for SIGTERM).  The end of an epoch (end_of_epoch, the epoch count, the checkpoint)
-        is one unit: a signal that arrives during it waits until it is done, so the run stops
-        exactly at the epoch boundary.
-        """
-        in_epoch = False
-        with StopSignals() as signals:
+    def acquire(self, what):
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        for _ in range(3):
             try:
-                while self.epoch < epochs:
-                    self._epoch_start = (self.trainer.position(), len(self.trainer.history))
-                    in_epoch = True
-                    fit_epoch()
-                    with signals.deferred():
-                        write_model = end_of_epoch() if end_of_epoch else True
-                        self.epoch += 1
-                        in_epoch = False
-                        if save_path:
-                            self.save(save_path, write_model=write_model)
-            except FloatingPointError as error:
-                kept = (f'{save_path!r} is left as it was' if save_path and os.path.exists(save_path)
-                        else 'nothing was saved')
-                raise SystemExit(f'training stopped in epoch {self.epoch + 1}: {error}; {kept}') from None
-            except KeyboardInterrupt as stop:
-                path = save_path or unused_path(interrupt_path)
-                with signals.deferred():
-                    if in_epoch or not save_path:
-                        self.save(path, interrupted=in_epoch)
-                where = f'in epoch {self.epoch + 1}' if in_epoch else f'after epoch {self.epoch}'
-                print(f'\nstopped {where}: saved the parameters to {path!r} and the run to '
-                      f'{state_path(path)!r}; continue with --load {path}', file=sys.stderr)
-                raise SystemExit(getattr(stop, 'exit_status', 130)) from None
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is not None and is_running(owner):
+                    raise OSError(f'another run (process {owner}) is writing {what}; wait for it to '
+                                  f'end or choose another --save (lock file {self.path!r})') from None
+                try:
+                    os.unlink(self.path)  # stale: its process has ended
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, 'w') as f:
+                f.write(str(os.getpid()))
+            return
+        raise OSError(f'cannot take the lock {self.path!r} for {what}')
 
-    def save(self, path, write_model=True, interrupted=False):
-        """Write the training state to ``state_path(path)`` and, if ``write_model``, the current
-        parameters to ``path``.
+    def release(self):
+        if self._owner() == os.getpid():
+            os.unlink(self.path)
 
-        An ``interrupted`` save (in the middle of an epoch) writes the best parameters to ``path``
-        when some are kept (else the current ones), and records the start of the epoch and no
-        carried state, so resuming re-runs the epoch from its first batch.
-        """
-        model, trainer = self.model, self.trainer
-        position, history_length = self._epoch_start if interrupted else (trainer.position(), None)
-        meta = {**position,
-            'model': type(model).__name__, 'config': self.config, 'epoch': self.epoch,
-            'lr': trainer.optimizer.lr, 'best_ppl': self.best_ppl,
-            'valid_ppls': self.valid_ppls[:self.epoch], 'records': self.records[:self.epoch],
-            'interrupted': interrupted,
-            'history': trainer.history[:history_length],
-            'rng': _rng_state(self.rng), 'trainer_rng': _rng_state(getattr(trainer, 'rng', None)),
-        }
-        optimizer_arrays, meta['optimizer_scalars'] = optimizer_state(trainer.optimizer)
-        arrays = {'meta': np.array(json.dumps(meta))}
-        arrays.update({'params/' + n: to_cpu(p) for n, p in zip(model.param_names, model.params)})
-        if self.best_params is not None:
-            arrays.update({'best/' + n: to_cpu(p) for n, p in zip(model.param_names, self.best_params)})
-        arrays.update(optimizer_arrays)
-        if not interrupted:
-            arrays.update({'carried/' + n: to_cpu(s) for n, s in carried_state(model).items()})
-        if interrupted and self.best_params is not None:
-            current = [p.copy() for p in model.params]
-            self.restore_best()
-            model.save_params(path)
-            for param, value in zip(model.params, current):
-                param[...] = value
-        elif write_model or interrupted:
-            model.save_params(path)
-        atomic_savez(state_path(path), arrays)  # last: the run counts as saved once this is written
-
-    def load(self, path):
-        """Resume the run saved at ``path`` -> True; or, with no state file beside ``path``, only
-        load its parameters into the model -> False (a new run from those weights)."""
-        if path.endswith('.state.npz'):
-            raise ValueError(f'{path!r} is a training state; pass the checkpoint beside it: '
-                             f'--load {path[:-len(".state.npz")]}.npz')
-        if not os.path.exists(state_path(path)):
-            self.model.load_params(path)
-            return False
-        origin = repr(state_path(path))
-        arrays = read_npz(state_path(path), f'training state (beside the checkpoint {path!r})',
-                          records=('meta',))
-        meta = arrays['meta']
-        if meta['model'] != type(self.model).__name__:
-            raise ValueError(f'{origin} is the run of a {meta["model"]}, not of a {type(self.model).__name__}')
-        differences = [f'{key}: saved {meta["config"].get(key)!r}, now {value!r}'
-                       for key, value in self.config.items() if meta['config'].get(key) != value]
-        if differences:
-            raise ValueError(f'{origin} was saved by a run with other settings ({"; ".join(differences)});'
-                             ' resume with the same settings, or drop --load to start a new run')
-        self._assign(self.model.params, 'params/', arrays, origin)
-        if meta['best_ppl'] is not None:
-            self.best_params = [p.copy() for p in self.model.params]
-            self._assign(self.best_params, 'best/', arrays, origin)
-        set_carried_state(self.model, {n[len('carried/'):]: a for n, a in arrays.items()
-                                       if n.startswith('carried/')})
-        if meta['rng'] is not None:
-            self.rng.bit_generator.state = meta['rng']
-        if meta.get('trainer_rng') is not None:
-            self.trainer.rng.bit_generator.state = meta['trainer_rng']
-        self.records = meta.get('records', [])
-        self.epoch, self.best_ppl, self.valid_ppls = meta['epoch'], meta['best_ppl'], meta['valid_ppls']
-        self.trainer.optimizer.lr = meta['lr']
-        self.trainer.set_position(meta)
-        self.trainer.current_epoch = self.epoch
-        scalars = meta.get('optimizer_scalars', {'iter': meta.get('optimizer_iter')})  # older states
-        set_optimizer_state(self.trainer.optimizer, self.model.params,
-                            {k: v for k, v in scalars.items() if v is not None}, arrays)
-        self.trainer.history[:] = meta['history']
-        if meta['interrupted']:
-            print(f'note: {origin} was saved by Ctrl-C during epoch {self.epoch + 1}; '
-                  'that epoch restarts from its first batch')
-        return True
-
-    def _assign(self, targets, prefix, arrays, origin):
-        """targets[i][...] = arrays[prefix + name_i], after checking every name and shape."""
-        for name, target in zip(self.model.param_names, targets):
-            key = prefix + name
-            if key not in arrays:
-                raise ValueError(f'{origin} has no array {key!r}: it was saved from another model')
-            if arrays[key].shape != target.shape:
-                raise ValueError(f'{origin}: array {key!r} has shape {arrays[key].shape}, '
-                                 f'the model expects {target.shape}')
-        for name, target in zip(self.model.param_names, targets):
-            target[...] = array_module(target).asarray(arrays[prefix + name])
+    def _owner(self):
+        try:
+            with open(self.path) as f:
+                text = f.read().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
 
 
-def optimizer_state(optimizer):
-    """The state the optimizer names (``common.optimizer``) -> (arrays, scalars).
+def random_generators(*roots):
+    """Every numpy Generator reachable from ``roots`` through attributes, lists, tuples and dicts,
+    each once, in the order they are met (the same for two runs built by the same code)."""
+    found, seen = [], set()
 
-    arrays: {'optimizer/m/0': buffer of parameter 0, ...} for each of its ``state_buffers``
-    that exists; scalars: {'iter': 12, ...} for its ``state_scalars`` (JSON numbers).
-    """
-    arrays = {}
-    for name in optimizer.state_buffers:
-        for index, buffer in enumerate(getattr(optimizer, name) or ()):
-            arrays[f'optimizer/{name}/{index}'] = to_cpu(buffer)
-    return arrays, {name: getattr(optimizer, name) for name in optimizer.state_scalars}
+    def walk(value):
+        if id(value) in seen or isinstance(value, (np.ndarray, str, bytes, int, float, type,
+                                                   types.ModuleType)):
+            return
+        seen.add(id(value))
+        if isinstance(value, np.random.Generator):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif hasattr(value, '__dict__') and not callable(value):
+            for item in vars(value).values():
+                walk(item)
 
-
-def set_optimizer_state(optimizer, params, scalars, arrays):
-    """Give the optimizer back what ``optimizer_state`` saved: each buffer list (one per parameter
-    in ``params``, in its dtype and array module) and each scalar."""
-    for name in optimizer.state_buffers:
-        if f'optimizer/{name}/0' in arrays:
-            setattr(optimizer, name, [array_module(p).asarray(arrays[f'optimizer/{name}/{i}'], dtype=p.dtype)
-                                      for i, p in enumerate(params)])
-    for name, value in scalars.items():
-        setattr(optimizer, name, value)
-
-
-def _rng_state(rng):
-    return None if rng is None else rng.bit_generator.state
+    for root in roots:
+        walk(root)
+    return found
 
 
 def carried_state(model):
@@ -309,3 +346,40 @@ def set_carried_state(model, state):
             layer.reset_state()
             if values:
                 layer.set_state(*values)
+
+
+def _split(value, name, arrays):
+    """``value`` (dicts, lists, arrays, JSON values) with each array replaced by {'__array__':
+    its member name}, the arrays (on the host) collected in ``arrays``."""
+    if hasattr(value, 'shape') and hasattr(value, 'dtype') and not isinstance(value, np.generic):
+        arrays[name] = to_cpu(value)
+        return {'__array__': name}
+    if isinstance(value, dict):
+        return {key: _split(item, f'{name}/{key}', arrays) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_split(item, f'{name}/{index}', arrays) for index, item in enumerate(value)]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _join(value, arrays):
+    """The inverse of ``_split``: every {'__array__': name} replaced by ``arrays[name]``."""
+    if isinstance(value, dict):
+        if set(value) == {'__array__'}:
+            return arrays[value['__array__']]
+        return {key: _join(item, arrays) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_join(item, arrays) for item in value]
+    return value
+
+
+def start_checkpoint(args, trainer, observers=(), free=(), keep=(), **options):
+    """The checkpoint of a script's run: ``Checkpoint(args.save, trainer, settings_of(args, free,
+    keep), observers, **options)``, resumed from ``args.load`` when it is given (a file that
+    cannot be used ends the script with its one-line message)."""
+    checkpoint = Checkpoint(args.save, trainer, settings_of(args, free, keep), observers, **options)
+    if args.load:
+        try:
+            checkpoint.resume(args.load)
+        except (ValueError, OSError) as error:
+            raise SystemExit(f'error: {error}') from None
+    return checkpoint

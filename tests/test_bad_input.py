@@ -240,46 +240,41 @@ DAMAGE = {'empty': 'empty', 'truncated': 'damaged', 'corrupted': 'damaged', 'tex
           'npy': 'single .npy', 'pickled': 'Python objects', 'folder': 'folder'}
 
 
-def _small_run(tmp_path):
+def _small_checkpoint():
     from common.optimizer import SGD
     from common.trainer import RnnlmTrainer
-    from harness.checkpoint import TrainingRun
+    from harness.checkpoint import Checkpoint
     model = Rnnlm(10, 4, 4, rng=np.random.default_rng(0))
-    return TrainingRun(model, RnnlmTrainer(model, SGD(lr=1.0), verbose=False), {})
+    return Checkpoint(None, RnnlmTrainer(model, SGD(lr=1.0), verbose=False), {})
 
 
 @pytest.mark.parametrize('kind', sorted(DAMAGE))
-@pytest.mark.parametrize('loader', ['checkpoint', 'training state', 'word vectors'])
+@pytest.mark.parametrize('loader', ['checkpoint', 'run', 'word vectors'])
 def test_a_damaged_file_gives_one_line_naming_it(tmp_path, kind, loader):
     from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
-    from harness.checkpoint import state_path
     good = tmp_path / 'good.npz'
-    run = _small_run(tmp_path)
+    checkpoint = _small_checkpoint()
+    model = checkpoint.trainer.model
     if loader == 'word vectors':
         save_vectors(good, np.ones((3, 2)), {0: 'a', 1: 'b', 2: 'c'})
         bad = tmp_path / 'bad.npz'
         _damage(bad, kind, good.read_bytes())
         load, named = (lambda: load_vectors(str(bad))), bad
     elif loader == 'checkpoint':
-        run.model.save_params(good)
+        model.save_params(good)
         bad = tmp_path / 'bad.npz'
         _damage(bad, kind, good.read_bytes())
-        load, named = (lambda: run.model.load_params(str(bad))), bad
-    else:  # a sound checkpoint with a damaged training state beside it
-        run.save(str(good))
-        state = tmp_path / 'good.state.npz'
-        sound = state.read_bytes()
-        state.unlink()
-        _damage(state, kind, sound)
-        assert state_path(str(good)) == str(state)
-        load, named = (lambda: run.load(str(good))), state
+        load, named = (lambda: model.load_params(str(bad))), bad
+    else:  # the checkpoint of a run, given to --load
+        checkpoint.save(str(good))
+        bad = tmp_path / 'bad.npz'
+        _damage(bad, kind, good.read_bytes())
+        load, named = (lambda: checkpoint.resume(str(bad))), bad
     with pytest.raises(ValueError) as error:
         load()
     message = str(error.value)
     assert repr(str(named)) in message and DAMAGE[kind] in message
     assert '\n' not in message and 'allow_pickle' not in message
-    if loader == 'training state':
-        assert 'training state' in message and repr(str(good)) in message
 
 
 def test_a_checkpoint_of_another_model_class_is_refused_by_class(tmp_path):
@@ -378,14 +373,3 @@ def test_out_of_memory_names_the_size_flags_and_a_bug_keeps_its_traceback(monkey
 
     with pytest.raises(KeyError):  # a bug is not turned into one line
         run_main(buggy)
-
-
-def test_a_training_state_given_as_a_checkpoint_names_the_checkpoint_beside_it(tmp_path):
-    from common.base_model import load_model
-    run = _small_run(tmp_path)
-    run.save(str(tmp_path / 'run.npz'))
-    state = str(tmp_path / 'run.state.npz')
-    for load in (run.model.load_params, load_model):
-        with pytest.raises(ValueError, match=f"'{re.escape(state)}' is the training state of a run .*"
-                                             f"load {re.escape(str(tmp_path / 'run.npz'))}"):
-            load(state)

@@ -1,6 +1,5 @@
 """BertEncoder with its masked-LM head, the masking rule, padding, BertClassifier, pretrain_bert."""
 import os
-import signal
 
 import numpy as np
 import pytest
@@ -129,22 +128,5 @@ def test_pretraining_learns_and_resumes_exactly(tmp_path, capsys, monkeypatch):
     resumed = pretrain_bert.main(tiny + ['--epochs', '2', '--load', path, '--save', path])
     assert resumed['valid_accuracy'] == straight['valid_accuracy']
     assert resumed['valid_ppl'] == straight['valid_ppl']
-    with pytest.raises(SystemExit, match='other settings'):
+    with pytest.raises(SystemExit, match='another learning-rate schedule .*total_steps saved 20, now 30'):
         pretrain_bert.main(tiny + ['--epochs', '3', '--load', path])
-
-    # SIGTERM between the two files of a save (the state is written, the parameters not yet):
-    # the save finishes first, so the run resumes to the same result
-    stopped = str(tmp_path / 'stopped.npz')
-    real_save = pretrain_bert.atomic_savez
-
-    def signal_after_the_state(file_path, arrays):
-        real_save(file_path, arrays)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(pretrain_bert, 'atomic_savez', signal_after_the_state)
-    with pytest.raises(SystemExit) as stop:
-        pretrain_bert.main(tiny + ['--epochs', '2', '--save', stopped])
-    assert stop.value.code == 143 and 'interrupted at step 10' in capsys.readouterr().err
-    monkeypatch.undo()
-    resumed = pretrain_bert.main(tiny + ['--epochs', '2', '--load', stopped, '--save', stopped])
-    assert resumed['valid_ppl'] == straight['valid_ppl']

@@ -20,17 +20,6 @@ def test_train_both_models_lowers_the_loss_and_plots(tmp_path, capsys):
     assert 'word vectors' in out and 'goodbye' in out
 
 
-def test_train_one_model_saves_and_loads(tmp_path):
-    path = tmp_path / 'cbow.npz'
-    model, losses = train.main(['--model', 'cbow', '--epochs', '50', '--quiet', '--plot', '',
-                                '--save', str(path)])['cbow']
-    again, _ = train.main(['--model', 'cbow', '--epochs', '1', '--lr', '1e-30', '--quiet',
-                           '--plot', '', '--load', str(path)])['cbow']
-    np.testing.assert_allclose(again.word_vecs, model.word_vecs, rtol=1e-6)  # loaded; lr 1e-30 moves nothing
-    with pytest.raises(SystemExit):
-        train.main(['--save', str(path), '--quiet'])  # two models, one file
-
-
 def test_cbow_predict_scores_are_the_forward_pass():
     s = cbow_predict.main(['--quiet'])
     assert s.shape == (1, 7)

@@ -159,10 +159,10 @@ def fast_adam():
     return Adam(lr=0.02)
 
 
-def fit_rnnlm(model):
-    trainer = RnnlmTrainer(model, SGD(lr=1.0), verbose=False)
+def fit_rnnlm(model, trainer=None, observers=()):
+    trainer = trainer or RnnlmTrainer(model, SGD(lr=1.0), verbose=False)
     trainer.fit(CORPUS[:-1], CORPUS[1:], max_epoch=1, batch_size=3, time_size=5, max_grad=0.25,
-                eval_interval=3)
+                eval_interval=3, observers=observers)
     return trainer.history
 
 
@@ -284,7 +284,7 @@ def test_to_gpu_keeps_tied_and_shared_weights(device):
 
 
 def test_checkpoints_cross_devices(device, tmp_path):
-    from harness.checkpoint import TrainingRun
+    from harness.checkpoint import Checkpoint
     trained = Rnnlm(V, 5, 6, rng=0).to_gpu()
     fit_rnnlm(trained)
     trained.save_params(tmp_path / 'gpu.npz')
@@ -299,11 +299,13 @@ def test_checkpoints_cross_devices(device, tmp_path):
         Rnnlm(V, 5, 7, rng=0).to_gpu().load_params(tmp_path / 'cpu.npz')
 
     def resumed(model):  # a whole run state (carried LSTM state included) saved on one device
-        run = TrainingRun(model, RnnlmTrainer(model, SGD(lr=1.0), verbose=False), {'n': 1})
-        run.train(1, lambda: fit_rnnlm(model), save_path=str(tmp_path / 'run.npz'))
+        trainer = RnnlmTrainer(model, SGD(lr=1.0), verbose=False)
+        checkpoint = Checkpoint(str(tmp_path / 'run.npz'), trainer, {'n': 1})
+        with checkpoint:
+            fit_rnnlm(model, trainer, observers=[checkpoint])
         fresh = Rnnlm(V, 5, 6, rng=3)
-        fresh_run = TrainingRun(fresh, RnnlmTrainer(fresh, SGD(lr=1.0), verbose=False), {'n': 1})
-        fresh_run.load(str(tmp_path / 'run.npz'))
+        Checkpoint(None, RnnlmTrainer(fresh, SGD(lr=1.0), verbose=False), {'n': 1}).resume(
+            str(tmp_path / 'run.npz'))
         return [to_cpu(p) for p in fresh.params]
     host, on_device = on_both(lambda: Rnnlm(V, 5, 6, rng=0), resumed, device)
     for h, d in zip(host, on_device):

@@ -7,9 +7,8 @@ from ch09_transformer.gpt_gen import GPTGen
 from common.evaluation import eval_perplexity_windows
 from common.functions import softmax
 from common.gradient_check import check_gradients
-from common.optimizer import AdamW, WarmupCosineSchedule
+from common.optimizer import AdamW
 from common.trainer import WindowTrainer
-from harness.checkpoint import TrainingRun
 
 V = 11
 
@@ -92,35 +91,6 @@ def test_window_trainer_sees_every_token_once_per_epoch_from_a_new_offset():
         starts.append(set(windows[:, 0] % 5))
         assert len(starts[-1]) == 1  # one offset per epoch
     assert len(set.union(*starts)) > 1
-
-
-def new_run(seed=3):
-    """A fresh process's view of a run: model, AdamW, schedule, WindowTrainer, TrainingRun."""
-    rng = np.random.default_rng(seed)
-    model = tiny_gpt(seed=rng, dtype=np.float64, dropout=0.2)
-    schedule = WarmupCosineSchedule(0.01, 3, 2 * 7, 0.001)
-    trainer = WindowTrainer(model, AdamW(0.01), rng, verbose=False, lr_schedule=schedule)
-    return TrainingRun(model, trainer, {'sizes': 'tiny'}, rng)
-
-
-def test_resumed_window_training_equals_uninterrupted_training(tmp_path):
-    corpus = np.random.default_rng(0).integers(0, V, 150)
-
-    def train(run, epochs, path=None):
-        run.train(epochs, lambda: run.trainer.fit(corpus[:-1], corpus[1:], max_epoch=1, batch_size=4,
-                                                  time_size=5, max_grad=1.0), save_path=path)
-
-    straight = new_run()
-    train(straight, 2)
-    path = str(tmp_path / 'gpt.npz')
-    train(new_run(), 1, path)
-    resumed = new_run(seed=99)  # other initial weights: everything must come from the file
-    assert resumed.load(path)
-    assert resumed.trainer.lr_schedule.steps_done == 7 and resumed.trainer.optimizer.iter == 7
-    train(resumed, 2)
-    for a, b in zip(straight.model.params, resumed.model.params):
-        np.testing.assert_array_equal(a, b)
-    assert straight.trainer.history == resumed.trainer.history
 
 
 def test_window_evaluation_counts_every_target_once_with_half_a_window_of_context():

@@ -133,8 +133,8 @@ class _Rows:
 @pytest.mark.parametrize('cls', _optimizer_classes(), ids=lambda cls: cls.__name__)
 def test_a_saved_and_restored_optimizer_continues_exactly(cls):
     """What ``state_buffers`` and ``state_scalars`` name is all a resumed run needs: an optimizer
-    rebuilt from them (as harness.checkpoint does) takes the same next steps, bit for bit."""
-    from harness.checkpoint import optimizer_state, set_optimizer_state
+    rebuilt from them (``optimizer_state`` / ``load_optimizer_state``) takes the same next steps, bit for bit."""
+    from common.optimizer import load_optimizer_state, optimizer_state
     rng = np.random.default_rng(3)
     start = [rng.standard_normal((30, 4)).astype(np.float32) for _ in range(2)]
     steps = []
@@ -166,11 +166,12 @@ def test_a_saved_and_restored_optimizer_continues_exactly(cls):
     first = [p.copy() for p in start]
     optimizer, holders = build(first)
     run(optimizer, holders, first, steps[:7])
-    arrays, scalars = optimizer_state(optimizer)
-    arrays = {name: array.copy() for name, array in arrays.items()}
+    state = optimizer_state(optimizer)
+    state = {name: [b.copy() for b in value] if isinstance(value, list) else json.loads(json.dumps(value))
+             for name, value in state.items()}  # arrays copied, numbers through JSON as in a file
     resumed = [p.copy() for p in first]  # a new process: new parameter arrays and optimizer
     optimizer, holders = build(resumed)
-    set_optimizer_state(optimizer, resumed, json.loads(json.dumps(scalars)), arrays)
+    load_optimizer_state(optimizer, state, resumed)
     run(optimizer, holders, resumed, steps[7:])
     for a, b in zip(straight, resumed):
         np.testing.assert_array_equal(a, b)

@@ -1,35 +1,34 @@
 """Every training script saves each epoch, stops cleanly on a signal, and resumes exactly.
 
 For each script (tiny settings): a straight 2-epoch run is compared, parameter for parameter, with
-a run whose first epoch's checkpoint write is hit by SIGINT (the slowed-save case: the epoch must
-count as saved), then resumed with --load to 2 epochs.
+a run stopped by SIGINT, then resumed with --load to 2 epochs: once with the signal arriving while
+the first epoch's checkpoint is written (the epoch must count as saved), once in the middle of an
+epoch (after the step its random draw picks: the run must continue from that very step).
 """
 import importlib
 import os
+import random
 import signal
 
 import numpy as np
 import pytest
 
-from harness import checkpoint as training_state
+from harness import checkpoint
 
 SEQ2SEQ = ['--train-size', '256', '--test-size', '32', '--hidden-size', '16', '--batch-size', '64',
            '--quiet']
 W2V = ['--max-words', '4000', '--hidden-size', '8', '--window-size', '2', '--vectors', 'vectors.npz',
        '--quiet']
 SIMPLE_RNNLM = ['--max-tokens', '300', '--hidden-size', '10', '--wordvec-size', '10', '--quiet']
-# The chapter-6 scripts share TrainingRun with these; their resume on PTB is tested in
-# test_ch06_scripts, and the signal during their end-of-epoch save in test_training_state.
+# The chapter-6 scripts share the checkpoint with these; their resume on PTB is tested in
+# test_ch06_scripts, and the signal during their end-of-epoch save in test_checkpoint.
 SCRIPTS = {
     'ch01_nn.train': ['--quiet', '--hidden-size', '6'],
-    'ch01_nn.train_custom_loop': ['--quiet', '--hidden-size', '6'],
-    'ch03_word2vec.train': ['--model', 'cbow', '--quiet', '--plot', ''],
     # fast mode: RowMeanSGD's step count (its decaying rate); book mode: SparseGradAdam's moments
     # and scales
     'ch04_fast_w2v.train': W2V + ['--mode', 'fast', '--batch-size', '128', '--segment-length', '16'],
     'ch04_fast_w2v.train:book': W2V + ['--mode', 'book', '--max-words', '1500', '--batch-size', '50'],
     'ch05_rnn.train': SIMPLE_RNNLM,
-    'ch05_rnn.train_custom_loop': SIMPLE_RNNLM,
     'ch05_rnn.train_mlp_lm': ['--max-tokens', '2000', '--eval-tokens', '200', '--wordvec-size', '8',
                               '--hidden-size', '8', '--batch-size', '64', '--eval-interval', '10',
                               '--dropout', '0.1', '--quiet'],
@@ -43,7 +42,7 @@ SCRIPTS = {
                                            '--d-ff', '16', '--dropout', '0.1', '--warmup-steps', '3',
                                            '--quiet'],
 }
-NEEDS_PTB = {'ch04_fast_w2v.train', 'ch04_fast_w2v.train:book', 'ch05_rnn.train', 'ch05_rnn.train_custom_loop',
+NEEDS_PTB = {'ch04_fast_w2v.train', 'ch04_fast_w2v.train:book', 'ch05_rnn.train',
              'ch05_rnn.train_mlp_lm', 'ch09_transformer.train_gpt'}
 
 
@@ -55,9 +54,9 @@ def params_of(result):
     return [p.copy() for p in model.params]
 
 
+@pytest.mark.parametrize('when', ['while saving', 'mid-epoch'])
 @pytest.mark.parametrize('name', sorted(SCRIPTS))
-def test_a_run_stopped_while_saving_resumes_to_the_uninterrupted_result(name, tmp_path, monkeypatch,
-                                                                        request):
+def test_a_stopped_run_resumes_to_the_uninterrupted_result(name, when, tmp_path, monkeypatch, request):
     if name in NEEDS_PTB:
         request.getfixturevalue('needs_ptb')
     argv = SCRIPTS[name]
@@ -66,22 +65,34 @@ def test_a_run_stopped_while_saving_resumes_to_the_uninterrupted_result(name, tm
     straight = params_of(main(argv + ['--epochs', '2']))
 
     path = str(tmp_path / 'checkpoints' / 'run.npz')
-    real_save = training_state.atomic_savez
+    if when == 'while saving':
+        real_save = checkpoint.atomic_savez
 
-    def stopped_while_saving(file_path, arrays):
-        os.kill(os.getpid(), signal.SIGINT)  # arrives while the epoch-1 state is being written
-        real_save(file_path, arrays)
+        def stopped_while_saving(file_path, arrays):
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while the epoch-1 checkpoint is written
+            real_save(file_path, arrays)
 
-    monkeypatch.setattr(training_state, 'atomic_savez', stopped_while_saving)
+        monkeypatch.setattr(checkpoint, 'atomic_savez', stopped_while_saving)
+    else:
+        real_step_end = checkpoint.Checkpoint.step_end
+        chosen = random.Random(name).randrange(1, 4)
+
+        def signalled_step_end(self, trainer):
+            if trainer.steps_done == chosen:
+                os.kill(os.getpid(), signal.SIGINT)
+            real_step_end(self, trainer)
+
+        monkeypatch.setattr(checkpoint.Checkpoint, 'step_end', signalled_step_end)
     with pytest.raises(SystemExit) as stop:
         main(argv + ['--epochs', '2', '--save', path])
     assert stop.value.code == 130
-    monkeypatch.setattr(training_state, 'atomic_savez', real_save)
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
 
     resumed = params_of(main(argv + ['--epochs', '2', '--load', path, '--save', path]))
     for a, b in zip(straight, resumed):
         np.testing.assert_array_equal(a, b)
-    assert sorted(p.name for p in (tmp_path / 'checkpoints').iterdir()) == ['run.npz', 'run.state.npz']
+    assert sorted(p.name for p in (tmp_path / 'checkpoints').iterdir()) == ['run.npz']
 
 
 # Scripts with --save and --epochs whose resume is tested elsewhere, or that do not resume (why).
