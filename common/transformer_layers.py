@@ -301,13 +301,17 @@ def init_normal(rng, shape, std, dtype):
 class TransformerBlock:
     """One pre-LN Transformer block (as in GPT-2), creating its own weights:
 
-        h = x + Dropout(SelfAttention(LN1(x)))                 (causal for a decoder / GPT)
-        h = h + Dropout(CrossAttention(LNc(h), memory))        (only with cross_attention=True)
-        y = h + Dropout(FeedForward(LN2(h)))
+        h = x + Dropout_sa(SelfAttention(LN1(x)))                 (causal for a decoder / GPT)
+        h = h + Dropout_ca(CrossAttention(LNc(h), memory))        (only with cross_attention=True)
+        y = h + Dropout_ff(FeedForward(LN2(h)))
 
     xs: (N, T, D) -> ys: (N, T, D); ``memory``: (N, Tm, D) encoder output (cross-attention);
     ``key_mask`` (N, T) and ``memory_mask`` (N, Tm): True where a key is real.
     backward(dys) -> dxs, or (dxs, dmemory) with cross-attention.
+    The three dropouts act on what a sub-layer writes into the residual stream and are named by
+    that sub-layer: ``self_attention_dropout``, ``cross_attention_dropout`` (None without
+    cross-attention) and ``feed_forward_dropout``; the attention weights A have a dropout of
+    their own inside each MultiHeadAttention.  All use the ratio ``dropout_ratio``.
     Weights: N(0, 0.02^2) (GPT-2), the two projections that write into the residual stream
     (Wo, W2) with std ``residual_std``; biases 0, LayerNorm gains 1.  ``rng`` (numpy
     Generator) draws the weights and then the dropout masks; ``train_flg`` switches dropout.
@@ -334,7 +338,9 @@ class TransformerBlock:
         self.norm2 = norm()
         self.feed_forward = FeedForward(init_normal(rng, (D, d_ff), 0.02, dtype), np.zeros(d_ff, dtype=dtype),
                                         init_normal(rng, (d_ff, D), residual_std, dtype), np.zeros(D, dtype=dtype))
-        self.dropouts = [Dropout(dropout_ratio, rng) for _ in range(3 if cross_attention else 2)]
+        self.self_attention_dropout = Dropout(dropout_ratio, rng)
+        self.cross_attention_dropout = Dropout(dropout_ratio, rng) if cross_attention else None
+        self.feed_forward_dropout = Dropout(dropout_ratio, rng)
         named = [('ln1', self.norm1), ('attn', self.self_attention)]
         if cross_attention:
             named += [('ln_cross', self.norm_cross), ('cross', self.cross_attention)]
@@ -348,27 +354,26 @@ class TransformerBlock:
         if (memory is None) != (self.cross_attention is None):
             raise ValueError('an encoder output (memory) is needed exactly when the block has '
                              'cross-attention' + (' (it has)' if self.cross_attention else " (it hasn't)"))
-        for layer in (self.self_attention, self.cross_attention):
-            if layer is not None:
-                layer.train_flg = self.train_flg
-        drop = iter(self.dropouts)
+        train_flg = self.train_flg
+        self.self_attention.train_flg = train_flg
         x = self.norm1.forward(xs)
-        h = xs + next(drop).forward(self.self_attention.forward(x, x, self.causal, key_mask), self.train_flg)
+        h = xs + self.self_attention_dropout.forward(
+            self.self_attention.forward(x, x, self.causal, key_mask), train_flg)
         if memory is not None:
+            self.cross_attention.train_flg = train_flg
             x = self.norm_cross.forward(h)
-            h = h + next(drop).forward(self.cross_attention.forward(x, memory, False, memory_mask),
-                                       self.train_flg)
-        return h + next(drop).forward(self.feed_forward.forward(self.norm2.forward(h)), self.train_flg)
+            h = h + self.cross_attention_dropout.forward(
+                self.cross_attention.forward(x, memory, False, memory_mask), train_flg)
+        return h + self.feed_forward_dropout.forward(self.feed_forward.forward(self.norm2.forward(h)), train_flg)
 
     @needs_forward('norm1.cache')
     def backward(self, dout):
-        drop = reversed(self.dropouts)
-        dh = dout + self.norm2.backward(self.feed_forward.backward(next(drop).backward(dout)))
+        dh = dout + self.norm2.backward(self.feed_forward.backward(self.feed_forward_dropout.backward(dout)))
         dmemory = None
         if self.cross_attention is not None:
-            dx, dmemory = self.cross_attention.backward(next(drop).backward(dh))
+            dx, dmemory = self.cross_attention.backward(self.cross_attention_dropout.backward(dh))
             dh = dh + self.norm_cross.backward(dx)
-        dxq, dxkv = self.self_attention.backward(next(drop).backward(dh))
+        dxq, dxkv = self.self_attention.backward(self.self_attention_dropout.backward(dh))
         dxs = dh + self.norm1.backward(dxq + dxkv)
         return dxs if dmemory is None else (dxs, dmemory)
 

@@ -174,6 +174,18 @@ def test_feed_forward_gradient(rng):
     assert projected_check(lambda: layer.forward(x), layer.backward, layer, [x], rng) < TOLERANCE
 
 
+def fix_dropout_masks(blocks, first=()):
+    """Give every dropout of ``blocks`` (and the dropouts in ``first``) a fresh Generator of its
+    own seed, so that each forward call draws the same masks."""
+    dropouts = list(first)
+    for block in blocks:
+        dropouts += [block.self_attention.dropout, block.self_attention_dropout, block.feed_forward_dropout]
+        if block.cross_attention is not None:
+            dropouts += [block.cross_attention.dropout, block.cross_attention_dropout]
+    for k, layer in enumerate(dropouts):
+        layer.rng = np.random.default_rng(k)
+
+
 def randomize_block_params(block, rng):
     for p in block.params:  # LayerNorm gains 1 and biases 0 would hide mistakes
         p[...] = rng.standard_normal(p.shape) * 0.5
@@ -195,11 +207,9 @@ def test_transformer_block_with_cross_attention_and_dropout_gradient(rng):
     randomize_block_params(block, rng)
     x, memory = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 5, 6))
     memory_mask = np.array([[True] * 5, [True, True, False, False, True]])
-    dropout_rngs = [block.self_attention.dropout, block.cross_attention.dropout] + block.dropouts
 
     def forward():
-        for k, layer in enumerate(dropout_rngs):
-            layer.rng = np.random.default_rng(k)  # the same masks every call
+        fix_dropout_masks([block])
         return block.forward(x, memory, memory_mask=memory_mask)
 
     assert projected_check(forward, block.backward, block, [x, memory], rng) < TOLERANCE
@@ -216,3 +226,18 @@ def test_transformer_block_runs_in_float32_and_test_mode_is_deterministic(rng):
     np.testing.assert_array_equal(block.forward(x), block.forward(x))
     with pytest.raises(ValueError, match='memory'):
         block.forward(x, memory=x)
+
+
+def test_each_named_dropout_acts_on_its_sub_layer(rng):
+    """y = h + m_ff * FF(LN2(h)), h = x + m_sa * SA(LN1(x)), written out with the masks the block's
+    self_attention_dropout and feed_forward_dropout kept (attention-weight dropout off)."""
+    block = TransformerBlock(6, 2, 8, causal=True, dropout_ratio=0.5, rng=np.random.default_rng(1),
+                             dtype=np.float64)
+    block.self_attention.dropout.dropout_ratio = 0.0
+    x = rng.standard_normal((2, 4, 6))
+    y = block.forward(x)
+    m_sa, m_ff = block.self_attention_dropout.mask, block.feed_forward_dropout.mask
+    assert (m_sa == 0).any() and (m_ff == 0).any() and not np.array_equal(m_sa, m_ff)
+    x1 = block.norm1.forward(x)
+    h = x + m_sa * block.self_attention.forward(x1, x1, causal=True)
+    np.testing.assert_allclose(y, h + m_ff * block.feed_forward.forward(block.norm2.forward(h)), rtol=1e-12)
