@@ -378,24 +378,81 @@ class TransformerBlock:
         return dxs if dmemory is None else (dxs, dmemory)
 
 
-def gpt2_stack(rng, vocab_size, context_size, d_model, num_heads, num_layers, d_ff, dropout_ratio,
-               causal, dtype):
-    """The body GPT and BERT share, with GPT-2's initial weights, drawn from ``rng`` in this order:
+class TransformerBody:
+    """Token ids -> a stack of Transformer blocks -> final LayerNorm: the body of GPT, of BERT and
+    of both halves of the Transformer seq2seq, creating its own weights:
 
-        E: (V, D) ~ N(0, 0.02^2) in a TimeEmbedding;  P: (context_size, D) ~ N(0, 0.01^2) in a
-        PositionEmbedding;  Dropout on E[xs] + P[:T];  num_layers pre-LN TransformerBlocks (causal
-        or bidirectional) whose residual projections have std 0.02 / sqrt(2 num_layers);  a final
-        LayerNorm.
-    Returns (embed_W, embed_layer, position_layer, dropout, blocks, final_norm); the model ties its
-    output layer to embed_W.
+        h_0 = Dropout_in(E[xs] + pos[:T])                 token vectors plus positions
+        h_l = TransformerBlock_l(h_{l-1}, memory), l = 1..num_layers
+        H = LayerNorm(h_L)
+
+    xs: (N, T) ids in [0, V), T <= max_len -> H: (N, T, D).  With cross_attention, ``memory``
+    (N, Tm, D) is read by every block; ``key_mask`` (N, T) and ``memory_mask`` (N, Tm) are True
+    where a key is real (False hides padding); causal=True lets position t see positions <= t only.
+    backward(dH: (N, T, D)) writes the gradients of E, P and every block in place and returns
+    dmemory (N, Tm, D), the sum over the blocks, with cross-attention (None without: the ids
+    have no gradient).
+
+    positions: 'learned' -- P: (max_len, D) ~ N(0, 0.01^2), pos[:T] = P[:T] (GPT-2, a
+    ``PositionEmbedding``); 'sinusoidal' -- the fixed PE of Vaswani et al. (``PositionalEncoding``,
+    no parameters).  E: (V, D) ~ N(0, token_std^2); each block's weights N(0, 0.02^2), its two
+    projections into the residual stream (Wo, W2) N(0, residual_std^2), residual_std defaulting
+    to GPT-2's 0.02 / sqrt(2 num_layers).  Dropout_in has ratio ``dropout_ratio`` when
+    ``input_dropout`` (else none); the blocks use ``dropout_ratio`` too, on at train time only
+    (``train_flg``).  ``rng`` (numpy Generator or seed) draws E, P, the blocks' weights in that
+    order, and then the dropout masks.
+
+    ``layers``: the layers with parameters, in order (E's TimeEmbedding, P's PositionEmbedding,
+    the blocks, the final LayerNorm): a model hands them to ``BaseModel.collect_params``.
+    ``embed_W``: E, for an output layer tied to it (``TimeAffine(body.embed_W.T, b)``).
     """
-    V, D = vocab_size, d_model
-    embed_W = init_normal(rng, (V, D), 0.02, dtype)
-    embed_layer = TimeEmbedding(embed_W)
-    position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
-    dropout = Dropout(dropout_ratio, rng)
-    blocks = [TransformerBlock(D, num_heads, d_ff, causal=causal, dropout_ratio=dropout_ratio, rng=rng,
-                               dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
-              for _ in range(num_layers)]
-    final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
-    return embed_W, embed_layer, position_layer, dropout, blocks, final_norm
+    POSITIONS = ('learned', 'sinusoidal')
+
+    def __init__(self, vocab_size, max_len, d_model, num_heads, num_layers, d_ff, causal=False,
+                 cross_attention=False, positions='learned', dropout_ratio=0.0, input_dropout=True,
+                 token_std=0.02, residual_std=None, rng=None, dtype=np.float32):
+        if positions not in self.POSITIONS:
+            raise ValueError(f"positions must be 'learned' or 'sinusoidal', got {positions!r}")
+        rng = np.random.default_rng(rng)
+        residual_std = 0.02 / np.sqrt(2 * num_layers) if residual_std is None else residual_std
+        V, D = vocab_size, d_model
+        self.embed = TimeEmbedding(init_normal(rng, (V, D), token_std, dtype))
+        self.position = (PositionEmbedding(init_normal(rng, (max_len, D), 0.01, dtype))
+                         if positions == 'learned' else PositionalEncoding(max_len, D))
+        self.input_dropout = Dropout(dropout_ratio if input_dropout else 0.0, rng)
+        self.blocks = [TransformerBlock(D, num_heads, d_ff, causal, cross_attention, dropout_ratio, rng,
+                                        dtype, residual_std)
+                       for _ in range(num_layers)]
+        self.final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+        self.has_cross_attention = cross_attention
+        self.layers = [layer for layer in (self.embed, self.position, *self.blocks, self.final_norm)
+                       if layer.params]
+        self.params = [p for layer in self.layers for p in layer.params]
+        self.grads = [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def embed_W(self):
+        """E: (V, D), the token embedding matrix."""
+        return self.embed.params[0]
+
+    def forward(self, xs, memory=None, key_mask=None, memory_mask=None, train_flg=False):
+        """xs: (N, T) ids [, memory: (N, Tm, D)] -> H: (N, T, D); dropout on when ``train_flg``."""
+        h = self.input_dropout.forward(self.position.forward(self.embed.forward(xs)), train_flg)
+        for block in self.blocks:
+            block.train_flg = train_flg
+            h = block.forward(h, memory, key_mask, memory_mask)
+        return self.final_norm.forward(h)
+
+    @needs_forward('final_norm.cache')
+    def backward(self, dout):
+        """dout: dH (N, T, D) -> dmemory (N, Tm, D) with cross-attention, else None."""
+        dh = self.final_norm.backward(dout)
+        dmemory = None
+        for block in reversed(self.blocks):
+            if self.has_cross_attention:
+                dh, dm = block.backward(dh)
+                dmemory = dm if dmemory is None else dmemory + dm
+            else:
+                dh = block.backward(dh)
+        self.embed.backward(self.position.backward(self.input_dropout.backward(dh)))
+        return dmemory

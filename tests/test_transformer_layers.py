@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from common.gradient_check import check_gradients
-from common.transformer_layers import (GELU, FeedForward, LayerNorm, MultiHeadAttention,
-                                       PositionalEncoding, TransformerBlock)
+from common.time_layers import TimeEmbedding
+from common.transformer_layers import (GELU, FeedForward, LayerNorm, MultiHeadAttention, PositionalEncoding,
+                                       PositionEmbedding, TransformerBlock, TransformerBody)
 
 TOLERANCE = 1e-6
 
@@ -241,3 +242,47 @@ def test_each_named_dropout_acts_on_its_sub_layer(rng):
     x1 = block.norm1.forward(x)
     h = x + m_sa * block.self_attention.forward(x1, x1, causal=True)
     np.testing.assert_allclose(y, h + m_ff * block.feed_forward.forward(block.norm2.forward(h)), rtol=1e-12)
+
+
+@pytest.mark.parametrize('case', ['causal', 'key_mask', 'cross_attention'])
+def test_transformer_body_gradients(rng, case):
+    """Every parameter (E, P, each block, the final LayerNorm) and dmemory, float64, with dropout
+    on (fixed masks) in every block and, as GPT and BERT use it, in the input (the seq2seq's stacks,
+    with cross-attention, have none there)."""
+    cross = case == 'cross_attention'
+    body = TransformerBody(7, 6, 6, 2, 2, 8, causal=case != 'key_mask', cross_attention=cross,
+                           positions='sinusoidal' if cross else 'learned', dropout_ratio=0.2,
+                           input_dropout=not cross, rng=np.random.default_rng(1), dtype=np.float64)
+    randomize_block_params(body, rng)
+    xs = rng.integers(0, 7, size=(2, 4))
+    memory = rng.standard_normal((2, 5, 6)) if cross else None
+    key_mask = np.array([[True, True, True, False], [True] * 4]) if case == 'key_mask' else None
+    memory_mask = np.array([[True] * 5, [True, False, True, True, False]]) if cross else None
+
+    def forward():
+        fix_dropout_masks(body.blocks, [body.input_dropout])
+        return body.forward(xs, memory, key_mask, memory_mask, train_flg=True)
+
+    def backward(dH):
+        dmemory = body.backward(dH)
+        assert (dmemory is None) == (not cross)
+        return () if dmemory is None else dmemory
+
+    assert projected_check(forward, backward, body, [memory] if cross else [], rng) < TOLERANCE
+    assert body.input_dropout.dropping == (not cross)
+
+
+def test_transformer_body_layers_and_initial_weights():
+    """The layers with parameters in order (what a checkpoint's names count); E is the first
+    parameter and the embedding's own array; GPT-2's standard deviations."""
+    learned = TransformerBody(1000, 64, 32, 4, 3, 64, rng=0, dtype=np.float64)
+    assert [type(layer) for layer in learned.layers] == [TimeEmbedding, PositionEmbedding] + [TransformerBlock] * 3 + [LayerNorm]
+    assert learned.embed_W is learned.params[0] is learned.layers[0].params[0]
+    assert learned.embed_W.std() == pytest.approx(0.02, rel=0.02)
+    assert learned.position.params[0].std() == pytest.approx(0.01, rel=0.05)
+    assert learned.blocks[0].feed_forward.params[2].std() == pytest.approx(0.02 / math.sqrt(6), rel=0.05)
+    sinusoidal = TransformerBody(1000, 64, 32, 4, 1, 64, positions='sinusoidal', token_std=1.0, rng=0)
+    assert [type(layer) for layer in sinusoidal.layers] == [TimeEmbedding, TransformerBlock, LayerNorm]
+    assert sinusoidal.embed_W.dtype == np.float32 and sinusoidal.embed_W.std() == pytest.approx(1, rel=0.02)
+    with pytest.raises(ValueError, match="positions must be 'learned' or 'sinusoidal', got 'rotary'"):
+        TransformerBody(10, 8, 8, 2, 1, 16, positions='rotary')
