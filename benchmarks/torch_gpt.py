@@ -19,12 +19,12 @@ class TorchGPT(torch.nn.Module):
 
     def __init__(self, ours, dropout_ratio):
         super().__init__()
-        self.heads = ours.blocks[0].self_attention.num_heads
+        self.heads = ours.body.blocks[0].self_attention.num_heads
         self.dropout_ratio = dropout_ratio
         params = iter(torch.nn.Parameter(torch.tensor(p)) for p in ours.params)  # ours' order
         self.embed, self.position = next(params), next(params)
         self.blocks = torch.nn.ModuleList()
-        for _ in ours.blocks:
+        for _ in ours.body.blocks:
             block = torch.nn.ParameterList([next(params) for _ in range(16)])
             self.blocks.append(block)
         self.final_gamma, self.final_beta, self.out_b = next(params), next(params), next(params)

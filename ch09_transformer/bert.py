@@ -15,7 +15,7 @@ from common.base_model import BaseModel
 from common.checks import check_ids, check_ndim, needs_forward
 from common.layers import SoftmaxWithLoss
 from common.time_layers import TimeAffine
-from common.transformer_layers import gpt2_stack
+from common.transformer_layers import TransformerBody
 
 SPECIAL_TOKENS = ('[CLS]', '[SEP]', '[MASK]', '[PAD]')
 IGNORE = -1  # target of a position that is not in the loss
@@ -35,6 +35,7 @@ class BertEncoder(BaseModel):
         H = LayerNorm(h)                                  encode(xs) -> H: (N, T, D)
         scores_m = H[m] E^T + b for the M positions m with a target; loss = mean_m -log softmax(scores_m)[t_m]
 
+    The first three lines are ``self.body``, a bidirectional ``TransformerBody``.
     xs: (N, T) ids in [0, V + 4), T <= context_size; ts: (N, T) original word ids at the masked
     positions, IGNORE (-1) elsewhere -> loss: float.  Only the M masked positions go through the
     (D, V + 4) output layer.  E is shared by the embedding and the output; its gradient is the sum
@@ -52,13 +53,11 @@ class BertEncoder(BaseModel):
         self.keep_config(vocab_size=vocab_size, context_size=context_size, d_model=d_model,
                          num_heads=num_heads, num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         V, D = vocab_size + len(SPECIAL_TOKENS), d_model
-        (embed_W, self.embed_layer, self.position_layer, self.dropout, self.blocks,
-         self.final_norm) = gpt2_stack(rng, V, context_size, D, num_heads, num_layers, d_ff,
-                                       dropout_ratio, causal=False, dtype=dtype)
-        self.encoder_layers = [self.embed_layer, self.position_layer, *self.blocks, self.final_norm]
-        self.mlm_layer = TimeAffine(embed_W.T, np.zeros(V, dtype=dtype))  # over the M masked positions
+        self.body = TransformerBody(V, context_size, D, num_heads, num_layers, d_ff, causal=False,
+                                    dropout_ratio=dropout_ratio, rng=rng, dtype=dtype)
+        self.mlm_layer = TimeAffine(self.body.embed_W.T, np.zeros(V, dtype=dtype))  # over the M masked positions
         self.loss_layer = SoftmaxWithLoss()
-        self.collect_params(self.encoder_layers + [self.mlm_layer])
+        self.collect_params(self.body.layers + [self.mlm_layer])
         self.picked = None
 
     def encode(self, xs, train_flg=False):
@@ -68,19 +67,11 @@ class BertEncoder(BaseModel):
         if xs.shape[1] > self.context_size:
             raise ValueError(f'the input has {xs.shape[1]} positions, but this encoder reads at most '
                              f'context_size = {self.context_size}')
-        key_mask = xs != self.pad_id
-        h = self.dropout.forward(self.position_layer.forward(self.embed_layer.forward(xs)), train_flg)
-        for block in self.blocks:
-            block.train_flg = train_flg
-            h = block.forward(h, key_mask=key_mask)
-        return self.final_norm.forward(h)
+        return self.body.forward(xs, key_mask=xs != self.pad_id, train_flg=train_flg)
 
     def encode_backward(self, dH):
         """dH: (N, T, D) -> writes the encoder's gradients (the tied E is summed in ``backward``)."""
-        dh = self.final_norm.backward(dH)
-        for block in reversed(self.blocks):
-            dh = block.backward(dh)
-        self.embed_layer.backward(self.position_layer.backward(self.dropout.backward(dh)))
+        self.body.backward(dH)
 
     def predict_masked(self, xs, ts, train_flg=False):
         """Scores (M, V + 4) of the M positions where ts != IGNORE, in row-major order."""

@@ -27,7 +27,7 @@ class BertClassifier(SentenceClassifier):
         self.max_length = context_size
         self.select = SelectTime()
         self.build_head(d_model, n_classes, rng, dtype)
-        self.collect_params(self.encoder.encoder_layers + [self.head])
+        self.collect_params(self.encoder.body.layers + [self.head])
 
     def encode(self, ids, lengths, train_flg=False):
         """ids: (N, T) -> the final [CLS] state (N, D)."""

@@ -10,7 +10,7 @@ import numpy as np
 from common.base_model import BaseModel
 from common.checks import check_ndim
 from common.time_layers import TimeAffine, TimeSoftmaxWithLoss
-from common.transformer_layers import gpt2_stack
+from common.transformer_layers import TransformerBody
 
 
 class GPT(BaseModel):
@@ -21,6 +21,8 @@ class GPT(BaseModel):
         scores = LayerNorm(h) E^T + b                     output tied to the token embedding
         loss = TimeSoftmaxWithLoss(scores, ts)
 
+    The first two lines and the LayerNorm are ``self.body``, a causal ``TransformerBody``
+    (``body.blocks[l].self_attention.attention_weights`` keep each layer's attention).
     xs: (N, T) word ids with T <= context_size, ts: (N, T) next-word ids (-1: not counted)
     -> loss: float; predict(xs) -> scores (N, T, V).  Weight tying: E (V, D) is used by the
     embedding and, transposed, by the output layer; its gradient is the sum of both, written
@@ -43,12 +45,10 @@ class GPT(BaseModel):
         self.keep_config(vocab_size=V, context_size=context_size, d_model=D, num_heads=num_heads,
                          num_layers=num_layers, d_ff=d_ff, dropout_ratio=dropout_ratio)
         self.context_size = context_size
-        (embed_W, self.embed_layer, self.position_layer, self.dropout, self.blocks,
-         self.final_norm) = gpt2_stack(rng, V, context_size, D, num_heads, num_layers, d_ff,
-                                       dropout_ratio, causal=True, dtype=dtype)
-        self.output_layer = TimeAffine(embed_W.T, np.zeros(V, dtype=dtype))
-        self.layers = [self.embed_layer, self.position_layer, *self.blocks, self.final_norm,
-                       self.output_layer]
+        self.body = TransformerBody(V, context_size, D, num_heads, num_layers, d_ff, causal=True,
+                                    dropout_ratio=dropout_ratio, rng=rng, dtype=dtype)
+        self.output_layer = TimeAffine(self.body.embed_W.T, np.zeros(V, dtype=dtype))
+        self.layers = [*self.body.layers, self.output_layer]
         self.loss_layer = TimeSoftmaxWithLoss()
         self.collect_params(self.layers)
 
@@ -59,19 +59,11 @@ class GPT(BaseModel):
         if xs.shape[1] > self.context_size:
             raise ValueError(f'the sequence has {xs.shape[1]} words, but this GPT reads at most '
                              f'context_size = {self.context_size}: cut it into windows')
-        h = self.position_layer.forward(self.embed_layer.forward(xs))
-        h = self.dropout.forward(h, train_flg)
-        for block in self.blocks:
-            block.train_flg = train_flg
-            h = block.forward(h)
-        return self.final_norm.forward(h)
+        return self.body.forward(xs, train_flg=train_flg)
 
     def hidden_backward(self, dH):
         """dH: (N, T, D) of ``hidden_states``' output -> the gradients of every layer below it."""
-        dh = self.final_norm.backward(dH)
-        for block in reversed(self.blocks):
-            dh = block.backward(dh)
-        self.embed_layer.backward(self.position_layer.backward(self.dropout.backward(dh)))
+        self.body.backward(dH)
 
     def predict(self, xs, train_flg=False):
         """xs: (N, T) word ids, T <= context_size -> scores (N, T, V) of each next word."""

@@ -23,7 +23,7 @@ class GptClassifier(SentenceClassifier):
         self.max_length = context_size
         self.select = SelectTime()
         self.build_head(d_model, n_classes, rng, dtype)
-        self.collect_params(self.gpt.layers[:-1] + [self.head])
+        self.collect_params(self.gpt.body.layers + [self.head])
 
     def encode(self, ids, lengths, train_flg=False):
         """ids: (N, T), lengths: (N,) -> the GPT's final state after each sentence's last word (N, D)."""

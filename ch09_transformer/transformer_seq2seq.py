@@ -10,6 +10,7 @@ others, with sinusoidal positional encodings telling positions apart.
                          (causal self-attention, cross-attention over memory, feed-forward)
                          -> LayerNorm -> TimeAffine -> scores (N, T, V)
 
+Both stacks are a ``common.transformer_layers.TransformerBody``, the body GPT and BERT use too.
 The questions and answers of ``dataset.sequence`` are padded with spaces to a fixed length and
 the spaces are read as characters (as the LSTMs of chapters 7-8 read them), so every position is
 real and no padding mask is needed.  The model has chapter 7's interface (``forward``,
@@ -21,88 +22,51 @@ import numpy as np
 from common.backend import array_module
 from common.base_model import BaseModel
 from common.checks import check_ndim
-from common.time_layers import TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss
-from common.transformer_layers import LayerNorm, PositionalEncoding, TransformerBlock
+from common.time_layers import TimeAffine, TimeSoftmaxWithLoss
+from common.transformer_layers import TransformerBody, init_normal
 from ch07_seq2seq import decoding
-from ch07_seq2seq.seq2seq import LayerStack, normal
+from ch07_seq2seq.seq2seq import LayerStack
 
 
-class TransformerStack(LayerStack):
-    """Embedding + positions -> pre-LN TransformerBlocks -> final LayerNorm (what encoder and
-    decoder share).  Token vectors are drawn from N(0, 1), the scale of the positional encoding.
+# What both stacks share: token vectors from N(0, 1) (the scale of the sinusoidal positions),
+# fixed sinusoidal positions, residual projections N(0, 0.02^2), no dropout on the input vectors.
+STACK_SETTINGS = dict(positions='sinusoidal', token_std=1.0, residual_std=0.02, input_dropout=False)
+
+
+class TransformerEncoder(TransformerBody):
+    """xs (N, T_in) ids -> memory (N, T_in, D): a ``TransformerBody`` with sinusoidal positions,
+    bidirectional self-attention and no cross-attention; backward(dmemory) -> None.
     """
-
-    def __init__(self, vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio, max_len,
-                 rng, dtype, decoder):
-        self.embed = TimeEmbedding(normal(rng, (vocab_size, d_model), 1.0, dtype))
-        self.position = PositionalEncoding(max_len, d_model)
-        self.blocks = [TransformerBlock(d_model, num_heads, d_ff, causal=decoder, cross_attention=decoder,
-                                        dropout_ratio=dropout_ratio, rng=rng, dtype=dtype)
-                       for _ in range(num_layers)]
-        self.norm = LayerNorm(np.ones(d_model, dtype=dtype), np.zeros(d_model, dtype=dtype))
-
-    def embed_forward(self, xs, train_flg):
-        """xs (N, T) ids -> (N, T, D) token vectors plus positions; sets the blocks' dropout."""
-        for block in self.blocks:
-            block.train_flg = train_flg
-        return self.position.forward(self.embed.forward(xs))
-
-    def embed_backward(self, dx):
-        self.embed.backward(self.position.backward(dx))
-
-
-class TransformerEncoder(TransformerStack):
-    """xs (N, T_in) ids -> memory (N, T_in, D); backward(dmemory) -> None."""
 
     def __init__(self, vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio=0.0,
                  max_len=64, rng=None, dtype=np.float32):
-        super().__init__(vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio, max_len,
-                         np.random.default_rng(rng), dtype, decoder=False)
-        self.collect([self.embed, *self.blocks, self.norm])
-
-    def forward(self, xs, train_flg=False):
-        x = self.embed_forward(xs, train_flg)
-        for block in self.blocks:
-            x = block.forward(x)
-        return self.norm.forward(x)
-
-    def backward(self, dmemory):
-        dx = self.norm.backward(dmemory)
-        for block in reversed(self.blocks):
-            dx = block.backward(dx)
-        self.embed_backward(dx)
+        super().__init__(vocab_size, max_len, d_model, num_heads, num_layers, d_ff,
+                         dropout_ratio=dropout_ratio, rng=rng, dtype=dtype, **STACK_SETTINGS)
 
 
-class TransformerDecoder(TransformerStack):
+class TransformerDecoder(LayerStack):
     """Teacher-forced decoding: (ys (N, T) ids, memory (N, T_in, D)) -> scores (N, T, V).
 
-    Position t sees the inputs ys[:, :t+1] (causal self-attention) and all of memory; the
-    output Affine W: (D, V).  backward(dscores) -> dmemory (N, T_in, D), summed over the blocks.
+    A ``TransformerBody`` with causal self-attention and cross-attention over memory (position t
+    sees the inputs ys[:, :t+1] and all of memory), then the output Affine W: (D, V) ~ N(0, 1/D).
+    backward(dscores) -> dmemory (N, T_in, D), summed over the blocks.
     """
 
     def __init__(self, vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio=0.0,
                  max_len=64, rng=None, dtype=np.float32):
         rng = np.random.default_rng(rng)
-        super().__init__(vocab_size, d_model, num_heads, num_layers, d_ff, dropout_ratio, max_len,
-                         rng, dtype, decoder=True)
-        self.affine = TimeAffine(normal(rng, (d_model, vocab_size), d_model ** -0.5, dtype),
+        self.body = TransformerBody(vocab_size, max_len, d_model, num_heads, num_layers, d_ff, causal=True,
+                                    cross_attention=True, dropout_ratio=dropout_ratio, rng=rng, dtype=dtype,
+                                    **STACK_SETTINGS)
+        self.affine = TimeAffine(init_normal(rng, (d_model, vocab_size), d_model ** -0.5, dtype),
                                  np.zeros(vocab_size, dtype=dtype))
-        self.collect([self.embed, *self.blocks, self.norm, self.affine])
+        self.collect(self.body.layers + [self.affine])
 
     def forward(self, ys, memory, train_flg=False):
-        x = self.embed_forward(ys, train_flg)
-        for block in self.blocks:
-            x = block.forward(x, memory)
-        return self.affine.forward(self.norm.forward(x))
+        return self.affine.forward(self.body.forward(ys, memory, train_flg=train_flg))
 
     def backward(self, dscores):
-        dx = self.norm.backward(self.affine.backward(dscores))
-        dmemory = 0
-        for block in reversed(self.blocks):
-            dx, dm = block.backward(dx)
-            dmemory = dmemory + dm
-        self.embed_backward(dx)
-        return dmemory
+        return self.body.backward(self.affine.backward(dscores))
 
 
 class TransformerSeq2seq(BaseModel):
@@ -128,7 +92,7 @@ class TransformerSeq2seq(BaseModel):
     def forward(self, xs, ts, train_flg=True):
         check_ndim(xs, 2, 'questions xs', '(N, T_in)')
         check_ndim(ts, 2, 'answers ts', '(N, T_out)')
-        memory = self.encoder.forward(xs, train_flg)
+        memory = self.encoder.forward(xs, train_flg=train_flg)
         return self.softmax.forward(self.decoder.forward(ts[:, :-1], memory, train_flg), ts[:, 1:])
 
     def backward(self, dout=1):

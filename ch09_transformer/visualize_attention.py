@@ -34,7 +34,7 @@ def plot_attention_heads(model, word_ids, words, paths=None):
     (None: shown inline, one figure per layer).  Returns the weights, one (heads, T, T) per layer.
     """
     model.predict(np.asarray(word_ids).reshape(1, -1))
-    weights = [to_cpu(block.self_attention.attention_weights[0]) for block in model.blocks]
+    weights = [to_cpu(block.self_attention.attention_weights[0]) for block in model.body.blocks]
     for layer, (heads, path) in enumerate(zip(weights, paths or [None] * len(weights))):
         fig = new_figure(path, figsize=(4 * len(heads), 4.4))
         for head, w in enumerate(heads):
@@ -66,7 +66,7 @@ def main(argv=None):
         parser.error(f'argument --sentence: {len(words)} words; this GPT reads 1 to '
                      f'{model.context_size} (its context size)')
     ids = words_to_ids(parser, '--sentence', words, word_to_id)
-    paths = layer_paths(args.plot or DEFAULT_PLOT, len(model.blocks))
+    paths = layer_paths(args.plot or DEFAULT_PLOT, len(model.body.blocks))
     if not args.plot:
         paths = [default_output(parser, '--plot', path) for path in paths]
     weights = plot_attention_heads(model, ids, words, paths)

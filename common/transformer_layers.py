@@ -301,13 +301,17 @@ def init_normal(rng, shape, std, dtype):
 class TransformerBlock:
     """One pre-LN Transformer block (as in GPT-2), creating its own weights:
 
-        h = x + Dropout(SelfAttention(LN1(x)))                 (causal for a decoder / GPT)
-        h = h + Dropout(CrossAttention(LNc(h), memory))        (only with cross_attention=True)
-        y = h + Dropout(FeedForward(LN2(h)))
+        h = x + Dropout_sa(SelfAttention(LN1(x)))                 (causal for a decoder / GPT)
+        h = h + Dropout_ca(CrossAttention(LNc(h), memory))        (only with cross_attention=True)
+        y = h + Dropout_ff(FeedForward(LN2(h)))
 
     xs: (N, T, D) -> ys: (N, T, D); ``memory``: (N, Tm, D) encoder output (cross-attention);
     ``key_mask`` (N, T) and ``memory_mask`` (N, Tm): True where a key is real.
     backward(dys) -> dxs, or (dxs, dmemory) with cross-attention.
+    The three dropouts act on what a sub-layer writes into the residual stream and are named by
+    that sub-layer: ``self_attention_dropout``, ``cross_attention_dropout`` (None without
+    cross-attention) and ``feed_forward_dropout``; the attention weights A have a dropout of
+    their own inside each MultiHeadAttention.  All use the ratio ``dropout_ratio``.
     Weights: N(0, 0.02^2) (GPT-2), the two projections that write into the residual stream
     (Wo, W2) with std ``residual_std``; biases 0, LayerNorm gains 1.  ``rng`` (numpy
     Generator) draws the weights and then the dropout masks; ``train_flg`` switches dropout.
@@ -334,7 +338,9 @@ class TransformerBlock:
         self.norm2 = norm()
         self.feed_forward = FeedForward(init_normal(rng, (D, d_ff), 0.02, dtype), np.zeros(d_ff, dtype=dtype),
                                         init_normal(rng, (d_ff, D), residual_std, dtype), np.zeros(D, dtype=dtype))
-        self.dropouts = [Dropout(dropout_ratio, rng) for _ in range(3 if cross_attention else 2)]
+        self.self_attention_dropout = Dropout(dropout_ratio, rng)
+        self.cross_attention_dropout = Dropout(dropout_ratio, rng) if cross_attention else None
+        self.feed_forward_dropout = Dropout(dropout_ratio, rng)
         named = [('ln1', self.norm1), ('attn', self.self_attention)]
         if cross_attention:
             named += [('ln_cross', self.norm_cross), ('cross', self.cross_attention)]
@@ -348,49 +354,105 @@ class TransformerBlock:
         if (memory is None) != (self.cross_attention is None):
             raise ValueError('an encoder output (memory) is needed exactly when the block has '
                              'cross-attention' + (' (it has)' if self.cross_attention else " (it hasn't)"))
-        for layer in (self.self_attention, self.cross_attention):
-            if layer is not None:
-                layer.train_flg = self.train_flg
-        drop = iter(self.dropouts)
+        train_flg = self.train_flg
+        self.self_attention.train_flg = train_flg
         x = self.norm1.forward(xs)
-        h = xs + next(drop).forward(self.self_attention.forward(x, x, self.causal, key_mask), self.train_flg)
+        h = xs + self.self_attention_dropout.forward(
+            self.self_attention.forward(x, x, self.causal, key_mask), train_flg)
         if memory is not None:
+            self.cross_attention.train_flg = train_flg
             x = self.norm_cross.forward(h)
-            h = h + next(drop).forward(self.cross_attention.forward(x, memory, False, memory_mask),
-                                       self.train_flg)
-        return h + next(drop).forward(self.feed_forward.forward(self.norm2.forward(h)), self.train_flg)
+            h = h + self.cross_attention_dropout.forward(
+                self.cross_attention.forward(x, memory, False, memory_mask), train_flg)
+        return h + self.feed_forward_dropout.forward(self.feed_forward.forward(self.norm2.forward(h)), train_flg)
 
     @needs_forward('norm1.cache')
     def backward(self, dout):
-        drop = reversed(self.dropouts)
-        dh = dout + self.norm2.backward(self.feed_forward.backward(next(drop).backward(dout)))
+        dh = dout + self.norm2.backward(self.feed_forward.backward(self.feed_forward_dropout.backward(dout)))
         dmemory = None
         if self.cross_attention is not None:
-            dx, dmemory = self.cross_attention.backward(next(drop).backward(dh))
+            dx, dmemory = self.cross_attention.backward(self.cross_attention_dropout.backward(dh))
             dh = dh + self.norm_cross.backward(dx)
-        dxq, dxkv = self.self_attention.backward(next(drop).backward(dh))
+        dxq, dxkv = self.self_attention.backward(self.self_attention_dropout.backward(dh))
         dxs = dh + self.norm1.backward(dxq + dxkv)
         return dxs if dmemory is None else (dxs, dmemory)
 
 
-def gpt2_stack(rng, vocab_size, context_size, d_model, num_heads, num_layers, d_ff, dropout_ratio,
-               causal, dtype):
-    """The body GPT and BERT share, with GPT-2's initial weights, drawn from ``rng`` in this order:
+class TransformerBody:
+    """Token ids -> a stack of Transformer blocks -> final LayerNorm: the body of GPT, of BERT and
+    of both halves of the Transformer seq2seq, creating its own weights:
 
-        E: (V, D) ~ N(0, 0.02^2) in a TimeEmbedding;  P: (context_size, D) ~ N(0, 0.01^2) in a
-        PositionEmbedding;  Dropout on E[xs] + P[:T];  num_layers pre-LN TransformerBlocks (causal
-        or bidirectional) whose residual projections have std 0.02 / sqrt(2 num_layers);  a final
-        LayerNorm.
-    Returns (embed_W, embed_layer, position_layer, dropout, blocks, final_norm); the model ties its
-    output layer to embed_W.
+        h_0 = Dropout_in(E[xs] + pos[:T])                 token vectors plus positions
+        h_l = TransformerBlock_l(h_{l-1}, memory), l = 1..num_layers
+        H = LayerNorm(h_L)
+
+    xs: (N, T) ids in [0, V), T <= max_len -> H: (N, T, D).  With cross_attention, ``memory``
+    (N, Tm, D) is read by every block; ``key_mask`` (N, T) and ``memory_mask`` (N, Tm) are True
+    where a key is real (False hides padding); causal=True lets position t see positions <= t only.
+    backward(dH: (N, T, D)) writes the gradients of E, P and every block in place and returns
+    dmemory (N, Tm, D), the sum over the blocks, with cross-attention (None without: the ids
+    have no gradient).
+
+    positions: 'learned' -- P: (max_len, D) ~ N(0, 0.01^2), pos[:T] = P[:T] (GPT-2, a
+    ``PositionEmbedding``); 'sinusoidal' -- the fixed PE of Vaswani et al. (``PositionalEncoding``,
+    no parameters).  E: (V, D) ~ N(0, token_std^2); each block's weights N(0, 0.02^2), its two
+    projections into the residual stream (Wo, W2) N(0, residual_std^2), residual_std defaulting
+    to GPT-2's 0.02 / sqrt(2 num_layers).  Dropout_in has ratio ``dropout_ratio`` when
+    ``input_dropout`` (else none); the blocks use ``dropout_ratio`` too, on at train time only
+    (``train_flg``).  ``rng`` (numpy Generator or seed) draws E, P, the blocks' weights in that
+    order, and then the dropout masks.
+
+    ``layers``: the layers with parameters, in order (E's TimeEmbedding, P's PositionEmbedding,
+    the blocks, the final LayerNorm): a model hands them to ``BaseModel.collect_params``.
+    ``embed_W``: E, for an output layer tied to it (``TimeAffine(body.embed_W.T, b)``).
     """
-    V, D = vocab_size, d_model
-    embed_W = init_normal(rng, (V, D), 0.02, dtype)
-    embed_layer = TimeEmbedding(embed_W)
-    position_layer = PositionEmbedding(init_normal(rng, (context_size, D), 0.01, dtype))
-    dropout = Dropout(dropout_ratio, rng)
-    blocks = [TransformerBlock(D, num_heads, d_ff, causal=causal, dropout_ratio=dropout_ratio, rng=rng,
-                               dtype=dtype, residual_std=0.02 / np.sqrt(2 * num_layers))
-              for _ in range(num_layers)]
-    final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
-    return embed_W, embed_layer, position_layer, dropout, blocks, final_norm
+    POSITIONS = ('learned', 'sinusoidal')
+
+    def __init__(self, vocab_size, max_len, d_model, num_heads, num_layers, d_ff, causal=False,
+                 cross_attention=False, positions='learned', dropout_ratio=0.0, input_dropout=True,
+                 token_std=0.02, residual_std=None, rng=None, dtype=np.float32):
+        if positions not in self.POSITIONS:
+            raise ValueError(f"positions must be 'learned' or 'sinusoidal', got {positions!r}")
+        rng = np.random.default_rng(rng)
+        residual_std = 0.02 / np.sqrt(2 * num_layers) if residual_std is None else residual_std
+        V, D = vocab_size, d_model
+        self.embed = TimeEmbedding(init_normal(rng, (V, D), token_std, dtype))
+        self.position = (PositionEmbedding(init_normal(rng, (max_len, D), 0.01, dtype))
+                         if positions == 'learned' else PositionalEncoding(max_len, D))
+        self.input_dropout = Dropout(dropout_ratio if input_dropout else 0.0, rng)
+        self.blocks = [TransformerBlock(D, num_heads, d_ff, causal, cross_attention, dropout_ratio, rng,
+                                        dtype, residual_std)
+                       for _ in range(num_layers)]
+        self.final_norm = LayerNorm(np.ones(D, dtype=dtype), np.zeros(D, dtype=dtype))
+        self.has_cross_attention = cross_attention
+        self.layers = [layer for layer in (self.embed, self.position, *self.blocks, self.final_norm)
+                       if layer.params]
+        self.params = [p for layer in self.layers for p in layer.params]
+        self.grads = [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def embed_W(self):
+        """E: (V, D), the token embedding matrix."""
+        return self.embed.params[0]
+
+    def forward(self, xs, memory=None, key_mask=None, memory_mask=None, train_flg=False):
+        """xs: (N, T) ids [, memory: (N, Tm, D)] -> H: (N, T, D); dropout on when ``train_flg``."""
+        h = self.input_dropout.forward(self.position.forward(self.embed.forward(xs)), train_flg)
+        for block in self.blocks:
+            block.train_flg = train_flg
+            h = block.forward(h, memory, key_mask, memory_mask)
+        return self.final_norm.forward(h)
+
+    @needs_forward('final_norm.cache')
+    def backward(self, dout):
+        """dout: dH (N, T, D) -> dmemory (N, Tm, D) with cross-attention, else None."""
+        dh = self.final_norm.backward(dout)
+        dmemory = None
+        for block in reversed(self.blocks):
+            if self.has_cross_attention:
+                dh, dm = block.backward(dh)
+                dmemory = dm if dmemory is None else dmemory + dm
+            else:
+                dh = block.backward(dh)
+        self.embed.backward(self.position.backward(self.input_dropout.backward(dh)))
+        return dmemory

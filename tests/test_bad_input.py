@@ -109,6 +109,7 @@ LAYERS = {
     'PositionEmbedding': lambda: transformer_layers.PositionEmbedding(W(6, 4)),
     'FeedForward': lambda: transformer_layers.FeedForward(W(4, 8), W(8), W(8, 4), W(4)),
     'TransformerBlock': lambda: transformer_layers.TransformerBlock(4, 2, 8, rng=RNG),
+    'TransformerBody': lambda: transformer_layers.TransformerBody(10, 6, 4, 2, 1, 8, rng=RNG),
     'SelectTime': sequence_pooling.SelectTime,
     'MaskedMean': sequence_pooling.MaskedMean,
     'SmallestK': lambda: sequence_pooling.SmallestK(2),

@@ -81,7 +81,7 @@ def test_padding_is_never_attended_and_never_in_the_loss():
     rescale(model, np.random.default_rng(6))
     xs, ts = tiny_batch()
     H = model.encode(xs)
-    for block in model.blocks:
+    for block in model.body.blocks:
         assert np.all(block.self_attention.attention_weights[0, :, :, 5:] == 0)
     wider = np.concatenate([xs, np.full((2, 1), V + 3)], axis=1)  # one more [PAD] column
     np.testing.assert_allclose(model.encode(wider)[0, :5], H[0, :5], rtol=1e-5, atol=1e-6)

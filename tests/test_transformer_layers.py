@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from common.gradient_check import check_gradients
-from common.transformer_layers import (GELU, FeedForward, LayerNorm, MultiHeadAttention,
-                                       PositionalEncoding, TransformerBlock)
+from common.time_layers import TimeEmbedding
+from common.transformer_layers import (GELU, FeedForward, LayerNorm, MultiHeadAttention, PositionalEncoding,
+                                       PositionEmbedding, TransformerBlock, TransformerBody)
 
 TOLERANCE = 1e-6
 
@@ -174,6 +175,18 @@ def test_feed_forward_gradient(rng):
     assert projected_check(lambda: layer.forward(x), layer.backward, layer, [x], rng) < TOLERANCE
 
 
+def fix_dropout_masks(blocks, first=()):
+    """Give every dropout of ``blocks`` (and the dropouts in ``first``) a fresh Generator of its
+    own seed, so that each forward call draws the same masks."""
+    dropouts = list(first)
+    for block in blocks:
+        dropouts += [block.self_attention.dropout, block.self_attention_dropout, block.feed_forward_dropout]
+        if block.cross_attention is not None:
+            dropouts += [block.cross_attention.dropout, block.cross_attention_dropout]
+    for k, layer in enumerate(dropouts):
+        layer.rng = np.random.default_rng(k)
+
+
 def randomize_block_params(block, rng):
     for p in block.params:  # LayerNorm gains 1 and biases 0 would hide mistakes
         p[...] = rng.standard_normal(p.shape) * 0.5
@@ -195,11 +208,9 @@ def test_transformer_block_with_cross_attention_and_dropout_gradient(rng):
     randomize_block_params(block, rng)
     x, memory = rng.standard_normal((2, 3, 6)), rng.standard_normal((2, 5, 6))
     memory_mask = np.array([[True] * 5, [True, True, False, False, True]])
-    dropout_rngs = [block.self_attention.dropout, block.cross_attention.dropout] + block.dropouts
 
     def forward():
-        for k, layer in enumerate(dropout_rngs):
-            layer.rng = np.random.default_rng(k)  # the same masks every call
+        fix_dropout_masks([block])
         return block.forward(x, memory, memory_mask=memory_mask)
 
     assert projected_check(forward, block.backward, block, [x, memory], rng) < TOLERANCE
@@ -216,3 +227,62 @@ def test_transformer_block_runs_in_float32_and_test_mode_is_deterministic(rng):
     np.testing.assert_array_equal(block.forward(x), block.forward(x))
     with pytest.raises(ValueError, match='memory'):
         block.forward(x, memory=x)
+
+
+def test_each_named_dropout_acts_on_its_sub_layer(rng):
+    """y = h + m_ff * FF(LN2(h)), h = x + m_sa * SA(LN1(x)), written out with the masks the block's
+    self_attention_dropout and feed_forward_dropout kept (attention-weight dropout off)."""
+    block = TransformerBlock(6, 2, 8, causal=True, dropout_ratio=0.5, rng=np.random.default_rng(1),
+                             dtype=np.float64)
+    block.self_attention.dropout.dropout_ratio = 0.0
+    x = rng.standard_normal((2, 4, 6))
+    y = block.forward(x)
+    m_sa, m_ff = block.self_attention_dropout.mask, block.feed_forward_dropout.mask
+    assert (m_sa == 0).any() and (m_ff == 0).any() and not np.array_equal(m_sa, m_ff)
+    x1 = block.norm1.forward(x)
+    h = x + m_sa * block.self_attention.forward(x1, x1, causal=True)
+    np.testing.assert_allclose(y, h + m_ff * block.feed_forward.forward(block.norm2.forward(h)), rtol=1e-12)
+
+
+@pytest.mark.parametrize('case', ['causal', 'key_mask', 'cross_attention'])
+def test_transformer_body_gradients(rng, case):
+    """Every parameter (E, P, each block, the final LayerNorm) and dmemory, float64, with dropout
+    on (fixed masks) in every block and, as GPT and BERT use it, in the input (the seq2seq's stacks,
+    with cross-attention, have none there)."""
+    cross = case == 'cross_attention'
+    body = TransformerBody(7, 6, 6, 2, 2, 8, causal=case != 'key_mask', cross_attention=cross,
+                           positions='sinusoidal' if cross else 'learned', dropout_ratio=0.2,
+                           input_dropout=not cross, rng=np.random.default_rng(1), dtype=np.float64)
+    randomize_block_params(body, rng)
+    xs = rng.integers(0, 7, size=(2, 4))
+    memory = rng.standard_normal((2, 5, 6)) if cross else None
+    key_mask = np.array([[True, True, True, False], [True] * 4]) if case == 'key_mask' else None
+    memory_mask = np.array([[True] * 5, [True, False, True, True, False]]) if cross else None
+
+    def forward():
+        fix_dropout_masks(body.blocks, [body.input_dropout])
+        return body.forward(xs, memory, key_mask, memory_mask, train_flg=True)
+
+    def backward(dH):
+        dmemory = body.backward(dH)
+        assert (dmemory is None) == (not cross)
+        return () if dmemory is None else dmemory
+
+    assert projected_check(forward, backward, body, [memory] if cross else [], rng) < TOLERANCE
+    assert body.input_dropout.dropping == (not cross)
+
+
+def test_transformer_body_layers_and_initial_weights():
+    """The layers with parameters in order (what a checkpoint's names count); E is the first
+    parameter and the embedding's own array; GPT-2's standard deviations."""
+    learned = TransformerBody(1000, 64, 32, 4, 3, 64, rng=0, dtype=np.float64)
+    assert [type(layer) for layer in learned.layers] == [TimeEmbedding, PositionEmbedding] + [TransformerBlock] * 3 + [LayerNorm]
+    assert learned.embed_W is learned.params[0] is learned.layers[0].params[0]
+    assert learned.embed_W.std() == pytest.approx(0.02, rel=0.02)
+    assert learned.position.params[0].std() == pytest.approx(0.01, rel=0.05)
+    assert learned.blocks[0].feed_forward.params[2].std() == pytest.approx(0.02 / math.sqrt(6), rel=0.05)
+    sinusoidal = TransformerBody(1000, 64, 32, 4, 1, 64, positions='sinusoidal', token_std=1.0, rng=0)
+    assert [type(layer) for layer in sinusoidal.layers] == [TimeEmbedding, TransformerBlock, LayerNorm]
+    assert sinusoidal.embed_W.dtype == np.float32 and sinusoidal.embed_W.std() == pytest.approx(1, rel=0.02)
+    with pytest.raises(ValueError, match="positions must be 'learned' or 'sinusoidal', got 'rotary'"):
+        TransformerBody(10, 8, 8, 2, 1, 16, positions='rotary')
