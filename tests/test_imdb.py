@@ -162,7 +162,8 @@ def test_a_damaged_archive_is_refused_in_one_line_naming_the_file(small_imdb, mo
         imdb.load_data('train')
     assert str(info.value).startswith(f'{path} is not the expected IMDB file: its SHA-256 is ')
     assert '\n' not in str(info.value)
-    monkeypatch.setattr(imdb, 'SHA256', {**imdb.SHA256, imdb.TEXT_ONLY: hashlib.sha256(path.read_bytes()).hexdigest()})
+    damaged_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setattr(imdb, 'SHA256', {**imdb.SHA256, imdb.TEXT_ONLY: damaged_sha256})
     imdb._verified_sha256.cache_clear()
     with pytest.raises(ValueError) as info:
         imdb.load_data('train')
@@ -170,7 +171,7 @@ def test_a_damaged_archive_is_refused_in_one_line_naming_the_file(small_imdb, mo
     assert '\n' not in str(info.value)
     without_test = {name: text for name, text in REVIEWS.items() if '/test/pos/' not in name}
     small_imdb(without_test)
-    with pytest.raises(ValueError, match=r'holds no review in aclImdb/test/pos/: it is not the aclImdb archive'):
+    with pytest.raises(ValueError, match='holds no review in aclImdb/test/pos/: it is not the aclImdb archive'):
         imdb.load_data('train')
 
 

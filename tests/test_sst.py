@@ -53,7 +53,8 @@ def test_sentences_are_the_leaves_verbatim_and_binary_drops_the_neutral_root(sma
     sentences, labels = sst.load_data('train', binary=False)
     assert [len(s) for s in sentences] == [4, 2, 3] and labels.tolist() == [3, 2, 1]
     assert sst.load_data('dev', binary=False)[0] == [['-LRB-', 'great', '-RRB-']]
-    assert sst.load_data('test')[0] == [['Dull', '.'], ['2\xa01\\/2', 'hours']]  # a no-break space inside a leaf
+    # a no-break space inside a leaf
+    assert sst.load_data('test')[0] == [['Dull', '.'], ['2\xa01\\/2', 'hours']]
 
 
 def test_phrases_are_every_node_once_root_first_and_keep_their_first_label(small_sst):
@@ -64,7 +65,8 @@ def test_phrases_are_every_node_once_root_first_and_keep_their_first_label(small
     assert [(' '.join(p), label) for p, label in zip(phrases, labels.tolist())] == expected
     phrases, labels = sst.load_phrases('train')
     assert [(' '.join(p), label) for p, label in zip(phrases, labels.tolist())] == [
-        ("It 's clever fun", 1), ("'s clever fun", 1), ('clever fun', 1), ('clever', 1), ('Not clever fun', 0)]
+        ("It 's clever fun", 1), ("'s clever fun", 1), ('clever fun', 1), ('clever', 1),
+        ('Not clever fun', 0)]
 
 
 def test_parse_tree_gives_leaves_and_pre_order_spans():
@@ -114,7 +116,8 @@ def test_a_damaged_archive_is_refused_in_one_line_naming_the_file(small_sst, mon
     assert '\n' not in message
     monkeypatch.setattr(sst, 'SHA256', hashlib.sha256(path.read_bytes()).hexdigest())
     sst._read_archive.cache_clear()
-    with pytest.raises(ValueError, match=r'^\S+trainDevTestTrees_PTB\.zip is damaged \(not a readable zip') as info:
+    damaged = r'^\S+trainDevTestTrees_PTB\.zip is damaged \(not a readable zip'
+    with pytest.raises(ValueError, match=damaged) as info:
         sst.load_data('train')
     assert '\n' not in str(info.value)
     small_sst({'train': TRAIN, 'test': TEST})
@@ -135,7 +138,8 @@ def test_the_real_treebank_has_its_published_counts():
         assert sum(map(len, words)) == tokens
         binary_words, binary_labels = sst.load_data(split)
         assert len(binary_words) == sentences - per_class[2]
-        assert np.bincount(binary_labels).tolist() == [per_class[0] + per_class[1], per_class[3] + per_class[4]]
+        negative, positive = per_class[0] + per_class[1], per_class[3] + per_class[4]
+        assert np.bincount(binary_labels).tolist() == [negative, positive]
         trees = sst._read_split(split)
         assert sum(len(spans) for _, spans in trees) == nodes  # 'labelled nodes' in the README
 

@@ -33,8 +33,8 @@ def test_raw_text_and_sst_leaves_agree(raw, sst_leaves):
     ('Wait.... for it -- or --- not', ['wait', '...', 'for', 'it', '--', 'or', '--', 'not']),
     ('J. K. Rowling, e.g. here', ['j.', 'k.', 'rowling', ',', 'e.g.', 'here']),
     ('plan b. the end', ['plan', 'b.', 'the', 'end']),                # a letter before a word: an initial
-    ('\u201cQuoted\u201d \u2018too\u2019 \u2014 caf\u00e9 \u2026 done', ['"', 'quoted', '"', "'", 'too', "'", '--',
-                                                                        'café', '...', 'done']),
+    ('\u201cQuoted\u201d \u2018too\u2019 \u2014 caf\u00e9 \u2026 done',
+     ['"', 'quoted', '"', "'", 'too', "'", '--', 'café', '...', 'done']),
     ('don\x92t \x93hmm\x94 a\x97b\x85', ['do', "n't", '"', 'hmm', '"', 'a', '--', 'b', '...']),
     ('snake_case ***', ['snake', '_', 'case', '***']),
     ('  \t\n ', []),
