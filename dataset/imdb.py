@@ -45,6 +45,7 @@ SPLITS = ('train', 'test')
 FOLDERS = (('train', 'train/neg', 0), ('train', 'train/pos', 1), ('test', 'test/neg', 0),
            ('test', 'test/pos', 1), ('unsup', 'train/unsup', -1))
 RATINGS = {0: range(1, 5), 1: range(7, 11), -1: range(0, 1)}  # the ratings each label's files carry
+_COLLECTION_NAMES = {'train': 'training', 'test': 'test', 'unsup': 'unlabelled'}
 VOCABULARY_COLLECTIONS = ('unsup', 'train')  # the reviews whose words make the vocabulary
 VOCABULARY_SIZE = 30_000
 CACHE_FORMAT = 1  # the layout of the cache files; a file of another format is made again
@@ -171,8 +172,8 @@ def _tokens(collection):
     arrays = _read_cache(cache_file('tokens', collection), key)
     if arrays is None:
         texts = _texts(collection)
-        print(f'splitting the {len(texts["labels"]):,} {collection} reviews into tokens once; they are kept '
-              f'in {_CORPUS.cache_dir()}', file=sys.stderr, flush=True)
+        print(f'splitting the {len(texts["labels"]):,} {_COLLECTION_NAMES[collection]} reviews into tokens '
+              f'once; they are kept in {_CORPUS.cache_dir()}', file=sys.stderr, flush=True)
         text, offsets = texts['text'].tobytes(), texts['offsets'].tolist()
         index, pieces = {}, []
         for start, end in zip(offsets[:-1], offsets[1:]):

@@ -99,14 +99,14 @@ def parse_tree(line):
             if open_nodes == [] and spans:
                 raise ValueError('a second tree after the end of the first')
             label = tokens[i + 1] if i + 1 < len(tokens) else ')'
-            if label in '()':
+            if label in ('(', ')'):
                 raise ValueError("a node without a label: '(' must be followed by a class 0-4")
             if label not in _LABELS:
                 raise ValueError(f'label {label!r} is outside the classes 0-{NUM_CLASSES - 1}')
             open_nodes.append(len(spans))
             spans.append([len(leaves), None, int(label)])
             i += 2
-            if i < len(tokens) and tokens[i] not in '()':
+            if i < len(tokens) and tokens[i] not in ('(', ')'):
                 leaves.append(tokens[i])
                 i += 1
                 if i == len(tokens) or tokens[i] != ')':
