@@ -10,8 +10,8 @@ A file of the corpus named NAME ('ptb', 'sst' or 'imdb') is looked up in this or
 3. a download into that cache folder (``dataset.download``: a progress line, a SHA-256 check and
    an atomic rename).
 
-Forms that are slow to make (a corpus's texts unpacked from an archive, a vocabulary) are kept in
-the cache folder too, never in ``DLFS_DATA_DIR``.
+Forms that are slow to make (the texts unpacked from an archive, their tokens) are kept in the
+cache folder too, never in ``DLFS_DATA_DIR``.
 """
 import hashlib
 import os
@@ -85,9 +85,9 @@ class Corpus:
                     return path
         return None
 
-    def find_file(self, file_names, url, sha256):
+    def find_file(self, file_names, url, sha256, deadline=600.0):
         """Path of a local file (``local_file(*file_names)``), else of ``file_names[0]`` downloaded
-        from ``url`` into the cache folder if its SHA-256 is ``sha256``.
+        from ``url`` into the cache folder if its SHA-256 is ``sha256``, within ``deadline`` seconds.
 
         A failed download raises ``dataset.download.DownloadError`` ending with where to put the
         files by hand.
@@ -103,7 +103,7 @@ class Corpus:
                     f'nor does its subfolder {self.name}/.')
             print(note.strip() + f' Downloading {file_names[0]} into the cache folder {self.cache_dir()}.',
                   file=sys.stderr, flush=True)
-        return download(url, self.cache_dir() / file_names[0], sha256,
+        return download(url, self.cache_dir() / file_names[0], sha256, deadline=deadline,
                         advice=note + self.manual_install_advice())
 
     def manual_install_advice(self):

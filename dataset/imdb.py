@@ -46,6 +46,7 @@ FOLDERS = (('train', 'train/neg', 0), ('train', 'train/pos', 1), ('test', 'test/
            ('test', 'test/pos', 1), ('unsup', 'train/unsup', -1))
 RATINGS = {0: range(1, 5), 1: range(7, 11), -1: range(0, 1)}  # the ratings each label's files carry
 _COLLECTION_NAMES = {'train': 'training', 'test': 'test', 'unsup': 'unlabelled'}
+DOWNLOAD_DEADLINE = 3600.0  # seconds for the 84 MB download (600 s would need 140 kB/s)
 VOCABULARY_COLLECTIONS = ('unsup', 'train')  # the reviews whose words make the vocabulary
 VOCABULARY_SIZE = 30_000
 CACHE_FORMAT = 1  # the layout of the cache files; a file of another format is made again
@@ -115,7 +116,7 @@ def build_vocabulary(size=VOCABULARY_SIZE):
 def find_archive():
     """Path of aclImdb_v1.tar.gz or aclImdb_v1_text.tar.gz: DLFS_DATA_DIR, else the cache folder,
     else aclImdb_v1.tar.gz downloaded there."""
-    return _CORPUS.find_file((CANONICAL, TEXT_ONLY), URL, SHA256[CANONICAL])
+    return _CORPUS.find_file((CANONICAL, TEXT_ONLY), URL, SHA256[CANONICAL], deadline=DOWNLOAD_DEADLINE)
 
 
 def found_without_download():
