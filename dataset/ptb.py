@@ -1,9 +1,10 @@
 """Penn Treebank (PTB) corpus, the book's language-model data (chapters 2 to 6).
 
 The files ptb.train.txt, ptb.valid.txt and ptb.test.txt (the public copy at BASE_URL,
-which the book uses) are looked up in this order:
+which the book uses) are looked up in this order (``dataset.files``):
 
-1. the folder named by the environment variable ``DLFS_DATA_DIR`` (only read, never written);
+1. the folder named by the environment variable ``DLFS_DATA_DIR`` (only read, never written),
+   first its subfolder ``ptb/``, then the folder itself;
 2. the cache folder: ``$DLFS_CACHE_DIR/ptb`` if ``DLFS_CACHE_DIR`` is set, else
    ``$XDG_CACHE_HOME/dlfs2/ptb``, else ``~/.cache/dlfs2/ptb``;
 3. a download into the cache folder from ``$DLFS_PTB_URL`` (default BASE_URL), with a
@@ -14,12 +15,11 @@ Every file is checked against its known SHA-256 (table SHA256) before it is pars
 import functools
 import hashlib
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from dataset.download import download
+from dataset.files import Corpus
 
 BASE_URL = 'https://raw.githubusercontent.com/tomsercu/lstm/master/data/'
 FILE_NAMES = {'train': 'ptb.train.txt', 'val': 'ptb.valid.txt', 'valid': 'ptb.valid.txt',
@@ -30,6 +30,7 @@ SHA256 = {
     'ptb.test.txt': 'dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0',
 }
 EOS = '<eos>'
+_CORPUS = Corpus('ptb', 'PTB', ', '.join(dict.fromkeys(FILE_NAMES.values())), BASE_URL)
 
 
 def load_data(data_type='train'):
@@ -68,38 +69,17 @@ def load_sentences(data_type='train'):
 
 def find_file(file_name):
     """Path of the PTB file ``file_name``: DLFS_DATA_DIR, else the cache folder, else downloaded there."""
-    local = local_file(file_name)
-    if local is not None:
-        return local
-    data_dir = os.environ.get('DLFS_DATA_DIR')
-    note = ''
-    if data_dir:
-        note = f'\nDLFS_DATA_DIR is set to {data_dir!r}, but that folder holds no {file_name}.'
-        print(note.strip() + f' Downloading it into the cache folder {cache_dir()}.',
-              file=sys.stderr, flush=True)
     url = (os.environ.get('DLFS_PTB_URL') or BASE_URL).rstrip('/') + '/' + file_name
-    return download(url, cache_dir() / file_name, SHA256[file_name],
-                    advice=note + _manual_install_advice())
+    return _CORPUS.find_file((file_name,), url, SHA256[file_name])
 
 
 def local_file(file_name):
-    """Path of ``file_name`` in DLFS_DATA_DIR or the cache folder, or None (nothing downloaded).
+    """Path of ``file_name`` in DLFS_DATA_DIR (its subfolder ptb/ first) or the cache folder, or
+    None (nothing downloaded).
 
     A DLFS_DATA_DIR that does not exist, or names a file instead of a folder, is an error.
     """
-    data_dir = os.environ.get('DLFS_DATA_DIR')
-    if data_dir:
-        if os.path.isfile(data_dir):
-            raise NotADirectoryError(f'DLFS_DATA_DIR is set to {data_dir!r}, which is a file, not a '
-                                     f'folder; point it at the folder that holds {_file_list()}.')
-        if not os.path.isdir(data_dir):
-            raise FileNotFoundError(f'DLFS_DATA_DIR is set to {data_dir!r}, but that folder does not exist; '
-                                    f'point it at the folder that holds {_file_list()}, or unset it.')
-        local = Path(data_dir) / file_name
-        if local.is_file():
-            return local
-    cached = cache_dir() / file_name
-    return cached if cached.is_file() else None
+    return _CORPUS.local_file(file_name)
 
 
 def found_without_download():
@@ -113,23 +93,7 @@ def found_without_download():
 def cache_dir():
     """Folder for downloaded PTB files: $DLFS_CACHE_DIR/ptb, else $XDG_CACHE_HOME/dlfs2/ptb,
     else ~/.cache/dlfs2/ptb."""
-    root = os.environ.get('DLFS_CACHE_DIR')
-    if root:
-        return Path(root) / 'ptb'
-    xdg = os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache'
-    return Path(xdg) / 'dlfs2' / 'ptb'
-
-
-def _file_list():
-    """'ptb.train.txt, ptb.valid.txt, ptb.test.txt'."""
-    return ', '.join(dict.fromkeys(FILE_NAMES.values()))
-
-
-def _manual_install_advice():
-    """The end of a download error: where to put the files by hand."""
-    return (f'\nTo install the PTB files by hand, get {_file_list()} from {BASE_URL} and either '
-            f'put them in a folder and set the environment variable DLFS_DATA_DIR to that folder, '
-            f'or put them in the cache folder {cache_dir()}')
+    return _CORPUS.cache_dir()
 
 
 @functools.lru_cache(maxsize=None)
@@ -151,11 +115,7 @@ def _read_words(path):
     """Tokens of a verified PTB file; each line break becomes the token '<eos>'."""
     path = Path(path)
     data = path.read_bytes()
-    expected = SHA256[path.name]
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != expected:
-        raise ValueError(f'{path} is not the expected PTB file: its SHA-256 is {digest}, expected '
-                         f'{expected}; replace it with the original from {BASE_URL}{path.name}')
+    _CORPUS.check_sha256(path, hashlib.sha256(data).hexdigest(), SHA256[path.name], BASE_URL + path.name)
     return data.decode('utf-8').replace('\n', f' {EOS} ').split()
 
 
