@@ -41,6 +41,7 @@ from common.backend import array_module
 from common.placement import move_arrays
 from common.sparse_optimizer import RowSparseOptimizer
 from common.trainer import Trainer, train_step
+from common.util import random_generators
 
 
 def fork_available():
@@ -94,7 +95,7 @@ class HogwildTrainer(Trainer):
                              f'rate of every step); got {type(optimizer).__name__}')
         if any(array_module(p) is not np for p in model.params):
             raise ValueError('HogwildTrainer trains a model on the CPU (NumPy arrays) only')
-        others = [g for g in _generators(model) if g is not self.rng]
+        others = [g for g in random_generators(model) if g is not self.rng]
         if others:
             raise ValueError('the model draws from a Generator other than the trainer\'s rng; pass '
                              'the model\'s Generator as rng, so that each worker gets its own stream')
@@ -286,20 +287,6 @@ def _share_tables(model, optimizer):
     for name in optimizer.state_buffers:
         buffers = getattr(optimizer, name) or [np.zeros_like(p) for p in model.params]
         setattr(optimizer, name, [b if in_shared_memory(b) else shared_copy(b) for b in buffers])
-
-
-def _generators(value, seen=None):
-    """The numpy Generators held by ``value`` and the objects, lists and dicts below it."""
-    seen = set() if seen is None else seen
-    if isinstance(value, np.random.Generator):
-        return [value]
-    if id(value) in seen or isinstance(value, (np.ndarray, str, bytes, int, float, type)):
-        return []
-    seen.add(id(value))
-    children = (value.values() if isinstance(value, dict) else value
-                if isinstance(value, (list, tuple)) else vars(value).values()
-                if hasattr(value, '__dict__') else ())
-    return [g for child in children for g in _generators(child, seen)]
 
 
 def limit_blas_threads(count):

@@ -1,8 +1,11 @@
-"""Text and word-vector utilities of chapters 2-4, and gradient clipping (chapter 5).
+"""Text and word-vector utilities of chapters 2-4, gradient clipping (chapter 5), and finding the
+random generators a model or a trainer draws from.
 
 Everything here is vectorised: the co-occurrence matrix, PPMI and the context windows of the
 whole PTB corpus are built with array operations, not Python loops over words.
 """
+import types
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -221,3 +224,30 @@ def normalize(x):
     else:
         norm = xp.sqrt((x ** 2).sum())
     return x / xp.where(norm > 0, norm, 1)
+
+
+def random_generators(*roots):
+    """Every numpy Generator reachable from ``roots`` through attributes, lists, tuples and dicts,
+    each once, in the order they are met (the same for two runs built by the same code)."""
+    found, seen = [], set()
+
+    def walk(value):
+        if id(value) in seen or isinstance(value, (np.ndarray, str, bytes, int, float, type,
+                                                   types.ModuleType)):
+            return
+        seen.add(id(value))
+        if isinstance(value, np.random.Generator):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif hasattr(value, '__dict__') and not callable(value):
+            for item in vars(value).values():
+                walk(item)
+
+    for root in roots:
+        walk(root)
+    return found

@@ -30,7 +30,6 @@ import os
 import signal
 import sys
 import threading
-import types
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from common.backend import array_module, to_cpu
 from common.base_model import MODEL_RECORD, RUN_RECORD
 from common.npz_file import atomic_savez, read_npz
 from common.temp_files import is_running
+from common.util import random_generators
 
 RUN_PREFIX = 'run/'
 CHECKPOINT_HELP = ('Checkpoints: --save PATH writes the whole run to PATH after every epoch and on '
@@ -291,33 +291,6 @@ class FileLock:
         except OSError:
             return None
         return int(text) if text.isdigit() else None
-
-
-def random_generators(*roots):
-    """Every numpy Generator reachable from ``roots`` through attributes, lists, tuples and dicts,
-    each once, in the order they are met (the same for two runs built by the same code)."""
-    found, seen = [], set()
-
-    def walk(value):
-        if id(value) in seen or isinstance(value, (np.ndarray, str, bytes, int, float, type,
-                                                   types.ModuleType)):
-            return
-        seen.add(id(value))
-        if isinstance(value, np.random.Generator):
-            found.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-        elif hasattr(value, '__dict__') and not callable(value):
-            for item in vars(value).values():
-                walk(item)
-
-    for root in roots:
-        walk(root)
-    return found
 
 
 def carried_state(model):
