@@ -19,8 +19,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows  # noqa: E402
-from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram  # noqa: E402
+from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW  # noqa: E402
+from ch04_fast_w2v.fast.segment_model import segment_windows  # noqa: E402
+from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram  # noqa: E402
 from ch04_fast_w2v.train import MODE_DEFAULTS, fast_optimizer  # noqa: E402
 from dataset import ptb  # noqa: E402
 from harness.flags import positive_int, run_main  # noqa: E402

@@ -19,7 +19,7 @@ touches are updated, by RowMeanSGD, which moves each row by the mean of its uses
 the batch, at a rate that decays linearly to 1e-4 of --lr as in word2vec (CBOW: lr 0.15, the
 input table's rate 3 times that; skip-gram: lr 0.04).  --workers N (fast mode) runs its steps
 in N processes, forked once and kept for the run, Hogwild-style, on parameter tables in shared
-memory (ch04_fast_w2v.parallel): each takes every
+memory (ch04_fast_w2v.fast.hogwild): each takes every
 N-th batch of the epoch, with the learning rate of that batch's global step and negatives from
 its own random stream, as word2vec's and gensim's worker threads do; each uses one BLAS
 thread, so N should not exceed the idle cores.  With N > 1 a run is not bit-reproducible (the workers' updates interleave
@@ -38,13 +38,14 @@ import os
 import time
 
 from ch04_fast_w2v.cbow import CBOW
-from ch04_fast_w2v.parallel import HogwildTrainer, fork_available
-from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
-from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
+from ch04_fast_w2v.fast.hogwild import HogwildTrainer, fork_available
+from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW
+from ch04_fast_w2v.fast.segment_model import segment_windows
+from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram
+from ch04_fast_w2v.fast.sparse_optimizer import RowMeanSGD, SparseGradAdam
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
 from common.optimizer import Adam
-from common.sparse_optimizer import RowMeanSGD, SparseGradAdam
 from common.trainer import Trainer
 from common.util import create_contexts_target
 from dataset import ptb

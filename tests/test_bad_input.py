@@ -144,8 +144,8 @@ def test_backward_before_forward_says_so(name):
         layer.backward(*[np.ones((2, 4))] * max(arguments, 1))
 
 
-CHAPTER_PACKAGES = ['ch01_nn', 'ch03_word2vec', 'ch04_fast_w2v', 'ch05_rnn', 'ch06_lstm', 'ch07_seq2seq',
-                    'ch08_attention', 'ch09_transformer']
+CHAPTER_PACKAGES = ['ch01_nn', 'ch03_word2vec', 'ch04_fast_w2v', 'ch04_fast_w2v.fast', 'ch05_rnn', 'ch06_lstm',
+                    'ch07_seq2seq', 'ch08_attention', 'ch09_transformer']
 _CORPUS = np.arange(60) % 10
 _TINY_TRANSFORMER = {'d_model': 8, 'num_heads': 2, 'num_layers': 1, 'd_ff': 8}
 _TINY_GPT = {'context_size': 8, **_TINY_TRANSFORMER}  # GPT and BERT models also take a context size
@@ -155,10 +155,10 @@ MODELS = {  # 'module.Class': tiny constructor arguments (positional, or (positi
     'ch03_word2vec.simple_skip_gram.SimpleSkipGram': (10, 3),
     'ch04_fast_w2v.cbow.CBOW': (10, 3, 1, _CORPUS),
     'ch04_fast_w2v.skip_gram.SkipGram': (10, 3, 1, _CORPUS),
-    'ch04_fast_w2v.segment_cbow.SegmentCBOW': (10, 3, 1, _CORPUS),
-    'ch04_fast_w2v.segment_skip_gram.SegmentSkipGram': (10, 3, 1, _CORPUS),
-    'ch04_fast_w2v.segment_skip_gram.SegmentSkipGramLoss': (W(10, 3), _CORPUS, 1),
-    'ch04_fast_w2v.shared_negative_sampling.SharedNegativeSamplingLoss': (W(10, 3), _CORPUS),
+    'ch04_fast_w2v.fast.segment_cbow.SegmentCBOW': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.fast.segment_skip_gram.SegmentSkipGram': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.fast.segment_skip_gram.SegmentSkipGramLoss': (W(10, 3), _CORPUS, 1),
+    'ch04_fast_w2v.fast.shared_negative_sampling.SharedNegativeSamplingLoss': (W(10, 3), _CORPUS),
     'ch05_rnn.mlp_lm.MlpLm': (10, 2, 3, 4),
     'ch05_rnn.simple_rnnlm.SimpleRnnlm': (10, 3, 4),
     'ch06_lstm.rnnlm.Rnnlm': (10, 3, 4),

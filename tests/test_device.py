@@ -10,8 +10,10 @@ import pytest
 from ch01_nn.two_layer_net import TwoLayerNet
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch04_fast_w2v.cbow import CBOW
-from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
-from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
+from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW
+from ch04_fast_w2v.fast.segment_model import segment_windows
+from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram
+from ch04_fast_w2v.fast.sparse_optimizer import LazyAdam, RowSparseSGD, SparseGradAdam
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch05_rnn.mlp_lm import MlpLm, ngram_contexts
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
@@ -30,7 +32,6 @@ from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from common.backend import as_model_device, is_device_array, to_cpu
 from common.optimizer import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
-from common.sparse_optimizer import LazyAdam, RowSparseSGD, SparseGradAdam
 from common.trainer import RnnlmTrainer, Trainer, WindowTrainer
 from common.util import convert_one_hot, create_contexts_target
 

@@ -1,4 +1,4 @@
-"""--workers N: the fast mode's steps in N forked processes on shared tables (ch04_fast_w2v.parallel).
+"""--workers N: the fast mode's steps in N forked processes on shared tables (ch04_fast_w2v.fast.hogwild).
 
 The workers must train the parent's tables (not copies of them), run every global step of an
 epoch exactly once with a single process's learning rate, report a failure as an error in the
@@ -12,14 +12,16 @@ import signal
 import numpy as np
 import pytest
 
-from ch04_fast_w2v import parallel, train
-from ch04_fast_w2v.parallel import HogwildTrainer, WorkerPool, shared_copy
-from ch04_fast_w2v.segment_cbow import SegmentCBOW, segment_windows
+from ch04_fast_w2v import train
+from ch04_fast_w2v.fast import hogwild
+from ch04_fast_w2v.fast.hogwild import HogwildTrainer, WorkerPool, shared_copy
+from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW
+from ch04_fast_w2v.fast.segment_model import segment_windows
 from common.optimizer import Adam
-from common.sparse_optimizer import LazyAdam
+from ch04_fast_w2v.fast.sparse_optimizer import LazyAdam
 from common.trainer import Trainer
 
-pytestmark = pytest.mark.skipif(not parallel.fork_available(), reason='needs fork')
+pytestmark = pytest.mark.skipif(not hogwild.fork_available(), reason='needs fork')
 
 VOCAB, WINDOW, LENGTH, SEGMENTS = 40, 2, 8, 4  # a batch: 4 segments of 8 targets
 
@@ -54,7 +56,7 @@ def test_two_workers_train_the_parents_tables():
     steps = len(windows) // SEGMENTS
     assert len(trainer.loss_list) == 2 * steps and optimizer.iter == 2 * steps
     for param, initial in zip(model.params, before):
-        assert parallel.in_shared_memory(param) and not np.array_equal(param, initial)
+        assert hogwild.in_shared_memory(param) and not np.array_equal(param, initial)
     assert all(np.abs(m).sum() > 0 for m in optimizer.m)  # the moments came back too
     probe.bit_generator.state = np.random.default_rng(0).bit_generator.state
     model.ns_loss.sampler.rng = probe

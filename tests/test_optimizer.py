@@ -112,9 +112,12 @@ def test_warmup_cosine_schedule():
 
 
 def _optimizer_classes():
-    """Every optimizer class of common.optimizer and common.sparse_optimizer (found, not listed)."""
+    """Every optimizer class of common.optimizer and ch04_fast_w2v.fast.sparse_optimizer (found, not
+    listed)."""
     import inspect
-    from common import optimizer, sparse_optimizer
+
+    from ch04_fast_w2v.fast import sparse_optimizer
+    from common import optimizer
     return sorted((cls for module in (optimizer, sparse_optimizer) for cls in vars(module).values()
                    if inspect.isclass(cls) and cls.__module__ == module.__name__
                    and hasattr(cls, 'update') and cls is not sparse_optimizer.RowSparseOptimizer),

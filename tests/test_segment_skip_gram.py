@@ -3,8 +3,8 @@ with the same negatives, in float64 and float32, and a float64 gradient check.""
 import numpy as np
 import pytest
 
-from ch04_fast_w2v.segment_cbow import segment_windows
-from ch04_fast_w2v.segment_skip_gram import SegmentSkipGram
+from ch04_fast_w2v.fast.segment_model import segment_windows
+from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram
 from common.gradient_check import check_gradients
 
 VOCAB, WINDOW, LENGTH = 9, 2, 4

@@ -7,15 +7,16 @@ import pytest
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from ch04_fast_w2v.cbow import CBOW
-from ch04_fast_w2v.segment_cbow import (SegmentCBOW, banded_blocks, banded_product, context_weights,
-                                        segment_windows, window_mean_matrix)
+from ch04_fast_w2v.fast.segment_cbow import (SegmentCBOW, banded_blocks, banded_product,
+                                             window_mean_matrix)
+from ch04_fast_w2v.fast.segment_model import context_weights, segment_windows
+from ch04_fast_w2v.fast.sparse_optimizer import LazyAdam, RowMeanSGD, RowSparseSGD, SparseGradAdam
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.eval import answer_rank
 from ch04_fast_w2v.word_vectors import load_vectors, save_vectors
 from common.gradient_check import check_gradients
 from common.optimizer import SGD, Adam
 from common.layers import Embedding
-from common.sparse_optimizer import LazyAdam, RowMeanSGD, RowSparseSGD, SparseGradAdam
 from common.util import analogy, convert_one_hot, create_contexts_target, most_similar, preprocess
 from test_negative_sampling import FixedSampler, minus_log_sigmoid
 

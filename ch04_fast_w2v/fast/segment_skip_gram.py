@@ -9,8 +9,8 @@ context it differs from.
 """
 import numpy as np
 
-from ch04_fast_w2v.segment_cbow import SegmentModel, context_weights
-from ch04_fast_w2v.shared_negative_sampling import minus_log_sigmoid
+from ch04_fast_w2v.fast.segment_model import SegmentModel, context_weights
+from ch04_fast_w2v.fast.shared_negative_sampling import minus_log_sigmoid
 from common.backend import array_module
 from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
