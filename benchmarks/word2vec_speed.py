@@ -17,9 +17,7 @@ from ch04_fast_w2v import train
 from harness.flags import positive_int, run_main
 
 CONFIGS = {
-    'book': ('book configuration: CBOW, batch 100, Adam (SparseGradAdam)', ['--mode', 'book']),
-    'book-dense-adam': ('book configuration with the textbook dense Adam update',
-                        ['--mode', 'book', '--dense-adam']),
+    'book': ('book configuration: CBOW, batch 100, Adam', ['--mode', 'book']),
     'book-skipgram': ('book configuration, skip-gram', ['--mode', 'book', '--model', 'skipgram']),
     'fast': ('fast mode: CBOW, 16 segments x 256 targets, RowMeanSGD', ['--mode', 'fast']),
     'fast-skipgram': ('fast mode: skip-gram, 64 segments x 64 targets, RowMeanSGD',

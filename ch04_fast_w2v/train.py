@@ -5,9 +5,7 @@
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz
 
 --mode book (the book's configuration): window 5, hidden size 100, batch size 100, 10 epochs,
-Adam with lr 0.001, 5 negatives per target from P(w)^0.75.  The optimizer is Adam exactly; by
-default SparseGradAdam computes it in a few passes over the tables (--dense-adam uses the
-textbook update of common.optimizer.Adam: the same numbers, slower).
+Adam with lr 0.001 (common.optimizer.Adam), 5 negatives per target from P(w)^0.75.
 
 --mode fast: the same model, but a batch of 4096 targets is cut into text segments of
 consecutive targets (SegmentCBOW: 16 segments of 256, window means as band-matrix products,
@@ -42,7 +40,7 @@ from ch04_fast_w2v.fast.hogwild import HogwildTrainer, fork_available
 from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW
 from ch04_fast_w2v.fast.segment_model import segment_windows
 from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram
-from ch04_fast_w2v.fast.sparse_optimizer import RowMeanSGD, SparseGradAdam
+from ch04_fast_w2v.fast.sparse_optimizer import RowMeanSGD
 from ch04_fast_w2v.skip_gram import SkipGram
 from ch04_fast_w2v.word_vectors import save_vectors
 from common.optimizer import Adam
@@ -91,8 +89,6 @@ def main(argv=None):
                         help='fast mode: train in this many processes (at most the number of CPUs, '
                              f'{os.cpu_count()} here), Hogwild-style on shared tables; above 1 a run '
                              'is not bit-reproducible (needs fork: Linux, macOS)')
-    parser.add_argument('--dense-adam', action='store_true',
-                        help='book mode: use the textbook dense Adam update (same result, slower)')
     parser.add_argument('--max-words', type=positive_int, default=None,
                         help='train on the first this many words of PTB only (quick runs)')
     parser.add_argument('--eval-interval', type=positive_int, default=20,
@@ -139,10 +135,8 @@ def main(argv=None):
     steps_per_epoch = max(len(x) // rows_per_batch, 1)
     if args.mode == 'fast':
         optimizer = fast_optimizer(model, args.model, lr, args.epochs * steps_per_epoch)
-    elif args.dense_adam:
-        optimizer = Adam(lr=lr)
     else:
-        optimizer = SparseGradAdam(model.embeddings, lr=lr)
+        optimizer = Adam(lr=lr)
     if args.workers > 1:
         trainer = HogwildTrainer(model, optimizer, rng=rng, verbose=not args.quiet,
                                  workers=args.workers)

@@ -19,8 +19,8 @@ class MlpLm(BaseModel):
     contexts: (N, n) word ids (oldest first), target: (N,) ids -> loss: float;
     predict(contexts) -> scores s: (N, V) (before the softmax, dropout off).
     Shapes: C: (V, D), W1: (n D, H), b1: (H,), W2: (H, V), b2: (V,), Wd: (n D, V).
-    C is one ``Embedding``, shared by the n positions: its gradient touches only the rows of the
-    words in the batch (``embed_layer.touched_rows``).  Dropout (inverted) acts on h with ratio
+    C is one ``Embedding``, shared by the n positions: its gradient is nonzero only in the rows
+    of the words in the batch.  Dropout (inverted) acts on h with ratio
     ``dropout_ratio`` and on x with ratio ``input_dropout`` (each 0: none; both off at test time).
 
     tie_weights=True: the output weight is the transposed word-vector table, W2 = C^T (Press &

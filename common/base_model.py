@@ -86,7 +86,7 @@ class BaseModel:
                 uses.append((grad, transposed))
         for kept in self._tied:
             # The sum gets a buffer of its own, rewritten whole every step: a layer may rewrite
-            # only part of its own gradient (Embedding touches only the rows it used).
+            # only part of its own gradient (a row-sparse embedding writes only the rows it used).
             self.grads[kept] = array_module(self.params[kept]).zeros_like(self.params[kept])
 
     def _find_shared(self, param):

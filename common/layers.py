@@ -220,11 +220,10 @@ class Embedding:
     """out = W[idx]: the rows of W selected by the ids (a MatMul with one-hot input, without it).
 
     idx: int array of any shape -> out: idx.shape + (D,), with W: (V, D).
-    Backward: dW[v] = sum of dout rows whose id is v.  Only the rows used in the last forward are
-    touched: the rows of the previous step are cleared and the new ones written, so one step costs
-    O(rows used * D), not O(V * D).  ``touched_rows`` (sorted unique ids), ``row_grads`` (their
-    summed gradients) and ``row_counts`` (how many of the last forward's ids each one was) are
-    kept for row-sparse optimizers.
+    Backward: dW[v] = sum of the dout rows whose id is v, i.e. dW = onehot(idx)^T dout: dW is
+    cleared and every dout row added to the row of its id (``add.at``, which adds a repeated
+    id's rows one after another; ``dW[idx] += dout`` would keep only one of them).
+    Returns None: ids have no gradient.
     """
     param_names = ('W',)
 
@@ -232,9 +231,6 @@ class Embedding:
         self.params = [W]
         self.grads = [array_module(W).zeros_like(W)]
         self.idx = None
-        self.touched_rows = None
-        self.row_grads = None
-        self.row_counts = None
 
     def forward(self, idx):
         W, = self.params
@@ -245,65 +241,8 @@ class Embedding:
     @needs_forward('idx')
     def backward(self, dout):
         dW, = self.grads
-        if self.touched_rows is not None:
-            dW[self.touched_rows] = 0
-        self.touched_rows, self.row_grads, self.row_counts = sum_rows_by_id(self.idx, dout,
-                                                                            return_counts=True)
-        dW[self.touched_rows] = self.row_grads
-
-
-def sum_rows_by_id(ids, rows, layers=4, return_counts=False):
-    """Group ``rows`` by ``ids`` and sum each group (a scatter-add done with one sort).
-
-    ids: non-negative int array of any shape; rows: ids.shape + (D,) -> (unique_ids: (U,),
-    sums: (U, D)), and with ``return_counts`` also counts: (U,), the size of each group.
-    After a stable sort the k-th occurrence of an id has rank k in its group.  The rows of rank
-    0 are copied into ``sums``; those of rank 1, ..., layers - 1 are added one rank at a time
-    with ``sums[group] += rows`` (a rank holds each id at most once, so no addition is lost);
-    the rest, which only the frequent words of a batch have, are summed by one ``add.reduceat``
-    and added.  (A ``reduceat`` over all groups costs about three times as much: it runs an
-    inner loop per group, and most groups hold one or two rows.)  Ids below 2^16 (every
-    vocabulary of this book) are sorted as 16-bit integers, which NumPy sorts stably by radix
-    sort, several times faster than a comparison sort of 64-bit ones.
-    Only operations CuPy has too (``add.reduceat`` since CuPy 12; no array-valued ``repeat``).
-    """
-    xp = array_module(rows)
-    ids = ids.reshape(-1)
-    rows = rows.reshape(ids.size, -1)
-    small = ids.size and 0 <= int(ids.min()) and int(ids.max()) < 2 ** 16
-    sort_keys = ids.astype(xp.uint16) if small else ids
-    order = xp.argsort(sort_keys, kind='stable')
-    sorted_ids = ids[order]
-    is_start = _starts_of_runs(sorted_ids)  # sorted position begins a new id
-    starts = xp.flatnonzero(is_start)  # (U,)
-    unique_ids = sorted_ids[starts]
-    group = xp.cumsum(is_start) - 1  # (ids.size,): the group of every sorted position
-    rank = xp.arange(ids.size) - starts[group]  # (ids.size,): occurrence number in its group
-    sums = xp.take(rows, order[starts], axis=0)  # rank 0: (U, D)
-    for k in range(1, layers):
-        at_rank = rank == k
-        if not at_rank.any():
-            break
-        sums[group[at_rank]] += xp.take(rows, order[at_rank], axis=0)
-    else:
-        deep = rank >= layers
-        if deep.any():
-            deep_group = group[deep]  # sorted, so each group's rows are consecutive
-            firsts = xp.flatnonzero(_starts_of_runs(deep_group))
-            sums[deep_group[firsts]] += xp.add.reduceat(xp.take(rows, order[deep], axis=0), firsts,
-                                                        axis=0)
-    if return_counts:
-        return unique_ids, sums, xp.diff(starts, append=ids.size)
-    return unique_ids, sums
-
-
-def _starts_of_runs(values):
-    """values: (n,) sorted, n >= 1 -> (n,) bool, True where a run of equal values begins."""
-    xp = array_module(values)
-    is_start = xp.empty(values.size, dtype=bool)
-    is_start[0] = True
-    xp.not_equal(values[1:], values[:-1], out=is_start[1:])
-    return is_start
+        dW[...] = 0
+        array_module(dW).add.at(dW, self.idx, dout)
 
 
 class EmbeddingDot:
@@ -313,8 +252,8 @@ class EmbeddingDot:
     It replaces the output MatMul h W_out followed by picking the target's column: only the
     rows of W that are scored are read.
     Backward: dh[n] = sum_k dout[n, k] W[idx[n, k]];  dW[v] = sum over (n, k) with idx[n, k] = v
-    of dout[n, k] h[n], written row-sparse by an inner ``Embedding`` (``embed.touched_rows``,
-    ``embed.row_grads``).
+    of dout[n, k] h[n], the backward of the inner ``Embedding`` (``embed``) given the rows
+    dout[n, k] h[n].
     """
     param_names = ('W',)
 
@@ -397,14 +336,13 @@ class NegativeSamplingLoss:
     SigmoidWithLoss per column (positive, then each negative), each a mean over the batch; here
     the 1 + S columns are scored by one EmbeddingDot and one SigmoidWithLoss, whose mean over
     N (1 + S) entries is multiplied by (1 + S) to give the same L.
-    h: (N, D), target: (N,) -> L: float.  Backward: dout -> dh: (N, D); dW row-sparse.
+    h: (N, D), target: (N,) -> L: float.  Backward: dout -> dh: (N, D); dW through EmbeddingDot.
     """
     param_names = ('W',)
 
     def __init__(self, W, corpus, power=0.75, sample_size=5, rng=None):
         self.sampler = UnigramSampler(corpus, power, sample_size, rng)
         self.embed_dot = EmbeddingDot(W)
-        self.embed = self.embed_dot.embed  # the Embedding of W: touched_rows, row_grads
         self.loss_layer = SigmoidWithLoss()
         self.params, self.grads = self.embed_dot.params, self.embed_dot.grads
         self.columns = 1 + self.sampler.sample_size

@@ -513,13 +513,13 @@ class TimeEmbedding(Embedding):
     """out[n, t] = W[xs[n, t]]: the word vectors of a batch of id sequences.
 
     xs: (N, T) int ids -> out: (N, T, D), with W: (V, D).  Ids are checked (integers in [0, V)).
-    Backward touches only the rows used (see ``common.layers.Embedding``); returns None.
+    Backward: dW[v] = sum of the dout rows whose id is v (``common.layers.Embedding``); returns None.
 
     dropout_ratio = p > 0 drops whole word types (Gal & Ghahramani's embedding dropout): each
     forward call with ``train_flg`` True draws a mask m: (N, V) of 1/(1-p) and 0 from ``rng`` (a
     numpy Generator; a fresh unseeded one when omitted), one row per sequence, and
     out[n, t] = W[xs[n, t]] * m[n, xs[n, t]]: a dropped word is a zero vector at every step of
-    that sequence.  Backward scales the rows the same way (dW stays row-sparse).
+    that sequence.  Backward scales the dout rows the same way before adding them.
     """
 
     def __init__(self, W, dropout_ratio=0.0, rng=None):

@@ -19,8 +19,9 @@ concerned:
 - ufunc methods exist only where CuPy 12+ has them: ``add.at``, ``add.reduceat``,
   ``add.reduce``, ``add.accumulate`` (``maximum.at``/``minimum.at`` too); every other
   ``ufunc.at``/``reduceat`` raises NotImplementedError; ``cupy.scatter_add`` does not exist
-  (CuPy 8 moved it to ``cupyx.scatter_add``; the library's scatter-add, ``sum_rows_by_id``,
-  sorts the ids and sums with ``xp.add.reduceat`` instead, the same on host and device);
+  (CuPy 8 moved it to ``cupyx.scatter_add``; ``Embedding.backward`` scatter-adds with
+  ``xp.add.at``, the fast mode's ``sum_rows_by_id`` sorts the ids and sums with
+  ``xp.add.reduceat``, the same on host and device);
 - ``repeat`` refuses array-valued ``repeats`` (CuPy accepts an int, list or tuple only).
 
 Stricter than CuPy, on purpose (each catches a hidden per-step copy or host-only code):

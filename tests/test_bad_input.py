@@ -155,6 +155,7 @@ MODELS = {  # 'module.Class': tiny constructor arguments (positional, or (positi
     'ch03_word2vec.simple_skip_gram.SimpleSkipGram': (10, 3),
     'ch04_fast_w2v.cbow.CBOW': (10, 3, 1, _CORPUS),
     'ch04_fast_w2v.skip_gram.SkipGram': (10, 3, 1, _CORPUS),
+    'ch04_fast_w2v.fast.row_sparse_embedding.RowSparseEmbedding': (W(10, 3),),
     'ch04_fast_w2v.fast.segment_cbow.SegmentCBOW': (10, 3, 1, _CORPUS),
     'ch04_fast_w2v.fast.segment_skip_gram.SegmentSkipGram': (10, 3, 1, _CORPUS),
     'ch04_fast_w2v.fast.segment_skip_gram.SegmentSkipGramLoss': (W(10, 3), _CORPUS, 1),

@@ -121,19 +121,23 @@ def test_bug_argsort_results_as_python_ints(device, capsys):
     assert most_similar('you', word_to_id, words, device.asarray(vectors), top=3) == host
 
 
-def test_bug_scatter_add(device):
-    from common.layers import Embedding, sum_rows_by_id
+@pytest.mark.parametrize('embedding', ['Embedding', 'RowSparseEmbedding'])
+def test_bug_scatter_add(device, embedding):
+    from ch04_fast_w2v.fast.row_sparse_embedding import RowSparseEmbedding, sum_rows_by_id
+    from common.layers import Embedding
     assert not hasattr(device, 'scatter_add')  # np.scatter_add / cupy.scatter_add: gone in CuPy 8
     grad = device.zeros((5, 2))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError):  # the book's np.add.at on a device array
         np.add.at(grad, device.asarray([0, 0]), device.ones((2, 2)))
     ids = np.array([[3, 1, 3], [0, 3, 1]])
     rows = np.random.default_rng(2).standard_normal((2, 3, 2))
     assert_same(sum_rows_by_id(ids, rows), sum_rows_by_id(device.asarray(ids), device.asarray(rows)))
-    host, on_device = Embedding(np.zeros((5, 2))), Embedding(device.zeros((5, 2)))
+    layer = {'Embedding': Embedding, 'RowSparseEmbedding': RowSparseEmbedding}[embedding]
+    host, on_device = layer(np.zeros((5, 2))), layer(device.zeros((5, 2)))
     host.forward(ids), on_device.forward(device.asarray(ids))
     host.backward(rows), on_device.backward(device.asarray(rows))
     assert_same(host.grads, on_device.grads)
+    assert host.grads[0][3].any()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,16 +258,16 @@ def test_every_dense_optimizer(device, optimizer):
 def test_every_row_sparse_optimizer(device, optimizer):
     def run(model):
         return fit_trainer(lambda: optimizer(model.embeddings, lr=0.05, decay_steps=40),
-                           CONTEXTS[:48], TARGET[:48])(model)
-    on_both(lambda: CBOW(V, 4, 2, CORPUS, rng=2), run, device)
+                           *segment_windows(CORPUS, 2, 2))(model)
+    on_both(lambda: SegmentCBOW(V, 4, 2, CORPUS, rng=2, shared_negatives=6), run, device)
 
 
 def test_sparse_grad_adam_refolds_its_scales_on_the_device(device):
     def run(model):
         optimizer = SparseGradAdam(model.embeddings, lr=0.05)
         optimizer.refold_below = 0.5  # fold a and b back into the tables within a few steps
-        return fit_trainer(lambda: optimizer, CONTEXTS[:48], TARGET[:48])(model)
-    on_both(lambda: CBOW(V, 4, 2, CORPUS, rng=2), run, device)
+        return fit_trainer(lambda: optimizer, *segment_windows(CORPUS, 2, 2))(model)
+    on_both(lambda: SegmentCBOW(V, 4, 2, CORPUS, rng=2, shared_negatives=6), run, device)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -128,7 +128,6 @@ def test_embedding_dropout_gradient_with_a_fixed_mask():
         return float((layer.forward(xs) * R).sum())
     loss()
     layer.backward(R)
-    assert set(layer.touched_rows) == set(np.unique(xs))
     assert check_gradients(loss, [W], [layer.grads[0].copy()]) < 1e-6
 
 

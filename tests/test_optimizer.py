@@ -125,12 +125,12 @@ def _optimizer_classes():
 
 
 class _Rows:
-    """An Embedding-like holder for the row-sparse optimizers: a table, the ids of a forward
-    (``idx``), its touched rows and how often each was used."""
+    """A RowSparseEmbedding-like holder for the row-sparse optimizers: a table, the rows a step
+    touched, how often each was used and how many ids the step had."""
 
     def __init__(self, W):
         self.params = [W]
-        self.idx = self.touched_rows = self.row_counts = None
+        self.touched_rows = self.row_counts = self.rows_gathered = None
 
 
 @pytest.mark.parametrize('cls', _optimizer_classes(), ids=lambda cls: cls.__name__)
@@ -159,7 +159,7 @@ def test_a_saved_and_restored_optimizer_continues_exactly(cls):
     def run(optimizer, holders, params, some_steps):
         for ids, grads in some_steps:
             for holder, i in zip(holders, ids):
-                holder.idx = i
+                holder.rows_gathered = i.size
                 holder.touched_rows, holder.row_counts = np.unique(i, return_counts=True)
             optimizer.update(params, [g.copy() for g in grads])
 

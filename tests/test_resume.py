@@ -24,8 +24,7 @@ SIMPLE_RNNLM = ['--max-tokens', '300', '--hidden-size', '10', '--wordvec-size', 
 # test_ch06_scripts, and the signal during their end-of-epoch save in test_checkpoint.
 SCRIPTS = {
     'ch01_nn.train': ['--quiet', '--hidden-size', '6'],
-    # fast mode: RowMeanSGD's step count (its decaying rate); book mode: SparseGradAdam's moments
-    # and scales
+    # fast mode: RowMeanSGD's step count (its decaying rate); book mode: Adam's moments
     'ch04_fast_w2v.train': W2V + ['--mode', 'fast', '--batch-size', '128', '--segment-length', '16'],
     'ch04_fast_w2v.train:book': W2V + ['--mode', 'book', '--max-words', '1500', '--batch-size', '50'],
     'ch05_rnn.train': SIMPLE_RNNLM,

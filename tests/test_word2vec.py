@@ -1,12 +1,13 @@
 """word2vec models of chapters 3 and 4: values against independent formulas, float64 gradient
-checks, the fast mode (segments, row-sparse optimizers) against the dense computation, a short
-PTB run, and the errors of the word-vector utilities."""
+checks, the fast mode (segments, row-sparse embeddings and optimizers) against the dense
+computation, a short PTB run, and the errors of the word-vector utilities."""
 import numpy as np
 import pytest
 
 from ch03_word2vec.simple_cbow import SimpleCBOW
 from ch03_word2vec.simple_skip_gram import SimpleSkipGram
 from ch04_fast_w2v.cbow import CBOW
+from ch04_fast_w2v.fast.row_sparse_embedding import RowSparseEmbedding, sum_rows_by_id
 from ch04_fast_w2v.fast.segment_cbow import (SegmentCBOW, banded_blocks, banded_product,
                                              window_mean_matrix)
 from ch04_fast_w2v.fast.segment_model import context_weights, segment_windows
@@ -215,6 +216,37 @@ def test_segment_cbow_rejects_mismatched_targets():
         model.forward(windows, targets[:, :3])
 
 
+@pytest.mark.parametrize('high', [30, 2 ** 16 + 30])  # ids sorted as 16-bit keys, or not
+@pytest.mark.parametrize('layers', [1, 2, 4, 1000])  # 1000: no id reaches the reduceat
+def test_sum_rows_by_id_matches_a_loop(layers, high):
+    rng = np.random.default_rng(1234)
+    ids = high - 30 + rng.integers(0, 30, size=(50, 3))  # about 5 rows per id, some 1, some over 10
+    rows = rng.standard_normal((50, 3, 4))
+    unique_ids, sums, counts = sum_rows_by_id(ids, rows, layers=layers)
+    np.testing.assert_array_equal(unique_ids, np.unique(ids))
+    for uid, total, count in zip(unique_ids, sums, counts):
+        np.testing.assert_allclose(total, rows[ids == uid].sum(axis=0), rtol=1e-12)
+        assert count == np.count_nonzero(ids == uid)
+
+
+def test_row_sparse_embedding_gives_embeddings_gradient_and_reports_its_rows():
+    """Step after step, its dW equals the book's Embedding's (rows of an earlier step cleared),
+    and it says which rows it wrote, how often each id occurred and how many rows it gathered."""
+    rng = np.random.default_rng(14)
+    W = rng.standard_normal((12, 3))
+    sparse, dense = RowSparseEmbedding(W), Embedding(W)
+    for idx in (np.array([[4, 1, 4], [9, 4, 0]]), np.array([7, 7]), np.array([[1], [11]])):
+        dout = rng.standard_normal(idx.shape + (3,))
+        np.testing.assert_array_equal(sparse.forward(idx), dense.forward(idx))
+        sparse.backward(dout)
+        dense.backward(dout)
+        np.testing.assert_allclose(sparse.grads[0], dense.grads[0], rtol=1e-13, atol=1e-15)
+        rows, counts = np.unique(idx, return_counts=True)
+        np.testing.assert_array_equal(sparse.touched_rows, rows)
+        np.testing.assert_array_equal(sparse.row_counts, counts)
+        assert sparse.rows_gathered == idx.size
+
+
 class Table:
     """An Embedding-like holder: one table and the rows its last backward touched."""
 
@@ -280,7 +312,7 @@ def test_lazy_adam_is_adam_on_the_touched_rows_only():
 def test_row_mean_sgd_moves_each_row_by_the_mean_gradient_of_its_uses():
     rng = np.random.default_rng(11)
     W = rng.standard_normal((10, 3))
-    layer = Embedding(W)
+    layer = RowSparseEmbedding(W)
     optimizer = RowMeanSGD([layer], lr=0.1, lr_scales=(2,), decay_steps=4)
     for step, ids in enumerate([np.array([1, 4, 4, 4, 7, 1]), np.array([[0, 4], [9, 0]])]):
         before = W.copy()
@@ -359,7 +391,7 @@ def test_short_cbow_run_on_ptb_lowers_the_loss(ptb_corpus):
     corpus = corpus[:20_000]
     contexts, target = create_contexts_target(corpus, 5)
     model = CBOW(len(word_to_id), 100, 5, corpus, rng=0)
-    trainer = Trainer(model, SparseGradAdam(model.embeddings), rng=0, verbose=False)
+    trainer = Trainer(model, Adam(), rng=0, verbose=False)
     trainer.fit(contexts, target, max_epoch=1, batch_size=100, eval_interval=20)
     first, last = trainer.loss_list[0], np.mean(trainer.loss_list[-3:])
     assert first == pytest.approx(6 * np.log(2), abs=0.02)  # 6 binary losses at p = 1/2

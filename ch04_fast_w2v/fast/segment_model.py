@@ -9,6 +9,7 @@ pairs of a segment are picked by a band matrix (``context_weights``).
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ch04_fast_w2v.fast.row_sparse_embedding import RowSparseEmbedding
 from ch04_fast_w2v.word2vec_model import Word2VecModel
 from common.checks import check_ndim
 
@@ -48,7 +49,11 @@ class SegmentModel(Word2VecModel):
     """What SegmentCBOW and SegmentSkipGram share: the number K of negatives a group of targets
     shares (``shared_negatives``; None: the class's default ``default_negatives``), whether
     contexts are weighted as word2vec's shrinking windows weigh them (``shrink_window``), and
-    the check of a batch's shapes.  Other parameters as in Word2VecModel."""
+    the check of a batch's shapes.  Other parameters as in Word2VecModel.
+
+    Both tables get row-sparse gradients: the input side is a RowSparseEmbedding of W_in, the
+    loss (``make_loss``) reads W_out through one (its ``embed``), and ``embeddings`` lists the
+    two, in the order of ``params``, for the optimizers of ``sparse_optimizer``."""
     default_negatives = 25
 
     def __init__(self, vocab_size, hidden_size, window_size, corpus, rng=None, dtype=np.float32,
@@ -57,6 +62,10 @@ class SegmentModel(Word2VecModel):
                                  else shared_negatives)
         self.shrink_window = shrink_window
         super().__init__(vocab_size, hidden_size, window_size, corpus, rng, dtype)
+        self.embeddings = [self.in_layer, self.ns_loss.embed]
+
+    def make_input_layer(self, W_in):
+        return RowSparseEmbedding(W_in)
 
     def segment_length(self, windows, target):
         """windows: (S, L + 2w), target: (S, L) -> L, or a ValueError saying what is wrong."""

@@ -9,12 +9,13 @@ context it differs from.
 """
 import numpy as np
 
+from ch04_fast_w2v.fast.row_sparse_embedding import RowSparseEmbedding
 from ch04_fast_w2v.fast.segment_model import SegmentModel, context_weights
 from ch04_fast_w2v.fast.shared_negative_sampling import minus_log_sigmoid
 from common.backend import array_module
 from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
-from common.layers import Embedding, UnigramSampler
+from common.layers import UnigramSampler
 
 
 class SegmentSkipGramLoss:
@@ -27,7 +28,7 @@ class SegmentSkipGramLoss:
     x_s,i+w), u_v the rows of W (the output table) and n_sk ~ P(w)^power / Z.  In expectation a
     (centre, context) pair meets ``sample_size`` negatives, as in the book's SkipGram.
     v: (S, L, D), windows: (S, L + 2w) -> L: float.  Backward: dv: (S, L, D); dW row-sparse
-    through the inner Embedding ``embed`` over the window words and the negatives.
+    through the inner RowSparseEmbedding ``embed`` over the window words and the negatives.
     """
     param_names = ('W',)
 
@@ -37,7 +38,7 @@ class SegmentSkipGramLoss:
         self.shared_negatives = shared_negatives
         self.weight = sample_size / shared_negatives
         self.sampler = UnigramSampler(corpus, power, shared_negatives, rng)
-        self.embed = Embedding(W)
+        self.embed = RowSparseEmbedding(W)
         self.params, self.grads = self.embed.params, self.embed.grads
         self.pairs = None
         self.cache = None

@@ -1,8 +1,9 @@
 """Negative sampling with negatives shared by the targets of a text segment (the fast mode)."""
+from ch04_fast_w2v.fast.row_sparse_embedding import RowSparseEmbedding
 from common.backend import array_module
 from common.checks import check_ndim, needs_forward
 from common.functions import sigmoid
-from common.layers import Embedding, UnigramSampler
+from common.layers import UnigramSampler
 
 
 class SharedNegativeSamplingLoss:
@@ -20,7 +21,7 @@ class SharedNegativeSamplingLoss:
     the targets at one position of its S segments: M = S targets from S places in the text, G = L
     groups (train --mode fast: M = 16 targets share K = 3 negatives, each of weight 5/3).
     h: (G, M, D), target: (G, M) -> L: float.  Backward: dh: (G, M, D); dW row-sparse through the
-    inner Embedding (``embed``) over the ids of the targets and the negatives.
+    inner RowSparseEmbedding (``embed``) over the ids of the targets and the negatives.
     """
     param_names = ('W',)
 
@@ -28,7 +29,7 @@ class SharedNegativeSamplingLoss:
         self.shared_negatives = shared_negatives
         self.weight = sample_size / shared_negatives
         self.sampler = UnigramSampler(corpus, power, shared_negatives, rng)
-        self.embed = Embedding(W)
+        self.embed = RowSparseEmbedding(W)
         self.params, self.grads = self.embed.params, self.embed.grads
         self.cache = None
 

@@ -13,9 +13,10 @@ them instead of making many passes over the whole (V, D) table:
 - ``LazyAdam``: Adam on the touched rows only (the moments of the other rows are left as they
   are, as in TensorFlow's LazyAdam and PyTorch's SparseAdam); not the same as Adam.
 
-Each takes ``layers``: the Embedding layers that own the tables, in the order of the params; their
-``touched_rows`` (set by ``backward``) say which rows of each gradient can be nonzero.  Then
-``update(params, grads)`` works like the dense optimizers' (so ``Trainer`` can drive it).
+Each takes ``layers``: the ``RowSparseEmbedding`` layers that own the tables, in the order of the
+params; their ``touched_rows`` (set by ``backward``) say which rows of each gradient can be
+nonzero.  Then ``update(params, grads)`` works like the dense optimizers' (so ``Trainer`` can
+drive it).
 ``lr_t`` is ``lr`` or, with ``decay_steps``, decays linearly as in word2vec's C code:
 lr_t = lr * max(1 - t / decay_steps, min_lr_ratio) at step t = 0, 1, ...
 """
@@ -52,7 +53,8 @@ class RowSparseOptimizer:
         if len(params) != len(self.layers) or any(
                 p is not layer.params[0] for p, layer in zip(params, self.layers)):
             raise ValueError(f'{type(self).__name__} was built for the tables of {len(self.layers)} '
-                             'Embedding layers; update() must get exactly those tables, in order')
+                             'RowSparseEmbedding layers; update() must get exactly those tables, '
+                             'in order')
         rows = [layer.touched_rows for layer in self.layers]
         if any(r is None for r in rows):
             raise ValueError('call backward() before update(): no rows have been touched yet')
@@ -79,8 +81,8 @@ class RowMeanSGD(RowSparseOptimizer):
 
         W[r] <- W[r] - lr_t * scale * g[r] / share[r],   share[r] = c[r] / N,
 
-    where a batch's forward gathered N rows of the table (``layer.idx.size``), c[r] of them row
-    r (``layer.row_counts``), and g[r] is the gradient of the batch loss (a mean) for row r.
+    where a batch's forward gathered N rows of the table (``layer.rows_gathered``), c[r] of them
+    row r (``layer.row_counts``), and g[r] is the gradient of the batch loss (a mean) for row r.
     word2vec's C code moves a word's row once per use, each move seeing the last; plain SGD on
     a whole batch (c[r] moves added up into one) throws a frequent word's row c[r] times as far
     as a rare one's and diverges.  Dividing by the row's share of the batch makes every row's
@@ -98,7 +100,7 @@ class RowMeanSGD(RowSparseOptimizer):
 
     def step(self, index, param, rows, grad, lr):
         layer = self.layers[index]
-        per_share = (lr * self.lr_scales[index] * layer.idx.size) / layer.row_counts  # (U,)
+        per_share = (lr * self.lr_scales[index] * layer.rows_gathered) / layer.row_counts  # (U,)
         subtract_rows(param, rows, grad * per_share.astype(grad.dtype)[:, None])  # (U, D)
 
 
