@@ -1,7 +1,7 @@
 """The book's own trained models through our evaluation: Rnnlm.pkl, cbow_params.pkl, AttentionSeq2seq.pkl.
 
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/book_models.py --book-dir ../shared/data/book
-    python -m ch04_fast_w2v.train --mode fast        # our vectors, to compare (cbow_fast_vectors.npz)
+    python -m ch04_fast_w2v.train_fast               # our vectors, to compare (cbow_fast_vectors.npz)
     DLFS_DATA_DIR=../shared/data/ptb python benchmarks/book_models.py --book-dir ../shared/data/book \\
         --our-vectors cbow_fast_vectors.npz --analogy-file questions-words.txt --similarity-file wordsim353.tsv
 

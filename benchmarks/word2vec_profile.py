@@ -22,14 +22,15 @@ import numpy as np  # noqa: E402
 from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW  # noqa: E402
 from ch04_fast_w2v.fast.segment_model import segment_windows  # noqa: E402
 from ch04_fast_w2v.fast.segment_skip_gram import SegmentSkipGram  # noqa: E402
-from ch04_fast_w2v.train import MODE_DEFAULTS, fast_optimizer  # noqa: E402
+from ch04_fast_w2v.train_fast import BATCH_SIZE, LR, SEGMENT_LENGTH, fast_optimizer  # noqa: E402
 from dataset import ptb  # noqa: E402
 from harness.flags import positive_int, run_main  # noqa: E402
 
 STAGES = {  # (file suffix, function name) -> stage
     ('layers.py', 'forward'): 'gather embedding rows (Embedding.forward)',
-    ('layers.py', 'sum_rows_by_id'): 'sum gradient rows by id (sort, rank layers, reduceat)',
-    ('layers.py', 'backward'): 'write row gradients into the tables (Embedding.backward)',
+    ('row_sparse_embedding.py', 'sum_rows_by_id'): 'sum gradient rows by id (sort, rank layers, reduceat)',
+    ('row_sparse_embedding.py', 'backward'):
+        'write row gradients into the tables (RowSparseEmbedding.backward)',
     ('layers.py', 'draw'): 'sample negatives',
     ('checks.py', 'check_ids'): 'check ids (Embedding.forward)',
     ('checks.py', 'check_ndim'): 'check ids (Embedding.forward)',
@@ -63,12 +64,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     corpus, word_to_id, _ = ptb.load_data('train')
     rng = np.random.default_rng(0)
-    length = MODE_DEFAULTS['fast']['segment_length'][args.model]
-    segments = MODE_DEFAULTS['fast']['batch_size'] // length  # per batch, as train --mode fast
+    length = SEGMENT_LENGTH[args.model]
+    segments = BATCH_SIZE // length  # per batch, as train_fast
     windows, targets = segment_windows(corpus, 5, length)
     model = (SegmentCBOW if args.model == 'cbow' else SegmentSkipGram)(
-        len(word_to_id), 100, 5, corpus, rng=rng, shrink_window=True)  # as train --mode fast
-    optimizer = fast_optimizer(model, args.model, MODE_DEFAULTS['fast']['lr'][args.model], args.steps)
+        len(word_to_id), 100, 5, corpus, rng=rng, shrink_window=True)  # as train_fast
+    optimizer = fast_optimizer(model, args.model, LR[args.model], args.steps)
 
     def train():
         for step in range(args.steps):

@@ -13,11 +13,11 @@ Both train on the same PTB training text (929,589 words with <eos>; gensim gets 
 sentences of 10,000 words, the longest it takes) with the same settings: window 5, 100
 dimensions, 5 negatives from P(w)^0.75, --epochs (10) passes, no subsampling, every word of the
 vocabulary kept (min_count 1), learning rates each library's default.  gensim runs with
---gensim-workers threads (2); our fast mode with --workers processes (2: train --workers,
+--gensim-workers threads (2); our fast mode with --workers processes (2: train_fast --workers,
 Hogwild-style on shared tables, each with one BLAS thread; OPENBLAS_NUM_THREADS=1 is set
 below).  Each seed trains both, ours first, so the two alternate in time and see the same load.
 
-words/s = words trained / wall time of training (our TrainingRun epochs, gensim's
+words/s = words trained / wall time of training (our Trainer's epochs, gensim's
 Word2Vec.train); CPU seconds = the CPU time of this process and of its finished children (our
 workers) over the run, and words per CPU second = words / CPU seconds, steadier on a shared
 machine.
@@ -38,7 +38,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ch04_fast_w2v import train  # noqa: E402
+from ch04_fast_w2v import train_fast  # noqa: E402
 from ch04_fast_w2v.word_vectors import load_vectors  # noqa: E402
 from common.word_vector_eval import (analogy_accuracy, read_analogy_questions,  # noqa: E402
                                      read_similarity_pairs, similarity_correlation)
@@ -84,11 +84,11 @@ def run_ours(model, seed, epochs, workers, folder):
     second, word_vecs, word_to_id)."""
     path = os.path.join(folder, f'{model}_{seed}.npz')
     cpu = cpu_seconds()
-    _, trainer, words_per_second = train.main(['--mode', 'fast', '--model', model, '--epochs', str(epochs),
-                                         '--seed', str(seed), '--workers', str(workers), '--quiet',
-                                         '--vectors', path])
+    _, trainer, words_per_second = train_fast.main(['--model', model, '--epochs', str(epochs),
+                                                    '--seed', str(seed), '--workers', str(workers),
+                                                    '--quiet', '--vectors', path])
     cpu = cpu_seconds() - cpu
-    words = trainer.optimizer.iter * train.MODE_DEFAULTS['fast']['batch_size']  # steps x targets
+    words = trainer.optimizer.iter * train_fast.BATCH_SIZE  # steps x targets
     word_vecs, word_to_id, _ = load_vectors(path)
     return words_per_second, cpu, words / cpu, word_vecs, word_to_id
 
@@ -115,7 +115,7 @@ def main(argv=None):
                         help='one run of each library per seed (at least 3 for a median)')
     parser.add_argument('--epochs', type=positive_int, default=10)
     parser.add_argument('--workers', type=positive_int, default=2,
-                        help='our worker processes (train --workers; 1: one process)')
+                        help='our worker processes (train_fast --workers; 1: one process)')
     parser.add_argument('--gensim-workers', type=positive_int, default=2, help='gensim worker threads')
     parser.add_argument('--analogy-file', help="default: gensim's questions-words.txt")
     parser.add_argument('--similarity-file', help="default: gensim's wordsim353.tsv")

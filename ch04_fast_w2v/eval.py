@@ -4,9 +4,9 @@
     python -m ch04_fast_w2v.eval cbow_fast_vectors.npz --analogy-file questions-words.txt \
         --similarity-file wordsim353.tsv
 
-For each file written by ch04_fast_w2v.train: the 5 most similar words (cosine) to you, year,
-car and toyota, and the book's analogies a:b = c:? (solved by the word closest to b - a + c),
-each with the rank of the expected answer among all 10,000 words.  Four analogies are a noisy
+For each file written by ch04_fast_w2v.train or train_fast: the 5 most similar words (cosine)
+to you, year, car and toyota, and the book's analogies a:b = c:? (solved by the word closest to
+b - a + c), each with the rank of the expected answer among all 10,000 words.  Four analogies are a noisy
 measure, so --extended also scores every a:b = c:d among the word pairs of ANALOGY_PAIRS (1,204
 questions: verb tenses, plurals, comparatives, gender) by the mean reciprocal rank of the
 answer and the share of answers within the top 10.
@@ -79,7 +79,7 @@ def main(argv=None):
     'similarity': similarity_correlation(...) (with --similarity-file)}}``."""
     parser = make_parser(__doc__)
     parser.add_argument('paths', nargs='*', default=['cbow_book_vectors.npz'],
-                        help='.npz files written by ch04_fast_w2v.train')
+                        help='.npz files written by ch04_fast_w2v.train or train_fast')
     parser.add_argument('--top', type=positive_int, default=5, help='words listed per query')
     parser.add_argument('--extended', action='store_true',
                         help='also score the 1,204 analogies of ANALOGY_PAIRS')

@@ -54,7 +54,7 @@ def build_model(args, corpus, word_to_id, rng):
     if args.model == 'cbow':
         if not args.cbow_vectors:
             raise SystemExit('--model cbow needs --cbow-vectors: the word vectors of '
-                             '`python -m ch04_fast_w2v.train --mode fast` (cbow_fast_vectors.npz)')
+                             '`python -m ch04_fast_w2v.train_fast` (cbow_fast_vectors.npz)')
         word_vecs, _, _ = load_vectors(args.cbow_vectors)
         return MeanVectorClassifier(word_vecs, rng=rng)
     if args.model in TRANSFORMERS:

@@ -3,18 +3,18 @@ import numpy as np
 import pytest
 
 from ch04_fast_w2v import eval as eval_script
-from ch04_fast_w2v import train
+from ch04_fast_w2v import train, train_fast
 from ch04_fast_w2v.word_vectors import load_vectors
 
 
 pytestmark = pytest.mark.usefixtures('needs_ptb')
 
 
-@pytest.mark.parametrize('mode, words', [('book', 20_000), ('fast', 200_000)])
-def test_train_lowers_the_loss_and_writes_vectors_eval_reads(tmp_path, mode, words, capsys):
+@pytest.mark.parametrize('script, words', [(train, 20_000), (train_fast, 200_000)], ids=['book', 'fast'])
+def test_train_lowers_the_loss_and_writes_vectors_eval_reads(tmp_path, script, words, capsys):
     vectors = tmp_path / 'vectors.npz'
-    model, trainer, words_per_second = train.main(
-        ['--mode', mode, '--max-words', str(words), '--epochs', '1', '--quiet', '--eval-interval', '1',
+    model, trainer, words_per_second = script.main(
+        ['--max-words', str(words), '--epochs', '1', '--quiet', '--eval-interval', '1',
          '--vectors', str(vectors), '--save', str(tmp_path / 'params.npz')])
     losses = trainer.loss_list
     assert losses[0] == pytest.approx(6 * np.log(2), abs=0.03)  # 6 binary losses at p = 1/2
@@ -36,26 +36,27 @@ def test_train_lowers_the_loss_and_writes_vectors_eval_reads(tmp_path, mode, wor
         assert f'==> {answer}: rank {rank},' in out
 
 
-@pytest.mark.parametrize('mode, words, lr, extra, pairs', [
-    ('book', 5000, '0.01', [], 10),  # 10 context positions
-    ('fast', 200_000, '0.04', ['--full-window'], 10),  # 48 steps: SGD starts slower than Adam
-    ('fast', 200_000, '0.04', [], 6),  # shrinking windows: 2 (5 + 4 + 3 + 2 + 1) / 5 = 6 pairs' worth
-])
-def test_skip_gram_lowers_the_loss(tmp_path, mode, words, lr, extra, pairs):
-    _, trainer, _ = train.main(['--model', 'skipgram', '--mode', mode, '--max-words', str(words),
-                                '--epochs', '1', '--lr', lr, '--eval-interval', '1', '--quiet',
-                                '--vectors', str(tmp_path / 'sg.npz')] + extra)
+@pytest.mark.parametrize('script, words, lr, extra, pairs', [
+    (train, 5000, '0.01', [], 10),  # 10 context positions
+    (train_fast, 200_000, '0.04', ['--full-window'], 10),  # 48 steps: SGD starts slower than Adam
+    (train_fast, 200_000, '0.04', [], 6),  # shrinking windows: 2 (5 + 4 + 3 + 2 + 1) / 5 = 6 pairs' worth
+], ids=['book', 'fast-full-window', 'fast'])
+def test_skip_gram_lowers_the_loss(tmp_path, script, words, lr, extra, pairs):
+    _, trainer, _ = script.main(['--model', 'skipgram', '--max-words', str(words),
+                                 '--epochs', '1', '--lr', lr, '--eval-interval', '1', '--quiet',
+                                 '--vectors', str(tmp_path / 'sg.npz')] + extra)
     # pairs x 6 binary losses at p = 1/2 (fast mode: a shared negative equal to a context word is
     # left out for that pair, so a little less)
     assert trainer.loss_list[0] == pytest.approx(pairs * 6 * np.log(2), abs=0.3)
     assert np.mean(trainer.loss_list[-3:]) < trainer.loss_list[0] - pairs * 0.3
 
 
-@pytest.mark.parametrize('flag', ['--window-size', '--hidden-size', '--segment-length',
-                                  '--max-words', '--eval-interval'])
-def test_train_refuses_non_positive_sizes(flag, capsys):
+@pytest.mark.parametrize('script, flag', [(train, '--window-size'), (train, '--hidden-size'),
+                                          (train, '--max-words'), (train, '--eval-interval'),
+                                          (train_fast, '--window-size'), (train_fast, '--segment-length')])
+def test_train_refuses_non_positive_sizes(script, flag, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        train.main([flag, '0'])
+        script.main([flag, '0'])
     assert exit_info.value.code == 2 and flag in capsys.readouterr().err
 
 

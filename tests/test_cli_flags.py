@@ -279,7 +279,8 @@ def test_a_damaged_load_file_ends_the_script_with_one_line_naming_it(script, run
 
 # Default outputs whose name the script derives after parsing (from other flags, or per layer);
 # argparse cannot see them, so they are listed: script -> (flag, the file main([]) would write).
-DERIVED_DEFAULT_OUTPUTS = {'ch04_fast_w2v.train': ('--vectors', 'cbow_book_vectors.npz')}
+DERIVED_DEFAULT_OUTPUTS = {'ch04_fast_w2v.train': ('--vectors', 'cbow_book_vectors.npz'),
+                           'ch04_fast_w2v.train_fast': ('--vectors', 'cbow_fast_vectors.npz')}
 
 
 @pytest.mark.parametrize('script', SCRIPTS)

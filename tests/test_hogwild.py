@@ -12,7 +12,7 @@ import signal
 import numpy as np
 import pytest
 
-from ch04_fast_w2v import train
+from ch04_fast_w2v import train_fast
 from ch04_fast_w2v.fast import hogwild
 from ch04_fast_w2v.fast.hogwild import HogwildTrainer, WorkerPool, shared_copy
 from ch04_fast_w2v.fast.segment_cbow import SegmentCBOW
@@ -124,6 +124,42 @@ def test_every_global_step_runs_once_with_a_single_process_rate(workers):
     assert rates[0] == 0.05 and rates[-1] < rates[0] / 2  # the rate decays over the run
 
 
+class StopAfter:
+    """An observer that ends training after ``steps`` steps (as a signal to a checkpoint does)."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def step_end(self, trainer):
+        trainer.stop_training = trainer.steps_done == self.steps
+
+
+@pytest.mark.parametrize('workers', [2, 3])
+def test_workers_continue_an_epoch_that_one_process_began(workers):
+    """A run saved in the middle of an epoch by one process (--workers 1), resumed with N workers:
+    each remaining step of the epoch runs once, at the rate a single process gives it."""
+    single_model, single_optimizer, single, windows, targets = tiny_run(Trainer, RecordingLazyAdam)
+    steps = len(windows) // SEGMENTS
+    single_optimizer.rates, single_optimizer.counts = np.zeros(steps), np.zeros(steps, int)
+    single.fit(windows, targets, max_epoch=1, batch_size=SEGMENTS, eval_interval=1,
+               observers=[StopAfter(3)])
+    assert single.iteration == 3 and single_optimizer.iter == 3
+
+    model, optimizer, trainer, _, _ = tiny_run(HogwildTrainer, RecordingLazyAdam, workers=workers)
+    optimizer.rates, optimizer.counts = shared_copy(np.zeros(steps)), shared_copy(np.zeros(steps, int))
+    for param, trained in zip(model.params, single_model.params):
+        param[...] = trained
+    trainer.load_state_dict(single.state_dict())
+    with trainer:
+        fit(trainer, windows, targets)
+    assert (optimizer.counts[:3] == 0).all() and (optimizer.counts[3:] == 1).all()
+    decay_steps = 3 * steps  # tiny_run's: the rate falls linearly over three epochs
+    np.testing.assert_allclose(optimizer.rates[3:], 0.05 * (1 - np.arange(3, steps) / decay_steps),
+                               rtol=1e-12)
+    assert trainer.current_epoch == 1 and trainer.iteration == 0 and optimizer.iter == steps
+    assert len(trainer.loss_list) == steps
+
+
 class FailingCBOW(SegmentCBOW):
     """A SegmentCBOW whose forward, in a worker process only, does ``failure`` at its 3rd step."""
     failure = None
@@ -192,26 +228,25 @@ def test_workers_end_when_the_parent_closes_their_task_pipes():
             assert process.exitcode == 0
 
 
-W2V = ['--mode', 'fast', '--max-words', '4000', '--hidden-size', '8', '--window-size', '2',
+W2V = ['--max-words', '4000', '--hidden-size', '8', '--window-size', '2',
        '--batch-size', '128', '--segment-length', '16', '--quiet']
 
 
 @pytest.mark.parametrize('argv, message', [
     (['--workers', '0'], 'argument --workers: expected an integer in \\[1, '),
     (['--workers', str(os.cpu_count() + 1)], f'argument --workers: expected an integer in \\[1, {os.cpu_count()}\\]'),
-    (['--mode', 'book', '--workers', '2'], 'argument --workers: book mode trains in one process'),
 ])
 def test_train_refuses_bad_worker_counts(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        train.main(argv)
+        train_fast.main(argv)
     assert exit_info.value.code == 2
     assert re.search(message, capsys.readouterr().err)
 
 
 def test_train_says_when_it_cannot_fork(monkeypatch, capsys):
-    monkeypatch.setattr(train, 'fork_available', lambda: False)
+    monkeypatch.setattr(train_fast, 'fork_available', lambda: False)
     with pytest.raises(SystemExit):
-        train.main(['--mode', 'fast', '--workers', '2'])
+        train_fast.main(['--workers', '2'])
     assert 'cannot fork (only spawn); use --workers 1' in capsys.readouterr().err
 
 
@@ -233,12 +268,12 @@ def test_a_two_worker_checkpoint_resumes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(WorkerPool, 'loss_of', stopped_in_the_second_epoch)
     with pytest.raises(SystemExit) as stop:
-        train.main(argv)
+        train_fast.main(argv)
     assert stop.value.code == 130 and multiprocessing.active_children() == []
     monkeypatch.setattr(WorkerPool, 'loss_of', real_loss_of)
     with np.load(path) as file:  # the workers finish the epoch first
         saved = [file[name] for name in file.files if '.' in name and '/' not in name]
-    final, trainer, _ = train.main(argv + ['--load', path])
+    final, trainer, _ = train_fast.main(argv + ['--load', path])
     assert trainer.current_epoch == 3 and trainer.optimizer.iter % 3 == 0
     assert len(trainer.loss_list) == 3 * len(trainer.loss_list) // 3
     assert all(not np.array_equal(a, b) for a, b in zip(saved, final.params))

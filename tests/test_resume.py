@@ -25,8 +25,8 @@ SIMPLE_RNNLM = ['--max-tokens', '300', '--hidden-size', '10', '--wordvec-size', 
 SCRIPTS = {
     'ch01_nn.train': ['--quiet', '--hidden-size', '6'],
     # fast mode: RowMeanSGD's step count (its decaying rate); book mode: Adam's moments
-    'ch04_fast_w2v.train': W2V + ['--mode', 'fast', '--batch-size', '128', '--segment-length', '16'],
-    'ch04_fast_w2v.train:book': W2V + ['--mode', 'book', '--max-words', '1500', '--batch-size', '50'],
+    'ch04_fast_w2v.train_fast': W2V + ['--batch-size', '128', '--segment-length', '16'],
+    'ch04_fast_w2v.train': W2V + ['--max-words', '1500', '--batch-size', '50'],
     'ch05_rnn.train': SIMPLE_RNNLM,
     'ch05_rnn.train_mlp_lm': ['--max-tokens', '2000', '--eval-tokens', '200', '--wordvec-size', '8',
                               '--hidden-size', '8', '--batch-size', '64', '--eval-interval', '10',
@@ -41,7 +41,7 @@ SCRIPTS = {
                                            '--d-ff', '16', '--dropout', '0.1', '--warmup-steps', '3',
                                            '--quiet'],
 }
-NEEDS_PTB = {'ch04_fast_w2v.train', 'ch04_fast_w2v.train:book', 'ch05_rnn.train',
+NEEDS_PTB = {'ch04_fast_w2v.train', 'ch04_fast_w2v.train_fast', 'ch05_rnn.train',
              'ch05_rnn.train_mlp_lm', 'ch09_transformer.train_gpt'}
 
 

@@ -6,4 +6,6 @@ row-sparse gradients and updates, and optionally several worker processes.
 - ``shared_negative_sampling``: negatives shared by a group of targets;
 - ``sparse_optimizer``: optimizers that update only the rows a step touched;
 - ``hogwild``: the steps of an epoch in several processes on shared tables.
+
+``python -m ch04_fast_w2v.train_fast`` trains with them; the book's run is ``ch04_fast_w2v.train``.
 """

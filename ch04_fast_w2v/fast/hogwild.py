@@ -75,6 +75,16 @@ class HogwildTrainer(Trainer):
     index.
     ``fit`` trains as ``Trainer.fit`` does (same batches, same learning rates, same ``loss_list``
     records), but N steps at a time, Hogwild-style: the result is not bit-reproducible.
+
+    How it runs the loop every trainer shares (``TrainerBase._run``): the parent trains nothing.
+    At the first step of an epoch (step 0, or the step a resumed run stopped at) it hands the
+    epoch to the workers (``batch``); ``batch(i)`` is then only the number i, and
+    ``train_batch`` waits for the loss the worker of step i reports: in the parent a step is
+    that loss, recorded and printed in step order as ``Trainer`` does.  The workers run ahead
+    of the parent, so the parent has no state between two steps: observers are told of every
+    epoch's end (a checkpoint saves there, and a signal waits for the epoch to finish), never of
+    a single step's.  ``max_grad`` is applied by the workers; the parent's optimizer step count
+    is brought up to date at the epoch's end.
     A worker that fails (or dies) stops the epoch with a RuntimeError in the parent that says
     why (a NaN or infinite loss: FloatingPointError, as in ``Trainer``); Ctrl-C or SIGTERM in the
     parent stops the workers before the exception leaves ``fit``, so nothing changes the tables
@@ -101,6 +111,7 @@ class HogwildTrainer(Trainer):
                              'the model\'s Generator as rng, so that each worker gets its own stream')
         self.workers = int(workers)
         self._pool = self._pool_key = None
+        self._handed_out = False  # whether the workers have the epoch under way
 
     def fit(self, x, t, max_epoch=10, batch_size=32, max_grad=None, eval_interval=20, observers=()):
         """x: (N, ...) inputs, t: (N, ...) targets (NumPy arrays); as ``Trainer.fit``.  The
@@ -115,15 +126,21 @@ class HogwildTrainer(Trainer):
             raise
 
     def start_epoch(self):
-        """Draw the epoch's order (as ``Trainer`` does) and one seed per worker; hand them out."""
+        """Draw the epoch's order (as ``Trainer`` does); the workers get it at its first step."""
         super().start_epoch()
-        seeds = self.rng.integers(2 ** 63, size=self.workers)
-        self.first_step = self.optimizer.iter
-        self._workers_for(self.x, self.t, self.batch_size, self.max_grad).start(
-            (self.order, seeds, self.first_step))
+        self._handed_out = False
 
     def batch(self, iteration):
-        """In the parent, a batch is only its step number: its worker trains it."""
+        """In the parent, a batch is only its step number: its worker trains it.  At the first
+        step of the epoch here, the epoch goes to the workers: its order, one seed per worker,
+        the global step count of its step 0 and the step to start from (``iteration``: 0, or
+        where a resumed run stopped)."""
+        if not self._handed_out:
+            seeds = self.rng.integers(2 ** 63, size=self.workers)
+            self.first_step = self.optimizer.iter - iteration
+            self._workers_for(self.x, self.t, self.batch_size, self.max_grad).start(
+                (self.order, seeds, self.first_step, iteration))
+            self._handed_out = True
         return iteration
 
     def train_batch(self, step, max_grad):
@@ -143,6 +160,7 @@ class HogwildTrainer(Trainer):
         if self._pool is not None:
             self._pool.close()
         self._pool = self._pool_key = None
+        self._handed_out = False
 
     def __enter__(self):
         return self
@@ -166,10 +184,11 @@ class HogwildTrainer(Trainer):
         max_iters = max(len(x) // batch_size, 1)
 
         def train_share(worker, epoch, report):
-            """Worker ``worker``'s steps of an epoch: the same step a single process runs."""
-            order, seeds, first_step = epoch
+            """Worker ``worker``'s steps of an epoch from step ``start`` on: the same step a
+            single process runs."""
+            order, seeds, first_step, start = epoch
             self.rng.bit_generator.state = type(self.rng.bit_generator)(seeds[worker]).state
-            for step in range(worker, max_iters, self.workers):
+            for step in range(start + (worker - start) % self.workers, max_iters, self.workers):
                 self.optimizer.iter = first_step + step  # the global step sets the rate
                 batch = order[step * batch_size:(step + 1) * batch_size]
                 report(step, train_step(self.model, self.optimizer, x[batch], t[batch], max_grad))

@@ -5,7 +5,7 @@ segment are then sums over a sliding window of the same L + 2w rows of W_in, so 
 (and updates) L + 2w rows instead of 2w L, and the window sums are a matrix product with a
 band matrix.  With negatives shared by groups of targets (SharedNegativeSamplingLoss) the step is
 a few matrix products plus row gathers and scatters of about two and a half rows per target
-(train --mode fast: S = 16 segments of L = 256 targets, each target position's 16 targets
+(train_fast: S = 16 segments of L = 256 targets, each target position's 16 targets
 sharing 3 negatives).
 
 The rows are gathered position by position, (L + 2w, S, D): the window rows of all S segments at

@@ -19,7 +19,7 @@ class SharedNegativeSamplingLoss:
     left out for that target.  Each negative counts sample_size / K, so in expectation a target
     meets ``sample_size`` negatives, as in NegativeSamplingLoss.  SegmentCBOW makes a group of
     the targets at one position of its S segments: M = S targets from S places in the text, G = L
-    groups (train --mode fast: M = 16 targets share K = 3 negatives, each of weight 5/3).
+    groups (train_fast: M = 16 targets share K = 3 negatives, each of weight 5/3).
     h: (G, M, D), target: (G, M) -> L: float.  Backward: dh: (G, M, D); dW row-sparse through the
     inner RowSparseEmbedding (``embed``) over the ids of the targets and the negatives.
     """
