@@ -21,12 +21,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from ch04_fast_w2v.eval import ANALOGIES, answer_rank, extended_scores
+from ch04_fast_w2v.word_vector_eval import (analogy_accuracy, read_analogy_questions,
+                                            read_similarity_pairs, similarity_correlation)
 from ch04_fast_w2v.word_vectors import load_book_vectors, load_vectors
 from ch06_lstm.rnnlm import Rnnlm
 from ch08_attention.attention_seq2seq import AttentionSeq2seq, book_date_vocab
 from common.evaluation import eval_perplexity, seq2seq_accuracy
-from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
-                                     similarity_correlation)
 from dataset import ptb, sequence
 from harness.flags import run_main
 

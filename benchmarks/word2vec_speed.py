@@ -5,8 +5,8 @@
 words/s = (contexts, target) pairs trained on / wall time of Trainer.fit, measured by
 ch04_fast_w2v.train and ch04_fast_w2v.train_fast themselves (the figure a full run prints).
 Each configuration is run --repeat times (one epoch over the first --words words of PTB for the
-book configuration, over all of PTB for the fast mode) and the median is printed.  The machine's load average is printed
-too: on a shared machine the figures fall with the load.
+book configuration, over all of PTB for the fast mode) and the median is printed.  The machine's
+load average is printed too: on a shared machine the figures fall with the load.
 """
 import argparse
 import os

@@ -21,7 +21,7 @@ words/s = words trained / wall time of training (our Trainer's epochs, gensim's
 Word2Vec.train); CPU seconds = the CPU time of this process and of its finished children (our
 workers) over the run, and words per CPU second = words / CPU seconds, steadier on a shared
 machine.
-Quality: common.word_vector_eval on both sets of vectors (analogy accuracy on the questions
+Quality: ch04_fast_w2v.word_vector_eval on both sets of vectors (analogy accuracy on the questions
 whose four words are in PTB's vocabulary; Spearman correlation on the WordSim-353 pairs in it).
 The medians over the seeds and the medians of the per-seed speed ratios (in words/s, and in
 words per CPU second, steadier on a loaded machine) are printed last, with the load average and
@@ -39,9 +39,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ch04_fast_w2v import train_fast  # noqa: E402
+from ch04_fast_w2v.word_vector_eval import (analogy_accuracy, read_analogy_questions,  # noqa: E402
+                                            read_similarity_pairs, similarity_correlation)
 from ch04_fast_w2v.word_vectors import load_vectors  # noqa: E402
-from common.word_vector_eval import (analogy_accuracy, read_analogy_questions,  # noqa: E402
-                                     read_similarity_pairs, similarity_correlation)
 from dataset import ptb  # noqa: E402
 from harness.flags import positive_int, run_main, seed_int  # noqa: E402
 

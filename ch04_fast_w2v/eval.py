@@ -11,8 +11,8 @@ measure, so --extended also scores every a:b = c:d among the word pairs of ANALO
 questions: verb tenses, plurals, comparatives, gender) by the mean reciprocal rank of the
 answer and the share of answers within the top 10.
 
---analogy-file / --similarity-file add the standard measures of common.word_vector_eval: accuracy
-on Mikolov's analogy questions whose four words are in the vocabulary, and the Spearman
+--analogy-file / --similarity-file add the standard measures of ch04_fast_w2v.word_vector_eval:
+accuracy on Mikolov's analogy questions whose four words are in the vocabulary, and the Spearman
 correlation with the human scores of WordSim-353.  The files are not part of this project; gensim
 ships both (`pip install gensim`, then
 `python -c "from gensim.test.utils import datapath; print(datapath('questions-words.txt'))"`,
@@ -22,10 +22,10 @@ from itertools import permutations
 
 import numpy as np
 
+from ch04_fast_w2v.word_vector_eval import (analogy_accuracy, read_analogy_questions,
+                                            read_similarity_pairs, similarity_correlation)
 from ch04_fast_w2v.word_vectors import load_vectors
 from common.util import analogy, analogy_similarities, most_similar, rank_of, word_id
-from common.word_vector_eval import (analogy_accuracy, read_analogy_questions, read_similarity_pairs,
-                                     similarity_correlation)
 from harness.flags import load_or_exit, make_parser, positive_int, run_main
 
 QUERIES = ['you', 'year', 'car', 'toyota']

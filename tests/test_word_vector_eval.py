@@ -1,14 +1,14 @@
-"""common.word_vector_eval and the tie / NaN rules of common.util's analogy ranks, on tiny
+"""ch04_fast_w2v.word_vector_eval and the tie / NaN rules of common.util's analogy ranks, on tiny
 hand-made vector sets and question files whose answers are known."""
 import numpy as np
 import pytest
 
 from ch04_fast_w2v import eval as eval_script
+from ch04_fast_w2v.word_vector_eval import (analogy_accuracy, average_ranks, evaluate_word_vectors,
+                                            read_analogy_questions, read_similarity_pairs, spearman,
+                                            similarity_correlation)
 from ch04_fast_w2v.word_vectors import save_vectors
 from common.util import analogy, most_similar, rank_of
-from common.word_vector_eval import (analogy_accuracy, average_ranks, evaluate_word_vectors,
-                                     read_analogy_questions, read_similarity_pairs, spearman,
-                                     similarity_correlation)
 
 WORDS = ['man', 'woman', 'king', 'queen', 'boy', 'girl', 'car', 'cars']
 VECS = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0],
