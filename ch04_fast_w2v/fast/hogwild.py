@@ -37,9 +37,9 @@ import traceback
 
 import numpy as np
 
+from ch04_fast_w2v.fast.sparse_optimizer import RowSparseOptimizer
 from common.backend import array_module
 from common.placement import move_arrays
-from ch04_fast_w2v.fast.sparse_optimizer import RowSparseOptimizer
 from common.trainer import Trainer, train_step
 from common.util import random_generators
 
