@@ -1,7 +1,7 @@
 """Attention heat maps (book section 8.3.3, ch08/visualize_attention.py, figure 8-26): which input
 characters the decoder looked at while it wrote each character of its answer.
 
-    python -m ch08_attention.train --save attention_seq2seq.npz      (once, about 5 minutes)
+    python -m ch08_attention.train --save attention_seq2seq.npz      (once; it prints its ETA)
     python -m ch08_attention.visualize_attention --load attention_seq2seq.npz --plot attention.png
 
 Draws ``--samples`` test questions of the date set picked at random (``--seed``), one heat map
