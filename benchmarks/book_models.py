@@ -16,7 +16,6 @@
   formats and the years up to 2017.
 """
 import argparse
-import datetime
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from common.evaluation import eval_perplexity, seq2seq_accuracy
 from dataset import ptb, sequence
 from harness.flags import run_main
 
-BOOK_FORMATS = {0, 2, 3, 5}  # the indices in sequence.DATE_FORMATS of the book's date.txt formats
 
 
 def rnnlm_perplexities(book_dir):
@@ -57,16 +55,6 @@ def vector_scores(name, word_vecs, word_to_id, questions, pairs):
     print(line)
 
 
-def date_format(question, answer):
-    """Index in sequence.DATE_FORMATS of the format ``question`` is written in (None if none)."""
-    day = datetime.date.fromisoformat(answer.lstrip('_'))
-    for index, form in enumerate(sequence.DATE_FORMATS):
-        written = sequence._write_date(form, day)
-        if question in {case(written) for case in sequence.LETTER_CASES}:
-            return index
-    return None
-
-
 def date_accuracies(book_dir):
     char_to_id, id_to_char = book_date_vocab()
     model = AttentionSeq2seq(len(char_to_id), 16, 256)
@@ -80,7 +68,7 @@ def date_accuracies(book_dir):
         if not set(question) <= set(char_to_id):
             groups['not encodable'].append((question, answer))
             continue
-        book_format = date_format(question, answer) in BOOK_FORMATS
+        book_format = sequence.date_format(question, answer) in sequence.BOOK_DATE_FORMATS
         recent = int(answer[1:5]) > 2017
         groups[('book format' if book_format else 'other format') + (', year > 2017' if recent else '')
                ].append((question, answer))

@@ -1,9 +1,8 @@
 """Rnnlm: the chapter-6 language model, Embedding -> LSTM (or GRU) -> Affine -> Softmax over time.
 
-Deliberate repetition (for `duplicates` reviewers): this file repeats ch05_rnn/simple_rnnlm.py
-almost line for line, as the book's listing does. The only change from SimpleRnnlm is the
-recurrent layer (TimeLSTM with 4H fused gate weights instead of TimeRNN); reading the two side by
-side is the lesson of section 6.4, so neither borrows from the other. Keep them in step.
+Read it beside ch05_rnn/simple_rnnlm.py: as in the book, the two files are the same almost line
+for line, and the only change is the recurrent layer (TimeLSTM, with the four gates' weights
+fused into 4H columns, in place of TimeRNN).  That difference is the lesson of section 6.4.
 """
 import numpy as np
 

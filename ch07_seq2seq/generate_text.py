@@ -1,6 +1,6 @@
 """Generate text with a trained Rnnlm (book section 7.1, generate_text.py).
 
-    python -m ch06_lstm.train_rnnlm --save rnnlm.npz      (once: trains the model, about 20 minutes)
+    python -m ch06_lstm.train_rnnlm --save rnnlm.npz      (once: trains the model; it prints its ETA)
     python -m ch07_seq2seq.generate_text --load rnnlm.npz --seed 1
 
 Starts from 'you' and draws each next word from the model's softmax; 'N' (numbers), '<unk>' and

@@ -15,6 +15,7 @@ import sys
 import warnings
 
 from ch07_seq2seq.generation_cli import LANGUAGE_MODELS, language_model_parser, load_language_model
+from common.util import vocabulary_spelling
 from dataset.ptb import load_data
 from harness.flags import run_main
 
@@ -27,9 +28,7 @@ def sentence_ids(words, word_to_id):
     words: list of str (or one str, split on spaces) -> list of ids.  A word that is not in the
     vocabulary as written is looked up in lower case ('The' -> 'the'; PTB's 'N' stays 'N').
     """
-    if isinstance(words, str):
-        words = words.split()
-    words = [w if w in word_to_id else w.lower() for w in words]
+    words = vocabulary_spelling(words, word_to_id)
     if not words:
         raise ValueError('an empty sentence cannot be scored')
     unknown = [w for w in words if w not in word_to_id]
@@ -51,13 +50,14 @@ def rescore(model, sentences, word_to_id):
 
 
 def read_candidate_lines(path):
-    """The lines of the UTF-8 text file ``path`` ('-': standard input); a file that is missing,
-    a folder, unreadable or not UTF-8 ends the script with its name and the problem."""
+    """The lines of the UTF-8 text file ``path`` ('-': standard input; a leading byte-order mark
+    dropped); a file that is missing, a folder, unreadable or not UTF-8 ends the script with its
+    name and the problem."""
     name = 'standard input' if path == '-' else repr(path)
     try:
         if path == '-':
-            return sys.stdin.buffer.read().decode('utf-8').splitlines()
-        with open(path, encoding='utf-8') as f:
+            return sys.stdin.buffer.read().decode('utf-8-sig').splitlines()
+        with open(path, encoding='utf-8-sig') as f:  # a byte-order mark is not part of the text
             return f.read().splitlines()
     except FileNotFoundError:
         raise SystemExit(f'candidate file {name} does not exist') from None
@@ -68,6 +68,12 @@ def read_candidate_lines(path):
                          f'({error.object[error.start:error.start + 1]!r}) {error.reason}') from None
     except OSError as error:
         raise SystemExit(f'cannot read candidate file {name}: {error.strerror}') from None
+
+
+def printable(text):
+    """``text`` with control characters shown escaped ('\\x1b', '\\t'), so a line of a file
+    can never send escape sequences to the terminal."""
+    return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def main(argv=None):
@@ -88,7 +94,8 @@ def main(argv=None):
     model = load_language_model(args.model, args, len(word_to_id))
     ranking = rescore(model, sentences, word_to_id)
     for rank, (sentence, result) in enumerate(ranking, 1):
-        print(f'{rank:2d}. log P {result.log_prob:9.2f} | perplexity {result.perplexity:9.2f} | {sentence}')
+        print(f'{rank:2d}. log P {result.log_prob:9.2f} | perplexity {result.perplexity:9.2f} '
+              f'| {printable(sentence)}')
     return ranking
 
 

@@ -1,8 +1,9 @@
 """Attention heat maps (book section 8.3.3, ch08/visualize_attention.py, figure 8-26): which input
 characters the decoder looked at while it wrote each character of its answer.
 
-    python -m ch08_attention.train --save attention_seq2seq.npz      (once, about 5 minutes)
+    python -m ch08_attention.train --save attention_seq2seq.npz      (once; it prints its ETA)
     python -m ch08_attention.visualize_attention --load attention_seq2seq.npz --plot attention.png
+    python -m ch08_attention.visualize_attention --book-weights AttentionSeq2seq.pkl   # the book's model
 
 Draws ``--samples`` test questions of the date set picked at random (``--seed``), one heat map
 each: rows are the model's greedy answer characters, columns the question characters in reading
@@ -10,7 +11,7 @@ order.  The model's sizes and ``--reverse`` must be those it was trained with.
 """
 import argparse
 
-from ch08_attention.attention_seq2seq import AttentionSeq2seq
+from ch08_attention.attention_seq2seq import AttentionSeq2seq, book_date_vocab
 from common.backend import to_cpu
 from common.plot import finish_figure, new_figure
 from dataset import sequence
@@ -43,21 +44,44 @@ def plot_attention(model, xs, start_id, answer_length, id_to_char, is_reverse=Fa
     return answers, weights
 
 
+def in_book_formats(x_test, t_test, id_to_char):
+    """The test questions written in the four formats of the book's own date.txt
+    (``sequence.BOOK_DATE_FORMATS``), and their answers, re-encoded with the book's date vocabulary
+    (``book_date_vocab``): the book's model has seen nothing else."""
+    book_char_to_id, _ = book_date_vocab()
+    pairs = [(sequence.decode(x, id_to_char).rstrip(), sequence.decode(t, id_to_char))
+             for x, t in zip(x_test, t_test)]
+    pairs = [(q, a) for q, a in pairs if sequence.date_format(q, a) in sequence.BOOK_DATE_FORMATS]
+    questions, answers = zip(*pairs)
+    return (sequence.encode(questions, book_char_to_id, x_test.shape[1]),
+            sequence.encode(answers, book_char_to_id, t_test.shape[1]))
+
+
 def main(argv=None):
     """Returns ``(answers, weights)`` of the drawn questions (see ``plot_attention``)."""
-    parser = make_parser(__doc__, seed=None, load='attention_seq2seq.npz', plot='attention.png')
+    parser = make_parser(__doc__, seed=None, load='attention_seq2seq.npz', plot='attention.png', save=None)
     parser.add_argument('--samples', type=positive_int, default=5, help='test questions to draw')
     parser.add_argument('--wordvec-size', type=model_width, default=16, help='size of the character vectors')
     parser.add_argument('--hidden-size', type=model_width, default=256, help='size of the LSTM states')
     parser.add_argument('--reverse', action=argparse.BooleanOptionalAction, default=True,
                         help='the model reads the questions reversed (as ch08_attention.train does)')
+    parser.add_argument('--book-weights', metavar='FILE.pkl',
+                        help="the book's trained AttentionSeq2seq.pkl in place of --load (its own "
+                             "59-character vocabulary; --save writes it as our .npz checkpoint)")
     args = parser.parse_args(argv)
 
-    require_checkpoint(args.load, 'ch08_attention.train')
     _, (x_test, t_test) = sequence.load_data('date.txt')
     char_to_id, id_to_char = sequence.get_vocab('date.txt')
+    if args.book_weights:  # the book's model reads the book's characters, in the book's order
+        x_test, t_test = in_book_formats(x_test, t_test, id_to_char)
+        char_to_id, id_to_char = book_date_vocab()
+    else:
+        require_checkpoint(args.load, 'ch08_attention.train')
     model = AttentionSeq2seq(len(char_to_id), args.wordvec_size, args.hidden_size)
-    load_or_exit(model.load_params, args.load)
+    load_or_exit(model.load_params, args.book_weights or args.load)
+    if args.save:
+        model.save_params(args.save)
+        print(f'wrote {args.save}')
 
     picked = make_rng(args.seed).choice(len(x_test), size=min(args.samples, len(x_test)), replace=False)
     xs = x_test[picked, ::-1] if args.reverse else x_test[picked]
@@ -66,7 +90,7 @@ def main(argv=None):
     if not args.quiet:
         for question, answer in zip(x_test[picked], answers):
             print(f'{sequence.decode(question, id_to_char)} -> {sequence.decode(answer, id_to_char)}')
-    print(f'attention maps of {len(picked)} test questions saved to {args.plot}')
+    print(f'wrote {args.plot}: the attention maps of {len(picked)} test questions')
     return answers, weights
 
 

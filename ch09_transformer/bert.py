@@ -1,5 +1,5 @@
 """BertEncoder: a bidirectional Transformer encoder pre-trained as a masked language model (beyond
-the book; the seed notes' BERT: "양방향 인코더 … 사전학습한 뒤 새로운 과제에 다시 학습").
+the book: Devlin et al., 2019; "양방향 인코더 … 사전학습한 뒤 새로운 과제에 다시 학습").
 
 GPT reads left to right; BERT lets every word attend to the words on both sides, so it cannot be
 trained to predict the next word (it would see it).  Instead some words are hidden and it learns

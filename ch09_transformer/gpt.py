@@ -1,4 +1,4 @@
-"""GPT: a decoder-only Transformer language model (beyond the book; the seed notes' GPT).
+"""GPT: a decoder-only Transformer language model (beyond the book: Radford et al., 2018-2019).
 
 Where the chapter-6 LSTMs carry a hidden state from word to word, GPT reads a window of up to
 ``context_size`` words at once and lets every position attend to the positions before it

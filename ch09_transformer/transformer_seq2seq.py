@@ -1,4 +1,4 @@
-"""A Transformer seq2seq (beyond the book: Vaswani et al., 2017, from the seed notes).
+"""A Transformer seq2seq (beyond the book: Vaswani et al., 2017).
 
 Chapter 8's decoder attends with one LSTM state over the encoder states.  The Transformer drops
 the LSTMs: every position of the question and of the answer is a vector that attends to the

@@ -8,22 +8,19 @@ arguments the model gave ``keep_config`` (null for a model that records none).  
 more: the checkpoint of a training run (``harness.checkpoint``) adds the record '__run__' and
 arrays named 'run/...', which ``load_params`` and ``load_model`` do not read.
 """
-import importlib
 import inspect
 import json
 import os
-import re
 
 import numpy as np
 
 from common.backend import array_module, to_cpu, to_gpu
 from common.book_params import describe_shapes, read_book_arrays
-from common.npz_file import atomic_savez, read_npz
+from common.npz_file import NpzReader, atomic_savez, read_npz
 from common.placement import move_arrays
 
 MODEL_RECORD = '__model__'
 RUN_RECORD = '__run__'  # what a training run's checkpoint adds (with arrays under 'run/')
-PROJECT_MODULE = re.compile(r'(common|ch\d\d_\w+)(\.\w+)*')  # load_model imports classes only from these
 
 
 class BaseModel:
@@ -166,12 +163,15 @@ class BaseModel:
         if os.fspath(path).endswith('.pkl'):
             self.load_book_params(path)
             return
-        arrays = read_checkpoint(path)
-        record = pop_model_record(arrays)
-        if not _same_kind(record['class'], type(self)):
-            raise ValueError(f'{path!r} is a checkpoint of {record["class"].rsplit(".", 1)[-1]}, not '
-                             f'of {type(self).__name__}: load it into a model of that class')
-        self.assign_params(arrays, f'{path!r} (saved from {record["class"]})', record['config'])
+        with NpzReader(path) as reader:
+            record = read_model_record(reader)
+            if not _same_kind(record['class'], type(self)):
+                raise ValueError(f'{os.fspath(path)!r} is a checkpoint of {record["class"].rsplit(".", 1)[-1]}, '
+                                 f'not of {type(self).__name__}: load it into a model of that class')
+            origin = f'{os.fspath(path)!r} (saved from {record["class"]})'
+            self.check_params_fit(_model_members(reader), origin, record['config'])
+            arrays = {name: reader.read(name) for name in self.param_names}
+        self.assign_params(arrays, origin)
 
     def load_book_params(self, path):
         """Read the book's parameter file ``path`` (``common.book_params.read_book_arrays``) into
@@ -229,31 +229,60 @@ class BaseModel:
         self.assign_params({self.param_names[index]: array for index, (_, array) in chosen.items()},
                            origin)
 
-    def assign_params(self, arrays, origin, saved_config=None):
-        """Copy {param name: array} into the parameters (in place), after checking every name and
-        shape, then that ``saved_config`` (the recorded settings, if any) agrees with ``config()``
-        but for ``free_settings``; ``origin`` describes where the arrays come from in the messages."""
+    def check_params_fit(self, shapes, origin, saved_config=None):
+        """Check, before any array is read or written, that {param name: (shape, dtype)} (what a
+        file's headers say) fits this model: every name there, no other, every shape equal, every
+        dtype floating-point; and that ``saved_config`` (the recorded settings, if any) agrees with
+        ``config()`` but for ``free_settings``.  ValueError naming ``origin`` and the array."""
+        name_of = type(self).__name__
+        arrays = {name: shape for name, shape in shapes.items() if not _is_record(name)}
         missing = [n for n in self.param_names if n not in arrays]
         if missing:
-            raise ValueError(f'{origin} does not fit {type(self).__name__}: it has no array '
-                             f'{missing[0]!r}; it holds {sorted(arrays)}')
+            raise ValueError(f'{origin} does not fit {name_of}: it has no array {missing[0]!r}; '
+                             f'it holds {sorted(arrays)}')
         extra = sorted(set(arrays) - set(self.param_names))
         if extra:
-            raise ValueError(f'{origin} does not fit {type(self).__name__}: unexpected array {extra[0]!r}')
+            raise ValueError(f'{origin} does not fit {name_of}: unexpected array {extra[0]!r}')
         for name, param in zip(self.param_names, self.params):
-            if arrays[name].shape != param.shape:
-                raise ValueError(f'{origin} does not fit {type(self).__name__}: array {name!r} has '
-                                 f'shape {arrays[name].shape}, the model expects {param.shape}')
+            shape, dtype = arrays[name]
+            if tuple(shape) != param.shape:
+                raise ValueError(f'{origin} does not fit {name_of}: array {name!r} has shape '
+                                 f'{tuple(shape)}, the model expects {param.shape}')
+            if np.dtype(dtype).kind != 'f':
+                raise ValueError(f'{origin}: array {name!r} has dtype {np.dtype(dtype)}; parameters '
+                                 'are floating-point numbers')
         mine = self.config()
         if saved_config is not None and mine is not None:
             differences = [f'{key}: saved {saved_config.get(key)!r}, this model {value!r}'
                            for key, value in mine.items()
                            if key not in self.free_settings and saved_config.get(key) != value]
             if differences:
-                raise ValueError(f'{origin} does not fit this {type(self).__name__}: it was saved with '
-                                 f'other settings ({"; ".join(differences)})')
+                raise ValueError(f'{origin} does not fit this {name_of}: it was saved with other '
+                                 f'settings ({"; ".join(differences)})')
+
+    def assign_params(self, arrays, origin, saved_config=None):
+        """Copy {param name: array} into the parameters (in place), after checking them all
+        (``check_params_fit``) and that every value is finite: a file with a NaN or infinite
+        weight is refused, naming ``origin`` and the array, and the model is left untouched."""
+        self.check_params_fit({n: (a.shape, a.dtype) for n, a in arrays.items()}, origin, saved_config)
+        for name in self.param_names:
+            if not np.isfinite(arrays[name]).all():
+                raise ValueError(f'{origin}: array {name!r} holds NaN or infinite values (a diverged '
+                                 'run?); refused')
         for name, param in zip(self.param_names, self.params):
             param[...] = array_module(param).asarray(arrays[name], dtype=param.dtype)
+
+
+def _model_members(reader):
+    """{name: (shape, dtype)} of the parameters an open checkpoint holds (not its records, not a
+    training run's own arrays under 'run/')."""
+    return {name: header for name, header in reader.headers.items()
+            if not _is_record(name) and '/' not in name}
+
+
+def _is_record(name):
+    """Whether a checkpoint member is a record (a JSON string such as '__model__'), not a parameter."""
+    return name.startswith('__')
 
 
 def _same_kind(saved_name, model_class):
@@ -278,7 +307,7 @@ def read_checkpoint(path):
     (a training run's own arrays, under 'run/', are not read).
 
     FileNotFoundError when ``path`` does not exist, ValueError (one line naming the file and the
-    problem) when it is not a readable ``.npz`` file (see ``common.npz_file.read_npz``).
+    problem) when it is not a readable ``.npz`` file (see ``common.npz_file.NpzReader``).
     """
     return read_npz(path, 'checkpoint', wanted=lambda name: name != RUN_RECORD and '/' not in name)
 
@@ -288,87 +317,125 @@ def class_path(cls):
     return f'{cls.__module__}.{cls.__qualname__}'
 
 
-def pop_model_record(arrays):
-    """Take the model record out of a checkpoint's arrays -> {'class': ..., 'config': dict or None}.
+def read_model_record(reader):
+    """The model record of an open checkpoint (``NpzReader``) -> {'class': 'module.Class' or a bare
+    name, 'config': dict or None}.
 
     Files saved before the record held only the class name ('Rnnlm') in '__model__', and GPT's
-    its sizes in '__config__'; they give {'class': 'Rnnlm', 'config': None} or
-    {'class': 'GPT', 'config': {...}}. A file without '__model__' gives class '?'.
+    its sizes in '__config__'; they give {'class': 'Rnnlm', 'config': None} or {'class': 'GPT',
+    'config': {...}}.  A file without '__model__' gives class '?'.  A record that is not of this
+    form (no class, a config that is not a dict of JSON values) is a ValueError naming the file.
     """
-    entry = arrays.pop(MODEL_RECORD, None)
-    legacy_config = arrays.pop('__config__', None)
+    origin = f'checkpoint {reader.path!r}'
+    if MODEL_RECORD not in reader.headers:
+        return {'class': '?', 'config': None}
+    entry = str(reader.read(MODEL_RECORD))
     try:
-        record = json.loads(str(entry))
+        record = json.loads(entry)
     except json.JSONDecodeError:
         record = None
-    if isinstance(record, dict):
-        return record
-    config = None if legacy_config is None else json.loads(str(legacy_config))
-    return {'class': '?' if entry is None else str(entry), 'config': config}
+    if not isinstance(record, dict):  # an older file: the bare class name
+        legacy = reader.read('__config__') if '__config__' in reader.headers else None
+        record = {'class': entry, 'config': None if legacy is None else json.loads(str(legacy))}
+    if not isinstance(record.get('class'), str) or not record['class']:
+        raise ValueError(f'{origin}: its model record names no class ({entry[:80]!r})')
+    if record.get('config') is not None and not isinstance(record['config'], dict):
+        raise ValueError(f'{origin}: its model record\'s config is not a dict of arguments '
+                         f'({record["config"]!r:.80})')
+    return {'class': record['class'], 'config': record.get('config')}
+
+
+def _known_classes():
+    """The model classes a record may name: the BaseModel subclasses this program has defined
+    (imported) so far; never a class imported because a file names it."""
+    known = {}
+    for cls in _descendants(BaseModel):
+        known.setdefault(class_path(cls), cls)
+    return known
 
 
 def load_model(path, classes=(BaseModel,), dtype=None):
     """Build the model that saved ``path`` from the class and arguments its record names, and load
     its parameters -> the model, in the dtype of the file.
 
-    classes: the model classes the caller can use. The recorded class is built when it is one of
-    them or a subclass of one; otherwise the first of them that is a subclass of the recorded class
-    (one that adds methods, as ch07's RnnlmGen does to Rnnlm), with the recorded arguments.
+    classes: the model classes the caller can use.  The recorded class is looked up among the model
+    classes this program has defined (nothing is imported because a file names it); it is built when it is one of them or a subclass of one, otherwise the first of
+    them that is a subclass of it (one that adds methods, as ch07's RnnlmGen does to Rnnlm).
     dtype: of the built model (default: that of the file's arrays).
-    ValueError: a file without the record (saved before checkpoints recorded their model, or by a
-    model that does not call keep_config), a class outside this project's packages, a class that
-    fits none of ``classes``, or recorded arguments the class does not take.
+    Before anything is built, the record's sizes are compared with the arrays' headers: a record
+    whose sizes would build a model much larger than the file holds is refused (the product of any
+    two of its integer arguments, a weight matrix, must fit in 4 times the numbers the file holds).
+    ValueError (one line naming the file): no record of the arguments, a class this program does
+    not know, a class that fits none of ``classes``, arguments the class does not take or cannot
+    build with, sizes the file does not hold, a file that does not fit the built model.
     """
-    arrays = read_checkpoint(path)
-    record = pop_model_record(arrays)
-    name, config = record['class'], record['config']
-    if config is None:
-        raise ValueError(f'{path!r} holds the parameters of a {name} but no record of its constructor '
-                         'arguments (it was saved before checkpoints recorded them, or the model does '
-                         'not call keep_config). Build the model with the sizes it was trained with and '
-                         f'call model.load_params({str(path)!r}); model.save_params then writes a file '
-                         'with the record.')
-    bare_name_of = {wanted.__name__: wanted for wanted in classes}  # older files: 'GPT'
-    recorded = bare_name_of[name] if name in bare_name_of else _recorded_class(name, path)
-    model_class = _fitting_class(recorded, classes, path)
-    arguments = dict(config)
-    signature = inspect.signature(model_class)
-    if 'dtype' in signature.parameters and (dtype is not None or arrays):
-        arguments['dtype'] = dtype if dtype is not None else next(iter(arrays.values())).dtype
-    try:
-        signature.bind(**arguments)
-    except TypeError as error:
-        raise ValueError(f'{path!r}: the recorded arguments {config} do not fit '
-                         f'{model_class.__name__}{signature}: {error}') from None
-    model = model_class(**arguments)
-    model.assign_params(arrays, f'{path!r} (saved from {name})')
+    origin = f'{os.fspath(path)!r}'
+    with NpzReader(path) as reader:
+        record = read_model_record(reader)
+        name, config = record['class'], record['config']
+        if config is None:
+            raise ValueError(f'{origin} holds the parameters of a {name} but no record of its constructor '
+                             'arguments (it was saved before checkpoints recorded them, or the model does '
+                             'not call keep_config). Build the model with the sizes it was trained with and '
+                             f'call model.load_params({os.fspath(path)!r}); model.save_params then writes a '
+                             'file with the record.')
+        model_class = _fitting_class(_recorded_class(name, classes, origin), classes, origin)
+        params = _model_members(reader)
+        _check_sizes_against_file(config, params, origin)
+        arguments = dict(config)
+        signature = inspect.signature(model_class)
+        if 'dtype' in signature.parameters and (dtype is not None or params):
+            arguments['dtype'] = dtype if dtype is not None else next(iter(params.values()))[1]
+        try:
+            signature.bind(**arguments)
+            model = model_class(**arguments)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f'{origin}: the recorded arguments {config} do not build a '
+                             f'{model_class.__name__}: {error}') from None
+        origin = f'{origin} (saved from {name})'
+        model.check_params_fit(params, origin)
+        arrays = {n: reader.read(n) for n in model.param_names}
+    model.assign_params(arrays, origin)
     return model
 
 
-def _recorded_class(name, path):
-    """The BaseModel subclass that a record names ('ch06_lstm.rnnlm.Rnnlm'), imported if needed."""
-    module_name, _, class_name = name.rpartition('.')
-    if not module_name:
-        raise ValueError(f'{path!r} names only the class {name!r} (it was saved before checkpoints '
-                         f'recorded the module); load it with {name}.from_checkpoint')
-    if not PROJECT_MODULE.fullmatch(module_name):
-        raise ValueError(f'{path!r} was saved by the class {name!r}, which is not in this project\'s '
-                         'packages (common, chNN_*); build that model yourself and call load_params')
-    try:
-        model_class = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(f'{path!r} was saved by the class {name!r}, which cannot be found: {error}') from None
-    if not (isinstance(model_class, type) and issubclass(model_class, BaseModel)):
-        raise ValueError(f'{path!r} names {name!r}, which is not a BaseModel')
-    return model_class
+def _check_sizes_against_file(config, params, origin):
+    """ValueError unless the integer arguments of ``config`` could describe the arrays of
+    ``params`` ({name: (shape, dtype)}): no negative size, and no two sizes whose product (a
+    weight matrix) exceeds 4 times the numbers the file holds."""
+    sizes = sorted((value, key) for key, value in config.items()
+                   if isinstance(value, int) and not isinstance(value, bool))
+    negative = [key for value, key in sizes if value < 0]
+    if negative:
+        raise ValueError(f'{origin}: its record gives {negative[0]} = {config[negative[0]]}; sizes '
+                         'cannot be negative')
+    held = sum(int(np.prod(shape, dtype=np.int64)) for shape, _ in params.values())
+    if len(sizes) >= 2 and sizes[-1][0] * sizes[-2][0] > 4 * held + 1024:
+        (a, key_a), (b, key_b) = sizes[-1], sizes[-2]
+        raise ValueError(f'{origin}: its record gives {key_a} = {a:,} and {key_b} = {b:,}, a model far '
+                         f'larger than the {held:,} numbers the file holds: refused before building it')
 
 
-def _fitting_class(recorded, classes, path):
+def _recorded_class(name, classes, origin):
+    """The BaseModel subclass that a record names ('ch06_lstm.rnnlm.Rnnlm', or a bare 'Rnnlm' in
+    older files), among the classes this program knows (``_known_classes``)."""
+    known = _known_classes()
+    if name in known:
+        return known[name]
+    by_bare_name = {cls.__name__: cls for cls in known.values()}
+    if '.' not in name and name in by_bare_name:
+        return by_bare_name[name]
+    wanted = ', '.join(sorted({c.__name__ for c in classes}))
+    raise ValueError(f'{origin} was saved by the class {name!r}, which is not a model this program '
+                     f'loads ({wanted} or a kind of it); nothing is imported because a file names it')
+
+
+def _fitting_class(recorded, classes, origin):
     """The class load_model builds for a file saved by ``recorded`` (see load_model)."""
     if any(issubclass(recorded, wanted) for wanted in classes):
         return recorded
     for wanted in classes:
         if issubclass(wanted, recorded):
             return wanted
-    raise ValueError(f'{path!r} holds a {recorded.__name__}, which is none of (and no base of) '
+    raise ValueError(f'{origin} holds a {recorded.__name__}, which is none of (and no base of) '
                      f'{", ".join(c.__name__ for c in classes)}')

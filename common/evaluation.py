@@ -82,7 +82,10 @@ def eval_perplexity_windows(model, xs, ts, context_size, stride=None, batch_size
 
 
 def perplexity(mean_loss):
-    """exp(mean negative log-likelihood), or inf where that overflows a float (a diverged model)."""
+    """exp(mean negative log-likelihood), or inf where that overflows a float (a diverged model);
+    a NaN loss stays NaN (undefined, not infinitely bad)."""
+    if math.isnan(mean_loss):
+        return math.nan
     return math.exp(mean_loss) if mean_loss < LARGEST_EXPONENT else math.inf
 
 

@@ -29,6 +29,7 @@ class SGD:
         self.scratch = None
 
     def update(self, params, grads):
+        check_pairs(params, grads)
         if self.scratch is None or len(self.scratch) != len(params):
             self.scratch = [array_module(p).empty_like(p) for p in params]
         for param, grad, step in zip(params, grads, self.scratch):
@@ -46,6 +47,7 @@ class Momentum:
         self.v = None
 
     def update(self, params, grads):
+        check_pairs(params, grads)
         if self.v is None:
             self.v = zeros_like_each(params)
         for param, grad, v in zip(params, grads, self.v):
@@ -78,6 +80,7 @@ class AdaGrad:
         self.h = None
 
     def update(self, params, grads):
+        check_pairs(params, grads)
         if self.h is None:
             self.h = zeros_like_each(params)
         for param, grad, h in zip(params, grads, self.h):
@@ -117,6 +120,7 @@ class Adam:
         self.scratch = None
 
     def update(self, params, grads):
+        check_pairs(params, grads)
         if self.m is None:
             self.m, self.v = zeros_like_each(params), zeros_like_each(params)
         if self.scratch is None:  # also after the moments were restored by a resumed run
@@ -163,6 +167,7 @@ class AdamW(Adam):
         self.weight_decay = weight_decay
 
     def update(self, params, grads):
+        check_pairs(params, grads)  # before the decay changes anything
         if self.weight_decay:
             shrink = 1 - self.lr * self.weight_decay
             for param in params:
@@ -221,6 +226,18 @@ class WarmupCosineSchedule:
             raise ValueError('the saved run follows another learning-rate schedule ('
                              + '; '.join(differences) + '): resume with the settings it was started with')
         self.steps_done = state['steps_done']
+
+
+def check_pairs(params, grads):
+    """ValueError unless ``grads`` has one array of each parameter's shape, in the same order
+    (a shorter list would leave some parameters silently unchanged)."""
+    if len(params) != len(grads):
+        raise ValueError(f'update() got {len(params)} parameters but {len(grads)} gradients: pass '
+                         'model.params and model.grads, one gradient per parameter')
+    for index, (param, grad) in enumerate(zip(params, grads)):
+        if param.shape != grad.shape:
+            raise ValueError(f'update(): gradient {index} has shape {grad.shape}, its parameter '
+                             f'{param.shape}')
 
 
 def optimizer_state(optimizer):

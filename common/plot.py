@@ -1,8 +1,12 @@
 """Figures that are saved to PNG by scripts and shown inline in Jupyter.
 
 With a ``path`` the figure is built without pyplot (no GUI backend, safe on a headless machine,
-never blocks); without one it is a pyplot figure shown with ``plt.show()`` (inline in Jupyter).
+never blocks) and written as one unit (a full disk never leaves half a PNG over a good one);
+without one it is a pyplot figure shown with ``plt.show()`` (inline in Jupyter).
 """
+import os
+
+from common.temp_files import write_atomically
 
 
 def new_figure(path=None, figsize=(6.4, 4.8)):
@@ -19,7 +23,8 @@ def finish_figure(fig, path=None):
     way, so the labels of neighbouring panels do not overlap)."""
     fig.tight_layout()
     if path:
-        fig.savefig(path, dpi=100)
+        image_format = os.path.splitext(path)[1][1:].lower() or 'png'
+        write_atomically(path, lambda f: fig.savefig(f, format=image_format, dpi=100), '.plot.tmp')
         return
     import matplotlib.pyplot as plt
     plt.show()

@@ -11,7 +11,9 @@ once:
   only ``dA_t Wh^T`` (the gradient flowing to the previous step) is in the loop.
 
 The single-step layers ``RNN``, ``LSTM`` and ``GRU`` are the book's computational-graph nodes,
-written plainly; the tests check that the Time layers compute the same thing.
+written plainly.  ``TimeRNN``, ``TimeLSTM`` and ``TimeGRU`` do not call them: each is the same
+recurrence fused over all T steps (the book's TimeLSTM keeps one LSTM object per step instead),
+and the tests check, step by step and gradient by gradient, that it equals T calls of its node.
 
 Buffers: every forward allocates its per-call buffers once (not per step) and works in place
 inside them; backward reads what forward cached.  Call backward once per forward (the softmax
@@ -90,8 +92,9 @@ def _previous_states(first, states):
     return shifted
 
 
-class _Cell:
-    """A recurrent node's parameters: params = [Wx, Wh, b] and zero gradients of the same shapes."""
+class _RecurrentWeights:
+    """params = [Wx, Wh, b] of a recurrent layer (a single-step node or a whole Time layer) and zero
+    gradients of the same shapes."""
     param_names = ('Wx', 'Wh', 'b')
 
     def __init__(self, Wx, Wh, b):
@@ -101,9 +104,10 @@ class _Cell:
         self.cache = None
 
 
-class _RecurrentState(_Cell):
-    """The hidden state a stateful Time layer carries from one block of time steps to the next,
-    and the dropout mask on the recurrent connection.
+class _TimeRecurrence(_RecurrentWeights):
+    """What the three fused Time layers share: the weights, the hidden state a stateful layer
+    carries from one block of time steps to the next, and the dropout mask on the recurrent
+    connection.
 
     stateful=False: every forward starts from h = 0 (and c = 0), whatever ``set_state`` set.
     stateful=True: forward starts from the state the previous forward ended with (or the one given
@@ -183,7 +187,7 @@ class _RecurrentState(_Cell):
 # RNN (chapter 5)
 # ---------------------------------------------------------------------------------------------
 
-class RNN(_Cell):
+class RNN(_RecurrentWeights):
     """One step of the simple RNN: h_next = tanh(h_prev Wh + x Wx + b).
 
     x: (N, D), h_prev: (N, H) -> h_next: (N, H); Wx: (D, H), Wh: (H, H), b: (H,).
@@ -208,12 +212,12 @@ class RNN(_Cell):
         return dt @ Wx.T, dt @ Wh.T
 
 
-class TimeRNN(_RecurrentState):
-    """T steps of ``RNN`` with shared weights: h_t = tanh((h_{t-1} * m) Wh + x_t Wx + b).
+class TimeRNN(_TimeRecurrence):
+    """The recurrence of ``RNN`` over T steps, fused: h_t = tanh((h_{t-1} * m) Wh + x_t Wx + b).
 
     m is the recurrent dropout mask (all ones unless ``recurrent_dropout`` > 0 at train time).
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradient of
-    the initial state is left in ``dh``.  See ``_RecurrentState`` for stateful / set_state and
+    the initial state is left in ``dh``.  See ``_TimeRecurrence`` for stateful / set_state and
     the recurrent dropout.
     """
 
@@ -255,7 +259,7 @@ class TimeRNN(_RecurrentState):
 # LSTM (chapter 6)
 # ---------------------------------------------------------------------------------------------
 
-class LSTM(_Cell):
+class LSTM(_RecurrentWeights):
     """One LSTM step with the four gates fused in the book's order f, g, i, o.
 
     A = x Wx + h_prev Wh + b;  f = sigma(A[:, :H]), g = tanh(A[:, H:2H]), i = sigma(A[:, 2H:3H]),
@@ -296,11 +300,11 @@ class LSTM(_Cell):
         return dA @ Wx.T, dA @ Wh.T, ds * f
 
 
-class TimeLSTM(_RecurrentState):
-    """T steps of ``LSTM`` with shared weights (gate order f, g, i, o as in ``LSTM``).
+class TimeLSTM(_TimeRecurrence):
+    """The recurrence of ``LSTM`` over T steps, fused (gate order f, g, i, o as in ``LSTM``).
 
     A_t = x_t Wx + (h_{t-1} * m) Wh + b, with m the recurrent dropout mask (all ones unless
-    ``recurrent_dropout`` > 0 at train time: see ``_RecurrentState``; c_{t-1} is never dropped).
+    ``recurrent_dropout`` > 0 at train time: see ``_TimeRecurrence``; c_{t-1} is never dropped).
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradients of
     the initial state are left in ``dh`` and ``dc``.  stateful=True carries h and c from one
     forward to the next (truncated BPTT); ``set_state(h, c=None)`` sets them (c = 0 when omitted).
@@ -383,7 +387,7 @@ class TimeLSTM(_RecurrentState):
 # GRU (appendix)
 # ---------------------------------------------------------------------------------------------
 
-class GRU(_Cell):
+class GRU(_RecurrentWeights):
     """One GRU step with the three blocks fused in the order z, r, h~.
 
     z = sigma(x Wxz + h_prev Whz + bz), r = sigma(x Wxr + h_prev Whr + br),
@@ -423,15 +427,15 @@ class GRU(_Cell):
         return dA @ Wx.T, dh_prev
 
 
-class TimeGRU(_RecurrentState):
-    """T steps of ``GRU`` with shared weights (blocks z, r, h~ as in ``GRU``).
+class TimeGRU(_TimeRecurrence):
+    """The recurrence of ``GRU`` over T steps, fused (blocks z, r, h~ as in ``GRU``).
 
     With the recurrent dropout mask m (all ones unless ``recurrent_dropout`` > 0 at train time:
-    see ``_RecurrentState``), every product with Wh reads h_{t-1} * m:
+    see ``_TimeRecurrence``), every product with Wh reads h_{t-1} * m:
     z, r = sigma(x_t Wxzr + (h_{t-1} * m) Whzr + bzr), h~ = tanh(x_t Wxh + (r * h_{t-1} * m) Whh + bh),
     while the direct path h_t = (1 - z) * h_{t-1} + z * h~ keeps h_{t-1} whole.
     xs: (N, T, D) -> hs: (N, T, H).  backward(dhs: (N, T, H)) -> dxs: (N, T, D); the gradient of
-    the initial state is left in ``dh``.  See ``_RecurrentState`` for stateful / set_state.
+    the initial state is left in ``dh``.  See ``_TimeRecurrence`` for stateful / set_state.
     """
 
     def forward(self, xs):

@@ -1,4 +1,4 @@
-"""Transformer layers (beyond the book: the seed notes' Transformer, GPT and BERT).
+"""Transformer layers (beyond the book: the Transformer, GPT and BERT).
 
 The book stops at the attention of its chapter 8 (one query vector against the encoder states).
 The Transformer (Vaswani et al., 2017) uses attention for everything: every position turns its

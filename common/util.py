@@ -4,6 +4,7 @@ random generators a model or a trainer draws from.
 Everything here is vectorised: the co-occurrence matrix, PPMI and the context windows of the
 whole PTB corpus are built with array operations, not Python loops over words.
 """
+import math
 import types
 
 import numpy as np
@@ -64,6 +65,14 @@ def word_id(word, word_to_id):
         raise ValueError(f'{word!r} is not in the vocabulary ({len(word_to_id)} words); '
                          'check the spelling (words are lower-case)')
     return word_to_id[word]
+
+
+def vocabulary_spelling(words, word_to_id):
+    """Each word as the vocabulary spells it: as written when the vocabulary has it (PTB's 'N',
+    '<unk>'), else in lower case ('The' -> 'the').  words: str (split on spaces) or list of str."""
+    if isinstance(words, str):
+        words = words.split()
+    return [w if w in word_to_id else w.lower() for w in words]
 
 
 def most_similar(query, word_to_id, id_to_word, word_matrix, top=5, verbose=True):
@@ -205,9 +214,13 @@ def convert_one_hot(corpus, vocab_size):
 def clip_grads(grads, max_norm):
     """Scale all gradients by max_norm / |g| when the global norm |g| = sqrt(sum g^2) > max_norm.
 
-    In place.  Returns the norm before clipping.
+    In place.  Returns the norm before clipping.  FloatingPointError when the norm is NaN or
+    infinite (training diverged): no finite scale can clip such gradients.
     """
     total_norm = sum(float(array_module(g).vdot(g, g)) for g in grads) ** 0.5
+    if not math.isfinite(total_norm):
+        raise FloatingPointError(f'the gradients\' norm is {total_norm}: training diverged (try a '
+                                 'smaller learning rate); parameters were not updated')
     rate = max_norm / (total_norm + 1e-6)
     if rate < 1:
         for g in grads:

@@ -21,6 +21,7 @@ from pathlib import Path
 from common.temp_files import make_temp_file, remove_stale_temp_files
 
 CHUNK_BYTES = 1 << 16
+MAX_BYTES = 1 << 30  # no data set of this library is near 1 GiB: a larger body is refused
 clock = time.monotonic  # seconds, for the overall deadline (tests replace it)
 
 
@@ -28,12 +29,15 @@ class DownloadError(OSError):
     """A download failed (network, HTTP status, cut connection or checksum); nothing was written."""
 
 
-def download(url, dest, sha256, *, timeout=30.0, deadline=600.0, progress=True, advice=''):
+def download(url, dest, sha256, *, timeout=30.0, deadline=600.0, max_bytes=MAX_BYTES, progress=True,
+             advice=''):
     """Fetch ``url`` into the file ``dest`` if and only if its SHA-256 is ``sha256``.
 
     url: http(s) address; dest: path of the file to create (its folder is created if needed);
     sha256: expected hex digest (lower case); timeout: seconds for connecting and for each read;
-    deadline: seconds for the whole download; progress: print progress on stderr; advice: text
+    deadline: seconds for the whole download (each read returns as soon as some bytes arrive, so a
+    server that trickles one byte a second is stopped at the deadline too); max_bytes: the
+    largest body accepted (announced or received); progress: print progress on stderr; advice: text
     appended to every error message (e.g. how to install the file by hand).
     Returns ``Path(dest)``. Raises ``DownloadError`` saying what went wrong.
     """
@@ -44,7 +48,7 @@ def download(url, dest, sha256, *, timeout=30.0, deadline=600.0, progress=True, 
         remove_stale_temp_files(dest, '.part')
         handle, temp_path = make_temp_file(dest, '.part')
         with os.fdopen(handle, 'wb') as out:
-            digest = _stream(url, out, timeout, deadline, dest.name if progress else None)
+            digest = _stream(url, out, timeout, deadline, max_bytes, dest.name if progress else None)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp_path, 0o644)  # mkstemp creates 0o600; a cache file is readable like any other
@@ -61,11 +65,12 @@ def download(url, dest, sha256, *, timeout=30.0, deadline=600.0, progress=True, 
     return dest
 
 
-def _stream(url, out, timeout, deadline, label):
+def _stream(url, out, timeout, deadline, max_bytes, label):
     """Copy the body of ``url`` into the binary file ``out``; return its SHA-256 hex digest.
 
-    Raises DownloadError when the connection closes before Content-Length bytes arrived, or when
-    the whole transfer takes longer than ``deadline`` seconds.
+    Raises DownloadError when the connection closes before Content-Length bytes arrived, when
+    the whole transfer takes longer than ``deadline`` seconds, or when the body is (or announces
+    itself) larger than ``max_bytes``.
     """
     digest = hashlib.sha256()
     give_up = clock() + deadline
@@ -73,13 +78,19 @@ def _stream(url, out, timeout, deadline, label):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         length = response.headers.get('Content-Length')
         total = int(length) if length is not None else None
+        if total is not None and total > max_bytes:
+            raise DownloadError(f'the server announces {total:,} bytes, more than the {max_bytes:,} '
+                                'this file can be')
         done = 0
-        while chunk := response.read(CHUNK_BYTES):
+        while chunk := response.read1(CHUNK_BYTES):  # whatever has arrived, up to a chunk
             out.write(chunk)
             digest.update(chunk)
             done += len(chunk)
             if progress:
                 progress.show(done, total)
+            if done > max_bytes:
+                raise DownloadError(f'the server sent more than {max_bytes:,} bytes, more than this file '
+                                    'can be')
             if clock() > give_up:
                 raise DownloadError(f'the download took longer than its deadline of {deadline:g} s '
                                     f'({done} bytes received)')

@@ -21,6 +21,12 @@ from pathlib import Path
 from dataset.download import download
 
 HASH_CHUNK_BYTES = 1 << 20
+class DataFileError(OSError, ValueError):
+    """A data file that is there but cannot be used: the wrong file (its checksum), a damaged
+    archive, a malformed line.  An OSError, so that a script ends with its one line (a problem
+    with the reader's files, not with the code); a ValueError, as other bad input is."""
+
+
 DATA_DIR_VARIABLE = 'DLFS_DATA_DIR'
 
 
@@ -83,6 +89,9 @@ class Corpus:
                 path = folder / file_name
                 if path.is_file():
                     return path
+                if path.exists():
+                    raise IsADirectoryError(f'{path} is a folder, not the file {file_name}: put the '
+                                            f'{self.title} file itself there, or remove the folder')
         return None
 
     def find_file(self, file_names, url, sha256, deadline=600.0):
@@ -114,7 +123,7 @@ class Corpus:
                 f'them in the cache folder {self.cache_dir()}')
 
     def check_sha256(self, path, digest, expected, url):
-        """ValueError unless ``digest`` (the SHA-256 of the file at ``path``) is ``expected``."""
+        """DataFileError unless ``digest`` (the SHA-256 of the file at ``path``) is ``expected``."""
         if digest != expected:
-            raise ValueError(f'{path} is not the expected {self.title} file: its SHA-256 is {digest}, '
+            raise DataFileError(f'{path} is not the expected {self.title} file: its SHA-256 is {digest}, '
                              f'expected {expected}; replace it with the original from {url}')

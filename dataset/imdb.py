@@ -32,7 +32,7 @@ import numpy as np
 
 from common.npz_file import atomic_savez, read_npz
 from dataset import tokenizer
-from dataset.files import Corpus, file_sha256
+from dataset.files import Corpus, DataFileError, file_sha256
 from dataset.vocabulary import Vocabulary
 
 CANONICAL = 'aclImdb_v1.tar.gz'
@@ -240,17 +240,20 @@ def _read_archive(path):
                         continue
                     folder, review_id, rating = match[1], int(match[2]), int(match[3])
                     if review_id in found[folder]:
-                        raise ValueError(f'{path}: two reviews with the ID {review_id} in aclImdb/{folder}/ '
-                                         f'({found[folder][review_id][2]} and {member.name})')
+                        raise DataFileError(f'{path}: two reviews with the ID {review_id} in '
+                                            f'aclImdb/{folder}/ ({found[folder][review_id][2]} and '
+                                            f'{member.name})')
                     found[folder][review_id] = (rating, archive.extractfile(member).read(), member.name)
             while stream.read(1 << 20):  # to the end of the gzip stream: a cut or damaged end is an error
                 pass
+    except DataFileError:
+        raise
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
-        raise ValueError(f'{path} is damaged (not a readable tar.gz archive): {err}') from None
+        raise DataFileError(f'{path} is damaged (not a readable tar.gz archive): {err}') from None
     pieces = {}
     for collection, folder, label in FOLDERS:
         if not found[folder]:
-            raise ValueError(f'{path} holds no review in aclImdb/{folder}/: it is not the aclImdb archive')
+            raise DataFileError(f'{path} holds no review in aclImdb/{folder}/: it is not the aclImdb archive')
         for review_id in sorted(found[folder]):
             rating, data, name = found[folder][review_id]
             _check_review(path, name, rating, label, data)
@@ -269,7 +272,7 @@ def _refuse_stray_member(path, name):
     """ValueError for a file in a review folder whose name is not ID_RATING.txt; others are skipped."""
     folder = name.rsplit('/', 1)[0]
     if any(folder == f'aclImdb/{review_folder}' for _, review_folder, _ in FOLDERS) and name.endswith('.txt'):
-        raise ValueError(f'{path}: {name} is not named ID_RATING.txt like a review')
+        raise DataFileError(f'{path}: {name} is not named ID_RATING.txt like a review')
 
 
 def _check_review(path, name, rating, label, data):
@@ -277,11 +280,11 @@ def _check_review(path, name, rating, label, data):
     empty or not UTF-8."""
     if rating not in RATINGS[label]:
         allowed = RATINGS[label]
-        raise ValueError(f'{path}: {name} has the rating {rating}, outside the ratings {allowed.start}-'
+        raise DataFileError(f'{path}: {name} has the rating {rating}, outside the ratings {allowed.start}-'
                          f'{allowed.stop - 1} of its folder')
     try:
         text = data.decode('utf-8')
     except UnicodeDecodeError as err:
-        raise ValueError(f'{path}: {name} is not UTF-8 ({err})') from None
+        raise DataFileError(f'{path}: {name} is not UTF-8 ({err})') from None
     if not text.strip():
-        raise ValueError(f'{path}: {name} is an empty review')
+        raise DataFileError(f'{path}: {name} is an empty review')

@@ -52,6 +52,7 @@ DATE_FORMATS = (
     '{Y}/{mm}/{dd}',                 # 1994/09/27
 )
 LETTER_CASES = (str.lower, str, str.upper)
+BOOK_DATE_FORMATS = (0, 2, 3, 5)  # the formats (of DATE_FORMATS) the book's own date.txt is written in
 FIRST_DAY = datetime.date(1970, 1, 1)
 LAST_DAY = datetime.date(2029, 12, 31)
 
@@ -121,6 +122,17 @@ DATASETS = {
 }
 
 
+def date_format(question, answer):
+    """Index in DATE_FORMATS of the format the date ``question`` is written in (its ``answer``:
+    '_1994-09-27'), in any of the LETTER_CASES; None if none is."""
+    day = datetime.date.fromisoformat(answer.strip().lstrip('_'))
+    for index, form in enumerate(DATE_FORMATS):
+        written = _write_date(form, day)
+        if question.strip() in {case(written) for case in LETTER_CASES}:
+            return index
+    return None
+
+
 def load_data(file_name='addition.txt', seed=1984):
     """Train/test split of a toy seq2seq set as character ids.
 
@@ -181,7 +193,8 @@ def read_pairs(path):
     Each line is a question padded with spaces, '_' and the answer padded with spaces
     ('16+75  _91  '); the texts come back without their padding, the answers with their '_',
     the lengths are the widest question and answer (with '_') in the file.
-    Raises ValueError naming the first line without a question, a '_' and an answer.
+    Raises ValueError naming the first line without a question, a '_' and an answer, or when the
+    file holds fewer than 10 (too few for a test split of a tenth).
     """
     questions, answers = [], []
     question_length = answer_length = 0
@@ -196,8 +209,9 @@ def read_pairs(path):
             answer_length = max(answer_length, len(underscore + answer))
             questions.append(question.rstrip(PAD))
             answers.append(underscore + answer.rstrip(PAD))
-    if not questions:
-        raise ValueError(f'{path} holds no questions')
+    if len(questions) < 10:
+        raise ValueError(f'{path} holds {len(questions)} questions; at least 10 are needed (the '
+                         'last tenth of them is the test split)')
     return tuple(questions), tuple(answers), question_length, answer_length
 
 

@@ -24,7 +24,7 @@ import zlib
 
 import numpy as np
 
-from dataset.files import Corpus
+from dataset.files import Corpus, DataFileError
 
 ARCHIVE = 'trainDevTestTrees_PTB.zip'
 URL = 'https://nlp.stanford.edu/sentiment/' + ARCHIVE
@@ -151,12 +151,13 @@ def _read_archive(path):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            missing = [f'trees/{split}.txt' for split in SPLITS if f'trees/{split}.txt' not in names]
-            if missing:
-                raise ValueError(f'{path} is damaged: it has no member {", ".join(missing)}')
-            members = {split: archive.read(f'trees/{split}.txt') for split in SPLITS}
+            members = {split: archive.read(f'trees/{split}.txt') for split in SPLITS
+                       if f'trees/{split}.txt' in names}
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as err:
-        raise ValueError(f'{path} is damaged (not a readable zip archive): {err}') from None
+        raise DataFileError(f'{path} is damaged (not a readable zip archive): {err}') from None
+    missing = [f'trees/{split}.txt' for split in SPLITS if split not in members]
+    if missing:
+        raise DataFileError(f'{path} is damaged: it has no member {", ".join(missing)}')
     return {split: _parse_member(path, f'trees/{split}.txt', data) for split, data in members.items()}
 
 
@@ -165,7 +166,7 @@ def _parse_member(path, member, data):
     try:
         lines = data.decode('utf-8').split('\n')
     except UnicodeDecodeError as err:
-        raise ValueError(f'{path}: {member} is not UTF-8 ({err})') from None
+        raise DataFileError(f'{path}: {member} is not UTF-8 ({err})') from None
     if lines[-1] == '':
         lines.pop()  # the newline that ends the last line
     trees = []
@@ -173,5 +174,5 @@ def _parse_member(path, member, data):
         try:
             trees.append(parse_tree(line))
         except ValueError as err:
-            raise ValueError(f'{path}: {member} line {number}: {err}') from None
+            raise DataFileError(f'{path}: {member} line {number}: {err}') from None
     return trees

@@ -118,12 +118,7 @@ class Checkpoint:
             state['current_params'] = _split(list(model.params), RUN_PREFIX + 'params', run_arrays)
         arrays.update(run_arrays)
         arrays[RUN_RECORD] = np.array(json.dumps(state))
-        check_regular_file(path)
-        try:
-            atomic_savez(path, arrays)
-        except OSError as error:
-            kept = 'the earlier checkpoint there is intact' if os.path.exists(path) else 'nothing was saved'
-            raise OSError(error.errno, f'cannot write the checkpoint {path!r} ({error.strerror}); {kept}') from None
+        atomic_savez(path, arrays)  # one unit: a failed write keeps the earlier checkpoint whole
 
     # -- resuming --------------------------------------------------------------------------------
 
@@ -233,13 +228,6 @@ class Checkpoint:
                  else f'after epoch {trainer.current_epoch}')
         print(f'stopped {where}: saved the run to {path!r}; continue with --load {path}', file=sys.stderr)
         raise SystemExit(128 + self.signalled)
-
-
-def check_regular_file(path):
-    """OSError unless ``path`` is a regular file or does not exist yet (a save never replaces a
-    device, a pipe or a folder)."""
-    if os.path.lexists(path) and not os.path.isfile(path):
-        raise OSError(f'{path!r} exists and is not a regular file: a checkpoint would replace it')
 
 
 def unused_path(path):

@@ -422,3 +422,26 @@ def test_a_word_vector_file_whose_dicts_disagree(tmp_path):
         read_book_word_vectors(path)
     assert "not the dict of the book's cbow_params.pkl" in one_line_naming(error, path)
     assert isinstance(read_book_pickle(write(tmp_path / 'list.pkl', [vectors])), list)
+
+
+@pytest.mark.usefixtures('needs_ptb')
+def test_the_scripts_take_the_books_files_and_save_them_as_ours(book, tmp_path, capsys):
+    """--book-weights in place of --load: eval tells Rnnlm from BetterRnnlm by the file's arrays,
+    generation and the attention heat maps run on the book's models, and --save writes our .npz."""
+    from ch06_lstm import eval as eval_script
+    from ch07_seq2seq import generate_text
+    from ch08_attention import visualize_attention
+    from common.base_model import load_model
+    saved = tmp_path / 'rnnlm.npz'
+    book_results = eval_script.main(['--book-weights', str(book / 'Rnnlm.pkl'), '--eval-tokens', '3501',
+                                     '--save', str(saved)])
+    assert f'wrote {saved}' in capsys.readouterr().out
+    assert eval_script.main(['--load', str(saved), '--eval-tokens', '3501']) == book_results
+    assert type(load_model(saved)) is Rnnlm and book_results['test'] < 250
+    text = generate_text.main(['--book-weights', str(book / 'Rnnlm.pkl'), '--length', '10', '--seed', '1'])
+    assert len(text.replace('.\n', ' <eos> ').split()) == 11  # 'you' and 10 words
+    answers, _ = visualize_attention.main(['--book-weights', str(book / 'AttentionSeq2seq.pkl'),
+                                           '--plot', str(tmp_path / 'a.png'), '--samples', '4', '--quiet'])
+    assert answers.shape == (4, 10) and (tmp_path / 'a.png').is_file()
+    with pytest.raises(SystemExit, match="holds 10 arrays .* it is not a language model of the book"):
+        eval_script.main(['--book-weights', str(book / 'AttentionSeq2seq.pkl')])

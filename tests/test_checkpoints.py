@@ -1,5 +1,8 @@
 """Self-describing checkpoints: a model is rebuilt from its file alone (common.base_model.load_model)."""
+import io
 import json
+import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -90,8 +93,7 @@ def test_a_gpt_file_from_before_the_record_is_still_read(tmp_path):
     restored = GPT.from_checkpoint(tmp_path / 'gpt.npz')
     assert restored.config()['num_heads'] == 2 and restored.params[0].dtype == np.float64
     np.testing.assert_array_equal(restored.predict(XS[:, :5] % 11), model.predict(XS[:, :5] % 11))
-    with pytest.raises(ValueError, match=r"names only the class 'GPT' .*load it with GPT.from_checkpoint"):
-        load_model(tmp_path / 'gpt.npz')
+    assert type(load_model(tmp_path / 'gpt.npz')) is GPT  # the bare name of a class this program has
 
 
 def test_an_old_checkpoint_without_the_record_gets_a_clear_error(tmp_path):
@@ -122,22 +124,91 @@ def test_records_that_cannot_be_rebuilt_are_refused_with_reasons(tmp_path):
     foreign = Foreign(4)
     assert foreign.config() == {'size': 4} and type(foreign.config()['size']) is int
     foreign.save_params(tmp_path / 'foreign.npz')
-    with pytest.raises(ValueError, match="saved by the class '.*Foreign', which is not in this project's packages"):
-        load_model(tmp_path / 'foreign.npz')
+    assert type(load_model(tmp_path / 'foreign.npz')) is Foreign  # a model this program defined
     model = Rnnlm(V, D, H)
+    unknown = "which is not a model this program loads .*nothing is imported because a file names it"
     for name, config, message in [
-        ('ch06_lstm.rnnlm.Rnnlm', {'vocab_size': V, 'depth': 2}, r"arguments .* do not fit Rnnlm\(.*depth"),
-        ('ch06_lstm.rnnlm.NoSuchModel', {}, "which cannot be found"),
-        ('ch06_lstm.rnnlm.CELLS', {}, "'ch06_lstm.rnnlm.CELLS', which is not a BaseModel"),
-        ('os.system', {}, "not in this project's packages"),
+        ('ch06_lstm.rnnlm.Rnnlm', {'vocab_size': V, 'depth': 2}, r"arguments .* do not build a Rnnlm: .*depth"),
+        ('ch06_lstm.rnnlm.Rnnlm', {'vocab_size': 'many'}, r"arguments .* do not build a Rnnlm"),
+        ('ch06_lstm.rnnlm.Rnnlm', {'vocab_size': V, 'hidden_size': -3}, 'hidden_size = -3; sizes cannot be negative'),
+        ('ch06_lstm.rnnlm.NoSuchModel', {}, unknown),
+        ('ch06_lstm.rnnlm.CELLS', {}, unknown),
+        ('os.system', {}, unknown),
     ]:
         arrays = dict(zip(model.param_names, model.params))
         arrays['__model__'] = np.array(json.dumps({'class': name, 'config': config}))
         atomic_savez(tmp_path / 'bad.npz', arrays)
         with pytest.raises(ValueError, match=message):
             load_model(tmp_path / 'bad.npz')
+    for record, message in [({'config': {}}, 'names no class'), ({'class': 'ch06_lstm.rnnlm.Rnnlm', 'config': [1]},
+                                                                 'config is not a dict')]:
+        arrays = dict(zip(model.param_names, model.params), __model__=np.array(json.dumps(record)))
+        atomic_savez(tmp_path / 'bad.npz', arrays)
+        with pytest.raises(ValueError, match=message):
+            load_model(tmp_path / 'bad.npz')
     with pytest.raises(TypeError, match='keep_config takes JSON values'):
         model.keep_config(rng=np.random.default_rng(0))
+
+
+def test_a_record_never_imports_a_module_planted_beside_the_checkpoint(tmp_path, monkeypatch):
+    """A module found on sys.path (the working folder, under python -m and in Jupyter) whose name a
+    record gives is never imported: its code does not run."""
+    marker = tmp_path / 'ran.txt'
+    (tmp_path / 'ch99_extras.py').write_text(f'open({str(marker)!r}, "w").close()\n'
+                                            'from ch06_lstm.rnnlm import Rnnlm as Planted\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = Rnnlm(V, D, H)
+    arrays = dict(zip(model.param_names, model.params))
+    arrays['__model__'] = np.array(json.dumps({'class': 'ch99_extras.Planted', 'config': model.config()}))
+    atomic_savez(tmp_path / 'planted.npz', arrays)
+    for load in (load_model, lambda path: load_model(path, (Rnnlm,)), Rnnlm(V, D, H).load_params):
+        with pytest.raises(ValueError):
+            load(tmp_path / 'planted.npz')
+    assert not marker.exists() and 'ch99_extras' not in sys.modules
+
+
+@pytest.mark.parametrize('kind', ['vocabulary', 'zip bomb', 'member size', 'weights'])
+def test_a_file_is_checked_before_anything_large_is_built_or_read(tmp_path, kind):
+    model = Rnnlm(V, D, H, rng=0)
+    arrays = model.arrays_to_save()
+    path = tmp_path / f'{kind}.npz'
+    if kind == 'vocabulary':  # a record that claims a vocabulary of 10 million words
+        arrays['__model__'] = np.array(json.dumps({'class': 'ch06_lstm.rnnlm.Rnnlm',
+                                                   'config': {**model.config(), 'vocab_size': 10 ** 7}}))
+        atomic_savez(path, arrays)
+        message = 'vocab_size = 10,000,000 .* far larger than .* refused before building it'
+    elif kind == 'zip bomb':  # one deflated member of 320 MB of zeros in a file of a few hundred kB
+        with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as archive:
+            with archive.open('00.TimeEmbedding.W.npy', 'w', force_zip64=True) as member:
+                np.lib.format.write_array(member, np.zeros((10000, 8000), np.float32))
+        message = 'declares 320,000,128 bytes of arrays in a file of .* refused'
+    elif kind == 'member size':  # a header that promises more than the member holds
+        with zipfile.ZipFile(path, 'w') as archive:
+            for name, array in arrays.items():
+                member = io.BytesIO()
+                np.lib.format.write_array(member, array)
+                data = member.getvalue().replace(b"'shape': (30, 6)", b"'shape': (90, 6)")
+                archive.writestr(name + '.npy', data)
+        message = "declares .* bytes, its header .* means .*: the file is damaged"
+    else:  # integer weights
+        arrays['00.TimeEmbedding.W'] = arrays['00.TimeEmbedding.W'].astype(np.int64)
+        atomic_savez(path, arrays)
+        message = "has dtype int64; parameters are floating-point"
+    with pytest.raises(ValueError, match=message):
+        load_model(path)
+
+
+def test_a_model_with_a_non_finite_weight_is_refused_at_load(tmp_path):
+    model = Rnnlm(V, D, H, rng=0)
+    model.params[2][1, 3] = np.nan
+    model.save_params(tmp_path / 'nan.npz')
+    fresh = Rnnlm(V, D, H, rng=1)
+    before = [p.copy() for p in fresh.params]
+    for load in (load_model, fresh.load_params):
+        with pytest.raises(ValueError, match=r"nan.npz.*array '01.TimeLSTM.Wh' holds NaN or infinite values"):
+            load(tmp_path / 'nan.npz')
+    for a, b in zip(before, fresh.params):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_one_reader_checks_model_files_and_training_states(tmp_path):
