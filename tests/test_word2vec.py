@@ -248,7 +248,7 @@ def test_row_sparse_embedding_gives_embeddings_gradient_and_reports_its_rows():
 
 
 class Table:
-    """An Embedding-like holder: one table and the rows its last backward touched."""
+    """A RowSparseEmbedding-like holder: one table and the rows its last backward touched."""
 
     def __init__(self, W):
         self.params = [W]
