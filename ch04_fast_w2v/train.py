@@ -1,7 +1,7 @@
 """Train CBOW (or skip-gram) with negative sampling on PTB (book chapter 4, train.py).
 
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train                # the book's run
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train --mode fast    # in well under a minute
+    python -m ch04_fast_w2v.train                # the book's run
+    python -m ch04_fast_w2v.train --mode fast    # in well under a minute
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz
 
 --mode book (the book's configuration): window 5, hidden size 100, batch size 100, 10 epochs,
@@ -167,8 +167,7 @@ def main(argv=None):
           f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')
 
     save_vectors(vectors_path, model.word_vecs, id_to_word)
-    if not args.quiet:
-        print(f'word vectors written to {vectors_path}')
+    print(f'wrote {vectors_path}: the word vectors and their vocabulary')
     if args.plot:
         trainer.plot(path=args.plot)
     return model, trainer, words_per_second

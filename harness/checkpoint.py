@@ -209,6 +209,8 @@ class Checkpoint:
             raise SystemExit(128 + (self.signalled or signal.SIGINT)) from None
         if kind is None and self.signalled:  # arrived after the last step: the run is complete
             raise SystemExit(128 + self.signalled)
+        if kind is None and self._last_saved is not None:
+            print(f'the run is saved in {self._last_saved[0]} (--load {self._last_saved[0]} continues it)')
         return False
 
     def _handle(self, signum, frame):
