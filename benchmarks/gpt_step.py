@@ -98,7 +98,7 @@ def main(argv=None):
                         help='also time the same step in PyTorch (must be installed) and print ours / PyTorch')
     args = parser.parse_args(argv)
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS picks by CPU)')}")
-    print(f'freed memory kept for reuse (as in the trainers): {reuse_freed_memory()}')
+    print(f'freed memory kept for reuse (as the training scripts ask): {reuse_freed_memory()}')
     bench(args, args.torch)
 
 

@@ -145,14 +145,14 @@ def main(argv=None):
                         help='untimed steps first (0: none)')
     parser.add_argument('--seed', type=seed_int, default=0)
     parser.add_argument('--malloc-default', action='store_true',
-                        help="leave glibc's malloc thresholds alone (the trainers raise them with "
+                        help="leave glibc's malloc thresholds alone (the training scripts raise them with "
                              'harness.memory.reuse_freed_memory, as this benchmark does by default)')
     parser.add_argument('--torch', action='store_true',
                         help='also time the same step in PyTorch (must be installed) and print ours / PyTorch')
     args = parser.parse_args(argv)
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset: OpenBLAS picks by CPU)')}")
     if not args.malloc_default:
-        print(f'freed memory kept for reuse (as in the trainers): {reuse_freed_memory()}')
+        print(f'freed memory kept for reuse (as the training scripts ask): {reuse_freed_memory()}')
     for name in CONFIGS if args.config == 'all' else [args.config]:
         bench(name, args.steps, args.warmup, args.seed, args.torch)
 

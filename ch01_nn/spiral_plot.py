@@ -24,10 +24,10 @@ def plot_spiral(x, t, path=None):
     finish_figure(fig, path)
 
 
-def plot_loss(loss_list, eval_interval, path=None):
-    """The mean training loss recorded every ``eval_interval`` iterations."""
-    plot_curves({'train': (np.arange(len(loss_list)), loss_list)}, f'iterations (x{eval_interval})',
-                'loss', path=path)
+def plot_loss(loss_list, iterations, path=None):
+    """The mean training loss, each point at the iteration (counted over all epochs) where it was
+    recorded."""
+    plot_curves({'train': (iterations, loss_list)}, 'iterations', 'loss', path=path)
 
 
 def plot_decision_boundary(model, x, t, path=None, resolution=300):

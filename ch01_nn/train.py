@@ -14,7 +14,7 @@ from harness.flags import run_main
 
 def main(argv=None):
     """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
-    args = parse_spiral_args(__doc__ + '\n' + CHECKPOINT_HELP, argv, resumable=True)
+    parser, args = parse_spiral_args(__doc__ + '\n' + CHECKPOINT_HELP, argv, resumable=True)
     x, t, model, rng = spiral_data_and_model(args)
 
     trainer = Trainer(model, SGD(lr=args.lr), rng=rng, verbose=not args.quiet)
@@ -23,7 +23,7 @@ def main(argv=None):
         trainer.fit(x, t, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=args.batch_size,
                     eval_interval=args.eval_interval, observers=[checkpoint])
 
-    report(args, model, x, t, trainer.loss_list)
+    report(parser, args, model, x, t, trainer.loss_list, trainer.history_steps)
     return model, trainer.loss_list
 
 

@@ -15,7 +15,7 @@ from harness.flags import run_main
 
 def main(argv=None):
     """Returns ``(model, loss_list)``: the trained TwoLayerNet and the recorded mean losses."""
-    args = parse_spiral_args(__doc__, argv)
+    parser, args = parse_spiral_args(__doc__, argv)
     batch_size, max_epoch = args.batch_size, args.epochs
     x, t, model, rng = spiral_data_and_model(args)
     x_data, t_data = as_model_device(model, x), as_model_device(model, t)  # host or GPU, as --gpu says
@@ -24,7 +24,7 @@ def main(argv=None):
     data_size = len(x)
     max_iters = max(data_size // batch_size, 1)
     total_loss, loss_count = 0.0, 0
-    loss_list = []
+    loss_list, loss_iterations = [], []  # the mean losses, and the iterations they were taken at
 
     for epoch in range(max_epoch):
         # shuffle the data (the order is drawn on the host, then moved to the data's device)
@@ -49,9 +49,10 @@ def main(argv=None):
                 if not args.quiet:
                     print(f'| epoch {epoch + 1} |  iter {iters + 1} / {max_iters} | loss {avg_loss:.2f}')
                 loss_list.append(avg_loss)
+                loss_iterations.append(epoch * max_iters + iters + 1)
                 total_loss, loss_count = 0.0, 0
 
-    report(args, model, x, t, loss_list)
+    report(parser, args, model, x, t, loss_list, loss_iterations)
     return model, loss_list
 
 

@@ -1,6 +1,6 @@
 """Count-based word vectors for PTB: co-occurrence (window 2) -> PPMI -> truncated SVD (chapter 2).
 
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch02_count.count_method_big
+    python -m ch02_count.count_method_big
 
 The 10,000 x 10,000 PPMI matrix is reduced to 100 dimensions by the randomized SVD of
 common.linalg (the book calls scikit-learn's), then the nearest neighbours of a few words are

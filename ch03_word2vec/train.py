@@ -53,7 +53,7 @@ def main(argv=None):
     if args.plot:
         # A batch of 3 of the 6 contexts: 2 iterations an epoch, one loss recorded at each epoch's end.
         curves = {name: (np.arange(1, len(losses) + 1), losses) for name, (_, losses) in results.items()}
-        plot_curves(curves, 'epochs', 'loss', path=args.plot)
+        plot_curves(curves, 'epochs', 'loss', path=args.plot, integer_x=True)
     return results
 
 

@@ -1,7 +1,7 @@
 """Train CBOW (or skip-gram) with negative sampling on PTB (book chapter 4, train.py).
 
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train                # the book's run
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train --model skipgram
+    python -m ch04_fast_w2v.train                    # the book's run
+    python -m ch04_fast_w2v.train --model skipgram
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz
 
 The book's configuration: CBOW (ch04_fast_w2v.cbow: an Embedding of W_in, the mean of the
@@ -54,8 +54,7 @@ def finish(args, mode, model, trainer, words, elapsed, vectors_path, id_to_word)
     print(f'{args.model} ({mode} mode): {words:,} words in {elapsed:.1f} s = '
           f'{words_per_second:,.0f} words/s; final loss {trainer.loss_list[-1]:.3f}')
     save_vectors(vectors_path, model.word_vecs, id_to_word)
-    if not args.quiet:
-        print(f'word vectors written to {vectors_path}')
+    print(f'wrote {vectors_path}: the word vectors and their vocabulary')
     if args.plot:
         trainer.plot(path=args.plot)
     return words_per_second

@@ -1,7 +1,7 @@
 """Train CBOW (or skip-gram) on PTB in the fast mode: the book's model in well under a minute.
 
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train_fast
-    DLFS_DATA_DIR=../shared/data/ptb python -m ch04_fast_w2v.train_fast --model skipgram --workers 2
+    python -m ch04_fast_w2v.train_fast
+    python -m ch04_fast_w2v.train_fast --model skipgram --workers 2
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz
 
 The book's run is ``python -m ch04_fast_w2v.train`` (batch 100, Adam).  Here the same model is

@@ -7,33 +7,13 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 learns this small corpus by heart: it is not a test of generalisation).
 """
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
+from ch05_rnn.simple_script import (SIMPLE_RNNLM_BOOK, SIMPLE_RNNLM_SHORTER, load_corpus_start,
+                                    make_simple_parser)
 from common.optimizer import SGD
 from common.trainer import RnnlmTrainer
-from dataset.ptb import load_data
+from harness.book_figures import beside_the_book
 from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
-from harness.flags import (check_tokens_for_one_batch, make_parser, make_rng, model_width, on_device,
-                           positive_int, run_main)
-
-
-def make_simple_parser(description, resumable=False):
-    """The flags of both chapter-5 training scripts, with the book's values as defaults;
-    ``resumable`` adds --save and --load (the run with ``RnnlmTrainer``)."""
-    checkpoint_flags = {'save': None, 'load': None} if resumable else {}
-    parser = make_parser(description, epochs=100, batch_size=10, lr=0.1, seed=1984, plot=None,
-                         gpu=False, **checkpoint_flags)
-    parser.add_argument('--wordvec-size', type=model_width, default=100, help='size of the word vectors')
-    parser.add_argument('--hidden-size', type=model_width, default=100, help='size of the RNN hidden state')
-    parser.add_argument('--time-size', type=positive_int, default=5,
-                        help='time steps per truncated-BPTT block')
-    parser.add_argument('--max-tokens', type=positive_int, default=1000,
-                        help='train on the first N tokens of PTB')
-    return parser
-
-
-def load_corpus_start(max_tokens):
-    """The first ``max_tokens`` PTB words -> (corpus, vocab_size = the largest id in it + 1)."""
-    corpus = load_data('train')[0][:max_tokens]
-    return corpus, int(corpus.max()) + 1
+from harness.flags import check_tokens_for_one_batch, make_rng, on_device, run_main
 
 
 def main(argv=None):
@@ -51,7 +31,9 @@ def main(argv=None):
     with checkpoint:
         trainer.fit(xs, ts, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=args.batch_size,
                     time_size=args.time_size, observers=[checkpoint])
-    print(f'perplexity: first epoch {trainer.ppl_list[0]:.2f}, last epoch {trainer.ppl_list[-1]:.2f}')
+    first_last = f'perplexity {trainer.ppl_list[0]:.2f} -> {trainer.ppl_list[-1]:.2f} (first -> last epoch)'
+    print(first_last)
+    beside_the_book(parser, args, first_last, SIMPLE_RNNLM_BOOK, SIMPLE_RNNLM_SHORTER)
 
     if args.plot:
         trainer.plot(path=args.plot)

@@ -9,10 +9,12 @@ with learning rate 0.1, 100 epochs; the perplexity falls from about 400 to about
 import numpy as np
 
 from ch05_rnn.simple_rnnlm import SimpleRnnlm
-from ch05_rnn.train import load_corpus_start, make_simple_parser
+from ch05_rnn.simple_script import (SIMPLE_RNNLM_BOOK, SIMPLE_RNNLM_SHORTER, load_corpus_start,
+                                    make_simple_parser)
 from common.backend import array_module, as_model_device
 from common.optimizer import SGD
 from common.plot import plot_curves
+from harness.book_figures import beside_the_book
 from harness.flags import check_tokens_for_one_batch, make_rng, on_device, run_main
 
 
@@ -63,10 +65,12 @@ def main(argv=None):
         ppl_list.append(ppl)
         total_loss, loss_count = 0.0, 0
 
-    print(f'perplexity: first epoch {ppl_list[0]:.2f}, last epoch {ppl_list[-1]:.2f}')
+    first_last = f'perplexity {ppl_list[0]:.2f} -> {ppl_list[-1]:.2f} (first -> last epoch)'
+    print(first_last)
+    beside_the_book(parser, args, first_last, SIMPLE_RNNLM_BOOK, SIMPLE_RNNLM_SHORTER)
     if args.plot:
         plot_curves({'train': (np.arange(1, len(ppl_list) + 1), ppl_list)}, 'epochs', 'perplexity',
-                    path=args.plot)
+                    path=args.plot, integer_x=True)
     return model, ppl_list
 
 

@@ -139,6 +139,8 @@ def compare_beam_search(model, x_test, t_test, beam_width):
 
 
 def plot_accuracy(accuracies, path, label=None):
-    """Test accuracy per epoch (the book's figure), saved to ``path`` (PNG) or shown inline."""
-    plot_curves({label: (range(1, len(accuracies) + 1), accuracies)}, 'epochs', 'accuracy',
-                path=path, ylim=(-0.05, 1.05), marker='o', legend=bool(label))
+    """Test accuracy per epoch (the book's figure), saved to ``path`` (PNG) or shown inline; the
+    x-axis counts whole epochs, however few."""
+    epochs = range(1, len(accuracies) + 1)
+    plot_curves({label: (epochs, accuracies)}, 'epochs', 'accuracy', path=path, ylim=(-0.05, 1.05),
+                marker='o', legend=bool(label), integer_x=True)

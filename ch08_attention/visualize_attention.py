@@ -90,7 +90,6 @@ def main(argv=None):
     if not args.quiet:
         for question, answer in zip(x_test[picked], answers):
             print(f'{sequence.decode(question, id_to_char)} -> {sequence.decode(answer, id_to_char)}')
-    print(f'wrote {args.plot}: the attention maps of {len(picked)} test questions')
     return answers, weights
 
 

@@ -70,8 +70,6 @@ def main(argv=None):
     if not args.plot:
         paths = [default_output(parser, '--plot', path) for path in paths]
     weights = plot_attention_heads(model, ids, words, paths)
-    if not args.quiet:
-        print('wrote ' + ', '.join(paths))
     return weights
 
 

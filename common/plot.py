@@ -19,22 +19,24 @@ def new_figure(path=None, figsize=(6.4, 4.8)):
 
 
 def finish_figure(fig, path=None):
-    """Save ``fig`` to ``path`` as PNG, or show it when no path is given (laid out tightly either
-    way, so the labels of neighbouring panels do not overlap)."""
+    """Save ``fig`` to ``path`` as PNG (and say so: 'wrote PATH'), or show it when no path is
+    given (laid out tightly either way, so the labels of neighbouring panels do not overlap)."""
     fig.tight_layout()
     if path:
         image_format = os.path.splitext(path)[1][1:].lower() or 'png'
         write_atomically(path, lambda f: fig.savefig(f, format=image_format, dpi=100), '.plot.tmp')
+        print(f'wrote {path}')
         return
     import matplotlib.pyplot as plt
     plt.show()
 
 
 def plot_curves(curves, xlabel, ylabel, path=None, log_y=False, ylim=None, marker=None,
-                legend=None):
+                legend=None, integer_x=False):
     """One line per entry of ``curves`` ({label: (xs, ys)}), saved to ``path`` or shown inline.
 
-    legend: draw the labels (default: when there is more than one curve).
+    legend: draw the labels (default: when there is more than one curve); integer_x: ticks only at
+    whole numbers of the x-axis (epochs: one epoch is not drawn as 0.96 ... 1.04).
     """
     fig = new_figure(path)
     ax = fig.add_subplot()
@@ -44,6 +46,14 @@ def plot_curves(curves, xlabel, ylabel, path=None, log_y=False, ylim=None, marke
         ax.set_yscale('log')
     if ylim is not None:
         ax.set_ylim(*ylim)
+    if integer_x:
+        from matplotlib.ticker import MaxNLocator
+        xs = [x for xs, _ in curves.values() for x in xs]
+        if xs and max(xs) - min(xs) < 2:  # one or two points: a tick at each, half an epoch aside
+            ax.set_xticks(range(int(min(xs)), int(max(xs)) + 1))
+            ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if len(curves) > 1 if legend is None else legend:

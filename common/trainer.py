@@ -177,7 +177,8 @@ class TrainerBase:
         xs, xlabel = (steps // self.max_iters, 'epochs') if per_epoch else (steps, 'iterations')
         if ylim is not None and len(ys) and not (ylim[0] <= ys.min() and ys.max() <= ylim[1]):
             ylim = None
-        plot_curves({'train': (xs, ys)}, xlabel, self.history_name, path=path, ylim=ylim)
+        plot_curves({'train': (xs, ys)}, xlabel, self.history_name, path=path, ylim=ylim,
+                    integer_x=per_epoch)
 
 
 class Trainer(TrainerBase):

@@ -29,7 +29,6 @@ import json
 import os
 import signal
 import sys
-import threading
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from common.base_model import MODEL_RECORD, RUN_RECORD
 from common.npz_file import atomic_savez, read_npz
 from common.temp_files import is_running
 from common.util import random_generators
+from harness.signals import StopRequest
 
 RUN_PREFIX = 'run/'
 CHECKPOINT_HELP = ('Checkpoints: --save PATH writes the whole run to PATH after every epoch and on '
@@ -72,8 +72,7 @@ class Checkpoint:
         self.every_steps = every_steps
         self.interrupt_name = interrupt_name
         self.resumed_from = None
-        self.signalled = None
-        self._previous_handlers = {}
+        self._stop = StopRequest()
         self._lock = None
         self._last_saved = None
 
@@ -186,15 +185,11 @@ class Checkpoint:
         if self.path:
             self._lock = FileLock(self.path + '.lock')
             self._lock.acquire(f'the checkpoint {self.path!r}')
-        if threading.current_thread() is threading.main_thread():  # only there are signals delivered
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self._previous_handlers[signum] = signal.signal(signum, self._handle)
+        self._stop = StopRequest().__enter__()
         return self
 
     def __exit__(self, kind, error, traceback):
-        for signum, handler in self._previous_handlers.items():
-            signal.signal(signum, handler)
-        self._previous_handlers.clear()
+        self._stop.__exit__(kind, error, traceback)
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -206,20 +201,15 @@ class Checkpoint:
         if kind is not None and issubclass(kind, KeyboardInterrupt):  # a second signal: at once
             kept = f'the last checkpoint {self.path!r} is kept' if self.path else 'nothing was saved'
             print(f'\nstopped at once in epoch {trainer.current_epoch + 1}: {kept}', file=sys.stderr)
-            raise SystemExit(128 + (self.signalled or signal.SIGINT)) from None
-        if kind is None and self.signalled:  # arrived after the last step: the run is complete
-            raise SystemExit(128 + self.signalled)
+            raise SystemExit(128 + (self._stop.signum or signal.SIGINT)) from None
+        if kind is None and self._stop.signum:  # arrived after the last step: the run is complete
+            raise SystemExit(128 + self._stop.signum)
+        if kind is None and self._last_saved is not None:
+            print(f'the run is saved in {self._last_saved[0]} (--load {self._last_saved[0]} continues it)')
         return False
 
-    def _handle(self, signum, frame):
-        if self.signalled:
-            raise KeyboardInterrupt
-        self.signalled = signum
-        print(f'\n{signal.Signals(signum).name}: stopping after this step, with the run saved '
-              '(again to stop at once)', file=sys.stderr, flush=True)
-
     def _stop_if_signalled(self):
-        if not self.signalled:
+        if not self._stop.signum:
             return
         trainer = self.trainer
         path = self.path or unused_path(self.interrupt_name)
@@ -227,7 +217,7 @@ class Checkpoint:
         where = (f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}' if trainer.iteration
                  else f'after epoch {trainer.current_epoch}')
         print(f'stopped {where}: saved the run to {path!r}; continue with --load {path}', file=sys.stderr)
-        raise SystemExit(128 + self.signalled)
+        raise SystemExit(128 + self._stop.signum)
 
 
 def unused_path(path):

@@ -16,7 +16,6 @@ import sys
 import numpy as np
 
 from common.backend import device_module
-from common.util import word_id
 
 
 def _integer(text):
@@ -184,10 +183,11 @@ def words_to_ids(parser, flag, words, word_to_id):
     the script (exit status 2) with a message naming the flag and the word."""
     if not words:
         parser.error(f'argument {flag}: give at least one word')
-    try:
-        return [word_id(word, word_to_id) for word in words]
-    except ValueError as error:
-        parser.error(f'argument {flag}: {error}')
+    unknown = [word for word in words if word not in word_to_id]
+    if unknown:
+        parser.error(f'argument {flag}: {unknown[0]!r} is not in the vocabulary ({len(word_to_id)} words); '
+                     'check the spelling (words are lower-case)')
+    return [word_to_id[word] for word in words]
 
 
 def load_or_exit(load, path, *args):
@@ -213,9 +213,10 @@ COMMON_FLAGS = {
     'batch_size': (positive_int, 'mini-batch size'),
     'lr': (positive_float, 'learning rate'),
     'seed': (seed_int, 'seed of the random number generator (initial weights, shuffling, sampling)'),
-    'save': (writable_path, 'write the trained parameters to this .npz file'),
-    'load': (str, 'start from the parameters in this .npz file (training scripts of chapter 6 '
-                  'resume the whole run when its .state.npz is beside it)'),
+    'save': (writable_path, 'write the model to this .npz file (a training script: the whole run, '
+                            'after every epoch, for --load to continue it)'),
+    'load': (str, 'read the model from this .npz file (a training script continues the run that '
+                  '--save wrote there)'),
     'plot': (plot_path, 'save the plot to this PNG file'),
 }
 GPU_HELP = ('train on the GPU with CuPy (pip install cupy-cuda12x, the wheel for your CUDA); '

@@ -116,10 +116,21 @@ LAYERS = {
 }
 
 
+BOOK_ONLY_NAMES = {'config', 'np'}  # the book's GPU switch: modules that only say where it went
+
+
+@pytest.mark.parametrize('name', sorted(BOOK_ONLY_NAMES))
+def test_the_books_gpu_modules_say_where_the_switch_went(name):
+    with pytest.raises(ImportError, match=r'model.to_gpu\(\).*docs/from_the_book.md'):
+        importlib.import_module(f'common.{name}')
+
+
 def test_every_layer_class_is_listed():
     """Every class of a ``common`` module with a backward (other than a model) is in LAYERS."""
     found = set()
     for info in pkgutil.iter_modules(common.__path__):
+        if info.name in BOOK_ONLY_NAMES:
+            continue
         module = importlib.import_module(f'common.{info.name}')
         found |= {name for name, cls in vars(module).items()
                   if inspect.isclass(cls) and cls.__module__ == module.__name__

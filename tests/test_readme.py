@@ -1,6 +1,7 @@
 """The README's promises: its test command is the one CI runs, every script it lists exists, and
 the Korean README (README.ko.md) gives the same set-up commands and names the same scripts."""
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def setup_commands(text, heading):
 
 def scripts(text):
     """(the `python -m chXX_name.script` modules, the benchmarks/*.py files) a README names."""
-    return (set(re.findall(r'python -m (ch0\d_\w+\.\w+)', text)),
+    return (set(re.findall(r'python -m (ch\d\d_\w+\.\w+)', text)),
             set(re.findall(r'benchmarks/\w+\.py', text)))
 
 
@@ -57,3 +58,40 @@ def test_korean_readme_names_the_same_scripts(index):
 def test_each_readme_links_the_other_at_the_top():
     assert '[README.ko.md](README.ko.md)' in README.split('\n## ', 1)[0]
     assert '[README.md](README.md)' in README_KO.split('\n## ', 1)[0]
+
+
+def test_the_from_the_book_page_names_a_module_that_exists_for_every_book_file():
+    """docs/from_the_book.md: every Python file of the book's repository has a row, and every
+    module a row names can be found (the book-only names common.config and common.np excepted)."""
+    page = (ROOT / 'docs' / 'from_the_book.md').read_text(encoding='utf-8')
+    english = page.split('\n## 한국어', 1)[0]
+    book_files = {'ch01': 'forward_net show_spiral_dataset two_layer_net train train_custom_loop',
+                  'ch02': 'similarity most_similar ppmi count_method_small count_method_big show_ptb',
+                  'ch03': 'cbow_predict simple_cbow simple_skip_gram train',
+                  'ch04': 'negative_sampling_layer cbow skip_gram train eval visualize_word2vec',
+                  'ch05': 'simple_rnnlm train_custom_loop train',
+                  'ch06': 'rnn_gradient_graph clip_grads rnnlm better_rnnlm train_rnnlm train_better_rnnlm eval',
+                  'ch07': 'rnnlm_gen generate_text generate_better_text seq2seq peeky_seq2seq train_seq2seq '
+                          'show_addition_dataset',
+                  'ch08': 'attention_layer attention_seq2seq train visualize_attention'}
+    rows = [line for line in english.splitlines() if line.startswith('| `')]
+    for folder, names in book_files.items():
+        for name in names.split():
+            assert any(re.search(rf'`({folder}/)?{name}\.py`', row.split('|')[1]) and folder in row.split('|')[1]
+                       for row in rows), f'{folder}/{name}.py has no row'
+    for row in rows:
+        for module in re.findall(r'`((?:ch\d\d_\w+|common|dataset)(?:\.\w+)+|common|dataset)`', row.split('|')[2]):
+            if module in ('common.config', 'common.np'):
+                continue
+            assert importlib.util.find_spec(module) is not None, f'{module} named in the page does not exist'
+
+
+def test_the_readmes_are_short_and_give_the_setup_commands_first():
+    """A reader's README: at most 250 lines (the Korean one 300), the two set-up commands within
+    its first 40 lines; the measurement log lives in docs/results.md."""
+    for text, limit in ((README, 250), (README_KO, 300)):
+        lines = text.splitlines()
+        assert len(lines) <= limit
+        head = '\n'.join(lines[:40])
+        assert head.count('python3 -m venv .venv') == 2
+    assert '[docs/results.md](docs/results.md)' in README

@@ -1,0 +1,74 @@
+"""What a reader of the book meets first: plots that hold their data, every written file named,
+short and true --help texts."""
+import importlib
+import os
+
+import numpy as np
+import pytest
+
+import common.plot
+from common.trainer import RnnlmTrainer
+from test_cli_flags import chapter_scripts, script_options  # tests/ is on sys.path under pytest
+from test_resume import NEEDS_PTB, SCRIPTS
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures plot_curves finished, instead of saving or showing them."""
+    figures = []
+    monkeypatch.setattr(common.plot, 'finish_figure', lambda fig, path=None: figures.append(fig))
+    return figures
+
+
+def test_a_short_runs_perplexities_lie_inside_the_axes(drawn):
+    trainer = RnnlmTrainer(model=None, optimizer=None, verbose=False)
+    trainer.history, trainer.history_steps, trainer.max_iters = [812.0, 701.5, 655.2], [20, 40, 46], 46
+    trainer.plot(ylim=(0, 500))  # the book's range holds no point of so short a run
+    ax, = drawn[-1].axes
+    low, high = ax.get_ylim()
+    assert low <= 655.2 and 812.0 <= high
+    assert ax.get_xlabel() == 'iterations' and list(ax.lines[0].get_xdata()) == [20, 40, 46]
+    trainer.history, trainer.history_steps = [320.0, 250.0], [46, 92]  # one record per epoch
+    trainer.plot(ylim=(0, 500))
+    ax, = drawn[-1].axes
+    assert ax.get_ylim() == (0, 500) and ax.get_xlabel() == 'epochs'
+    assert list(ax.lines[0].get_xdata()) == [1, 2]
+
+
+def test_a_one_epoch_accuracy_plot_has_whole_epochs(drawn):
+    from ch07_seq2seq.seq2seq_training import plot_accuracy
+    plot_accuracy([0.42], path=None)
+    ax, = drawn[-1].axes
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+@pytest.mark.parametrize('name', sorted(SCRIPTS))
+def test_every_file_a_training_script_writes_is_announced(name, tmp_path, monkeypatch, capsys, request):
+    if name in NEEDS_PTB:
+        request.getfixturevalue('needs_ptb')
+    monkeypatch.chdir(tmp_path)
+    main = importlib.import_module(name.split(':')[0]).main
+    outputs = [str(tmp_path / 'out' / 'run.npz')]
+    argv = [*SCRIPTS[name], '--epochs', '1', '--save', outputs[0]]
+    if '--plot' in script_options(main):
+        outputs.append(str(tmp_path / 'out' / 'curve.png'))
+        argv += ['--plot', outputs[-1]]
+    main(argv)
+    printed = ''.join(capsys.readouterr())
+    written = [str(path) for path in tmp_path.rglob('*') if path.is_file()]
+    assert set(outputs) <= set(written)
+    for path in written:
+        relative = os.path.relpath(path, tmp_path)
+        assert path in printed or relative in printed, f'{name} wrote {relative} without saying so'
+
+
+@pytest.mark.parametrize('script', chapter_scripts())
+def test_help_speaks_to_the_reader(script, capsys):
+    with pytest.raises(SystemExit) as done:
+        importlib.import_module(script).main(['--help'])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for word in ('shared/', 'seed notes', 'session', 'reviewer'):
+        assert word not in text, f'{script} --help mentions {word!r}'
+    assert text.count('Checkpoints:') <= 1 and 'state.npz' not in text
