@@ -3,8 +3,10 @@
     python -m ch04_fast_w2v.eval cbow_book_vectors.npz cbow_fast_vectors.npz [--extended]
     python -m ch04_fast_w2v.eval cbow_fast_vectors.npz --analogy-file questions-words.txt \
         --similarity-file wordsim353.tsv
+    python -m ch04_fast_w2v.eval --book-weights cbow_params.pkl     # the book's trained vectors
 
-For each file written by ch04_fast_w2v.train or train_fast: the 5 most similar words (cosine)
+For each file written by ch04_fast_w2v.train or train_fast (and the book's own cbow_params.pkl,
+read safely, with --book-weights; --save writes it as our .npz): the 5 most similar words (cosine)
 to you, year, car and toyota, and the book's analogies a:b = c:? (solved by the word closest to
 b - a + c), each with the rank of the expected answer among all 10,000 words.  Four analogies are a noisy
 measure, so --extended also scores every a:b = c:d among the word pairs of ANALOGY_PAIRS (1,204
@@ -24,7 +26,7 @@ import numpy as np
 
 from ch04_fast_w2v.word_vector_eval import (analogy_accuracy, read_analogy_questions,
                                             read_similarity_pairs, similarity_correlation)
-from ch04_fast_w2v.word_vectors import load_vectors
+from ch04_fast_w2v.word_vectors import load_book_vectors, load_vectors, save_vectors
 from common.util import analogy, analogy_similarities, most_similar, rank_of, word_id
 from harness.flags import load_or_exit, make_parser, positive_int, run_main
 
@@ -77,9 +79,13 @@ def main(argv=None):
     'extended': {category: (mrr, top10, questions)} (with --extended),
     'analogy': analogy_accuracy(...) (with --analogy-file),
     'similarity': similarity_correlation(...) (with --similarity-file)}}``."""
-    parser = make_parser(__doc__)
-    parser.add_argument('paths', nargs='*', default=['cbow_book_vectors.npz'],
-                        help='.npz files written by ch04_fast_w2v.train or train_fast')
+    parser = make_parser(__doc__, save=None)
+    parser.add_argument('paths', nargs='*',
+                        help='.npz files written by ch04_fast_w2v.train or train_fast (default: '
+                             'cbow_book_vectors.npz unless --book-weights is given)')
+    parser.add_argument('--book-weights', metavar='FILE.pkl',
+                        help="the book's trained cbow_params.pkl (its vectors and vocabulary, checked "
+                             "against PTB's ids); with --save, written as our .npz")
     parser.add_argument('--top', type=positive_int, default=5, help='words listed per query')
     parser.add_argument('--extended', action='store_true',
                         help='also score the 1,204 analogies of ANALOGY_PAIRS')
@@ -91,9 +97,18 @@ def main(argv=None):
     verbose = not args.quiet
     questions = load_or_exit(read_analogy_questions, args.analogy_file) if args.analogy_file else None
     pairs = load_or_exit(read_similarity_pairs, args.similarity_file) if args.similarity_file else None
+    paths = args.paths or ([] if args.book_weights else ['cbow_book_vectors.npz'])
+    if args.book_weights:
+        paths.append(args.book_weights)
     results = {}
-    for path in args.paths:
-        word_vecs, word_to_id, id_to_word = load_or_exit(load_vectors, path)
+    for path in paths:
+        if path == args.book_weights:
+            word_vecs, word_to_id, id_to_word = load_or_exit(load_book_vectors, path)
+            if args.save:
+                save_vectors(args.save, word_vecs, id_to_word)
+                print(f'wrote {args.save}')
+        else:
+            word_vecs, word_to_id, id_to_word = load_or_exit(load_vectors, path)
         if verbose:
             print(f'\n===== {path}')
         result = {'neighbours': {query: most_similar(query, word_to_id, id_to_word, word_vecs,

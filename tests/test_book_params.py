@@ -445,3 +445,11 @@ def test_the_scripts_take_the_books_files_and_save_them_as_ours(book, tmp_path, 
     assert answers.shape == (4, 10) and (tmp_path / 'a.png').is_file()
     with pytest.raises(SystemExit, match="holds 10 arrays .* it is not a language model of the book"):
         eval_script.main(['--book-weights', str(book / 'AttentionSeq2seq.pkl')])
+    from ch04_fast_w2v import eval as vector_eval
+    from ch04_fast_w2v.word_vectors import load_vectors
+    vectors = tmp_path / 'cbow_book.npz'
+    results = vector_eval.main(['--book-weights', str(book / 'cbow_params.pkl'), '--save', str(vectors),
+                                '--quiet'])
+    word_vecs, word_to_id, _ = load_vectors(vectors)
+    assert word_vecs.shape == (10000, 100) and word_to_id['aer'] == 0
+    assert results[str(book / 'cbow_params.pkl')]['ranks']['take:took = go:went'] == 1
