@@ -20,6 +20,7 @@ ships both (`pip install gensim`, then
 `python -c "from gensim.test.utils import datapath; print(datapath('questions-words.txt'))"`,
 likewise 'wordsim353.tsv').
 """
+import math
 from itertools import permutations
 
 import numpy as np
@@ -132,8 +133,10 @@ def main(argv=None):
                   f'{found["questions"]} questions in the vocabulary; {found["skipped"]} skipped)')
         if pairs is not None:
             result['similarity'] = found = similarity_correlation(word_vecs, word_to_id, pairs)
-            print(f'[word similarity] {path}: Spearman {found["spearman"]:.4f} ({found["pairs"]} '
-                  f'pairs in the vocabulary; {found["skipped"]} skipped)')
+            rho = ('undefined (fewer than 2 pairs, or constant scores)' if math.isnan(found['spearman'])
+                   else f'{found["spearman"]:.4f}')
+            print(f'[word similarity] {path}: Spearman {rho} ({found["pairs"]} pairs in the '
+                  f'vocabulary; {found["skipped"]} skipped)')
         results[path] = result
     return results
 

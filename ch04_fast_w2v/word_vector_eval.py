@@ -14,6 +14,8 @@ Questions and pairs with a word outside the vocabulary are skipped (and counted)
 lower-cased (PTB's vocabulary is).  The files are not shipped with this project; gensim's wheel
 has both (``gensim.test.utils.datapath('questions-words.txt')``, ``'wordsim353.tsv'``).
 """
+import math
+
 import numpy as np
 
 from common.util import check_finite_vectors, normalize
@@ -58,7 +60,8 @@ def read_analogy_questions(path):
 def read_similarity_pairs(path):
     """Read word pairs with a human similarity score: ``word1 word2 score`` per line (tabs or
     spaces), ``#`` comment lines.  -> list of (word1, word2, score), words lower-cased.
-    A line without two words and a number raises ValueError naming the file and the line.
+    A line without two words and a finite number ('nan' is none) raises ValueError naming the
+    file and the line.
     """
     pairs = []
     for number, line in enumerate(_read_lines(path, 'word-similarity'), start=1):
@@ -69,6 +72,8 @@ def read_similarity_pairs(path):
             if len(fields) != 3:
                 raise ValueError
             score = float(fields[2])
+            if not math.isfinite(score):
+                raise ValueError
         except ValueError:
             raise ValueError(f'{str(path)!r}, line {number}: expected "word1 word2 score", '
                              f'got {line!r}') from None
@@ -94,8 +99,8 @@ def average_ranks(x):
 
 def spearman(x, y):
     """Spearman's rank correlation: the Pearson correlation of average_ranks(x) and
-    average_ranks(y).  x, y: (n,) -> float in [-1, 1]; 0.0 when either is constant (its ranks
-    carry no order)."""
+    average_ranks(y).  x, y: (n,) -> float in [-1, 1]; NaN (undefined) when either is constant:
+    its ranks carry no order to correlate with."""
     if len(x) != len(y) or len(x) < 2:
         raise ValueError(f'spearman needs two sequences of the same length >= 2, got {len(x)} '
                          f'and {len(y)}')
@@ -103,7 +108,7 @@ def spearman(x, y):
     rx -= rx.mean()
     ry -= ry.mean()
     denominator = np.sqrt((rx ** 2).sum() * (ry ** 2).sum())
-    return float((rx * ry).sum() / denominator) if denominator > 0 else 0.0
+    return float((rx * ry).sum() / denominator) if denominator > 0 else math.nan
 
 
 def analogy_accuracy(word_vecs, word_to_id, questions, chunk=1024):
@@ -143,9 +148,10 @@ def analogy_accuracy(word_vecs, word_to_id, questions, chunk=1024):
 def similarity_correlation(word_vecs, word_to_id, pairs):
     """Spearman correlation of human scores with cosine similarities over the pairs whose two
     words are in ``word_to_id``.  word_vecs: (V, D); pairs: [(w1, w2, score)] ->
-    {'spearman': float, 'pairs': int (scored), 'skipped': int}."""
+    {'spearman': float, NaN when undefined (fewer than 2 pairs scored, or constant scores),
+    'pairs': int (scored), 'skipped': int}."""
     known = [p for p in pairs if p[0] in word_to_id and p[1] in word_to_id]
-    result = {'spearman': 0.0, 'pairs': len(known), 'skipped': len(pairs) - len(known)}
+    result = {'spearman': math.nan, 'pairs': len(known), 'skipped': len(pairs) - len(known)}
     if len(known) < 2:
         return result
     first = np.array([word_to_id[p[0]] for p in known])

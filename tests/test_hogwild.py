@@ -183,8 +183,8 @@ def nan_parameters():
 
 @pytest.mark.parametrize('failure, error, message', [
     (raise_value_error, RuntimeError, 'worker . of 2 failed: ValueError: a broken step'),
-    (lambda: os.kill(os.getpid(), signal.SIGKILL), RuntimeError, 'worker . of 2 ended \\(exit code -9\\)'),
-    (lambda: os._exit(3), RuntimeError, 'exit code 3'),
+    (lambda: os.kill(os.getpid(), signal.SIGKILL), ChildProcessError, 'worker . of 2 ended \\(exit code -9'),
+    (lambda: os._exit(3), ChildProcessError, 'exit code 3'),
     (nan_parameters, FloatingPointError, 'the loss became nan'),
 ])
 def test_a_failing_worker_stops_the_parent_with_an_error(monkeypatch, failure, error, message):
@@ -277,3 +277,41 @@ def test_a_two_worker_checkpoint_resumes(tmp_path, monkeypatch):
     assert trainer.current_epoch == 3 and trainer.optimizer.iter % 3 == 0
     assert len(trainer.loss_list) == 3 * len(trainer.loss_list) // 3
     assert all(not np.array_equal(a, b) for a, b in zip(saved, final.params))
+
+
+def test_a_worker_stops_when_its_parent_is_killed_outright(tmp_path):
+    """Third probe, finding 20: workers outlived a SIGKILLed parent by the rest of their share of
+    the epoch; now each stops after the step under way."""
+    import subprocess
+    import sys
+    import time
+    program = (
+        'import os, sys, time\n'
+        'from ch04_fast_w2v.fast.hogwild import WorkerPool\n'
+        'def work(worker, task, report):\n'
+        '    for step in range(worker, 10 ** 9, 2):\n'
+        '        time.sleep(0.01)\n'
+        '        report(step, 0.0)\n'
+        'pool = WorkerPool(2, work)\n'
+        'pool.start(None)\n'
+        'print(" ".join(str(p.pid) for p in pool.processes), flush=True)\n'
+        'time.sleep(60)\n')
+    parent = subprocess.Popen([sys.executable, '-c', program], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in alive if _running(pid)]
+    assert alive == []
+
+
+def _running(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().split()[2] != 'Z'  # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -1,5 +1,7 @@
 """ch04_fast_w2v.word_vector_eval and the tie / NaN rules of common.util's analogy ranks, on tiny
 hand-made vector sets and question files whose answers are known."""
+import math
+
 import numpy as np
 import pytest
 
@@ -99,7 +101,7 @@ def test_average_ranks_and_spearman_with_ties():
     assert spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(4.5 / np.sqrt(22.5), abs=1e-12)
     assert spearman([1, 2, 3], [10, 200, 3000]) == pytest.approx(1.0)
     assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
-    assert spearman([1, 1, 1], [1, 2, 3]) == 0.0
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))  # constant: no order to correlate
     rng = np.random.default_rng(3)
     x, y = rng.integers(0, 5, 40), rng.integers(0, 7, 40)  # many ties
 
@@ -158,3 +160,26 @@ def test_eval_script_reports_both_measures(tmp_path, files, capsys):
     bad.write_text('man woman\n')
     with pytest.raises(SystemExit, match='line 1'):  # one line naming the file, no traceback
         eval_script.main([str(vectors), '--analogy-file', str(bad)])
+
+
+def test_an_undefined_correlation_is_said_as_undefined_and_nan_is_no_score(tmp_path, capsys):
+    """Third probe, finding 6: no pair, one pair or constant scores printed 'Spearman 0.0000', and
+    a score written 'nan' was read as a number."""
+    word_to_id = {'a': 0, 'b': 1, 'c': 2}
+    vecs = np.eye(3)
+    assert math.isnan(similarity_correlation(vecs, word_to_id, [('a', 'b', 1.0)])['spearman'])
+    assert math.isnan(similarity_correlation(vecs, word_to_id, [('x', 'y', 1.0)])['spearman'])
+    assert math.isnan(similarity_correlation(vecs, word_to_id, [('a', 'b', 2.0), ('a', 'c', 2.0)])['spearman'])
+    bad = tmp_path / 'scores.tsv'
+    bad.write_text('a b 1\na c nan\n')
+    with pytest.raises(ValueError, match="line 2: expected \"word1 word2 score\""):
+        read_similarity_pairs(bad)
+    from ch04_fast_w2v import eval as eval_script
+    from ch04_fast_w2v.word_vectors import save_vectors
+    words = sorted(set(eval_script.QUERIES) | {w for question in eval_script.ANALOGIES for w in question})
+    save_vectors(tmp_path / 'v.npz', np.random.default_rng(0).standard_normal((len(words), 4)),
+                 dict(enumerate(words)))
+    one = tmp_path / 'one.tsv'
+    one.write_text('king queen 8.5\n')
+    eval_script.main([str(tmp_path / 'v.npz'), '--similarity-file', str(one), '--quiet'])
+    assert 'Spearman undefined (fewer than 2 pairs, or constant scores)' in capsys.readouterr().out

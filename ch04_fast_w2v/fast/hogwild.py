@@ -32,6 +32,7 @@ draws are: each worker's seed comes from the run's Generator, whose state a chec
 import ctypes
 import mmap
 import multiprocessing
+import os
 import signal
 import traceback
 
@@ -85,8 +86,8 @@ class HogwildTrainer(Trainer):
     epoch's end (a checkpoint saves there, and a signal waits for the epoch to finish), never of
     a single step's.  ``max_grad`` is applied by the workers; the parent's optimizer step count
     is brought up to date at the epoch's end.
-    A worker that fails (or dies) stops the epoch with a RuntimeError in the parent that says
-    why (a NaN or infinite loss: FloatingPointError, as in ``Trainer``); Ctrl-C or SIGTERM in the
+    A worker that fails stops the epoch with a RuntimeError in the parent that says why (one
+    that dies: ChildProcessError) (a NaN or infinite loss: FloatingPointError, as in ``Trainer``); Ctrl-C or SIGTERM in the
     parent stops the workers before the exception leaves ``fit``, so nothing changes the tables
     while a checkpoint is written.  Between epochs the workers wait for the next one; call
     ``close()`` when training is over (or use the trainer as a context manager).
@@ -204,8 +205,9 @@ class WorkerPool:
 
     ``loss_of(step)`` waits for the loss of ``step`` (steps are asked for in order); a worker's
     exception comes back as RuntimeError (FloatingPointError as itself) with the worker's
-    traceback, a worker that exits or dies without reporting its step as RuntimeError with its
-    exit code.  ``close()`` (also on leaving it as a context manager, normally, by an error or
+    traceback, a worker that exits or dies without reporting its step (killed from outside: a
+    problem of the machine, not of the code) as ChildProcessError with its exit code.  A worker
+    whose parent was killed outright stops after its step under way.  ``close()`` (also on leaving it as a context manager, normally, by an error or
     by Ctrl-C) ends every worker that is still running and waits for it.  Workers run with one
     BLAS thread, ignore SIGINT (Ctrl-C reaches the parent, which stops them), die on SIGTERM and
     end when the parent's end of their task pipe closes.
@@ -219,7 +221,8 @@ class WorkerPool:
             for k in range(count):
                 reader, writer = context.Pipe(duplex=False)
                 task_reader, task_writer = context.Pipe(duplex=False)
-                inherited = self.task_writers + [task_writer]  # for the worker to close
+                # the parent's pipe ends, for the worker to close: its results go to the parent alone
+                inherited = self.task_writers + [task_writer] + self.readers + [reader]
                 process = context.Process(target=_worker_main, daemon=True, name=f'hogwild-worker-{k}',
                                           args=(work, k, task_reader, writer, inherited))
                 self.readers.append(reader)
@@ -265,9 +268,10 @@ class WorkerPool:
                 message = self.readers[worker].recv()
             except EOFError:
                 self.processes[worker].join()
-                raise RuntimeError(f'Hogwild worker {worker} of {self.count} ended (exit code '
-                                   f'{self.processes[worker].exitcode}) before it reported step '
-                                   f'{step + 1} of the epoch') from None
+                raise ChildProcessError(f'Hogwild worker {worker} of {self.count} ended (exit code '
+                                        f'{self.processes[worker].exitcode}, killed?) before it '
+                                        f'reported step {step + 1} of the epoch; --load continues '
+                                        'from the last saved epoch') from None
             if message[0] == 'error':
                 _, kind, text, trace = message
                 if kind == 'FloatingPointError':
@@ -279,18 +283,25 @@ class WorkerPool:
 
 
 def _worker_main(work, worker, tasks, writer, inherited):
-    for connection in inherited:  # the parent's ends of the task pipes: only the parent may hold
-        connection.close()        # them, so that its exit ends every worker's wait
+    for connection in inherited:  # the parent's ends of the pipes: only the parent may hold them,
+        connection.close()        # so that its exit ends every worker's wait and every report
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     limit_blas_threads(1)
+    parent = os.getppid()
+
+    def report(step, loss):
+        if os.getppid() != parent:  # the parent was killed outright (SIGKILL): stop at once
+            os._exit(1)
+        writer.send(('loss', step, loss))
+
     try:
         while True:
             try:
                 task = tasks.recv()
             except EOFError:  # the parent closed the pool (or is gone)
                 return
-            work(worker, task, lambda step, loss: writer.send(('loss', step, loss)))
+            work(worker, task, report)
     except BaseException as error:
         writer.send(('error', type(error).__name__, str(error), traceback.format_exc()))
         raise SystemExit(1) from None
