@@ -164,10 +164,7 @@ class Checkpoint:
             generator.bit_generator.state = saved
         set_carried_state(model, _join(state['carried'], arrays))
         self.resumed_from = path
-        trainer = self.trainer
-        where = (f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}' if trainer.iteration
-                 else f'after epoch {trainer.current_epoch}')
-        print(f'resuming {origin} {where}')
+        print(f'resuming {origin} {position_of(self.trainer)}')
         return True
 
     def epochs_left(self, epochs):
@@ -211,13 +208,18 @@ class Checkpoint:
     def _stop_if_signalled(self):
         if not self._stop.signum:
             return
-        trainer = self.trainer
         path = self.path or unused_path(self.interrupt_name)
         self._save_once(path)
-        where = (f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}' if trainer.iteration
-                 else f'after epoch {trainer.current_epoch}')
-        print(f'stopped {where}: saved the run to {path!r}; continue with --load {path}', file=sys.stderr)
+        print(f'stopped {position_of(self.trainer)}: saved the run to {path!r}; continue with --load {path}',
+              file=sys.stderr)
         raise SystemExit(128 + self._stop.signum)
+
+
+def position_of(trainer):
+    """'in epoch 3 after step 120' (in the middle of an epoch) or 'after epoch 2'."""
+    if trainer.iteration:
+        return f'in epoch {trainer.current_epoch + 1} after step {trainer.iteration}'
+    return f'after epoch {trainer.current_epoch}'
 
 
 def unused_path(path):
