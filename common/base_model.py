@@ -6,13 +6,16 @@ A checkpoint holds one named array per parameter ('01.TimeLSTM.Wh') and the mode
 "wordvec_size": 100, "hidden_size": 100, "cell": "lstm"}}: the class, and the constructor
 arguments the model gave ``keep_config`` (null for a model that records none).  A file may hold
 more: the checkpoint of a training run (``harness.checkpoint``) adds the record '__run__' and
-arrays named 'run/...', which ``load_params`` and ``load_model`` do not read.
+arrays named 'run/...', which ``load_params`` and ``load_model`` do not read; what a model keeps
+with its parameters (``BaseModel.attach``: the vocabulary its input ids belong to) is saved under
+'attached/...'.
 """
 import importlib
 import inspect
 import json
 import os
 import re
+from types import MappingProxyType
 
 import numpy as np
 
@@ -23,6 +26,7 @@ from common.placement import move_arrays
 
 MODEL_RECORD = '__model__'
 RUN_RECORD = '__run__'  # what a training run's checkpoint adds (with arrays under 'run/')
+ATTACHED_PREFIX = 'attached/'  # the arrays a model keeps with its parameters (``BaseModel.attach``)
 PROJECT_MODULE = re.compile(r'(common|ch\d\d_\w+)(\.\w+)*')  # load_model imports classes only from these
 
 
@@ -44,7 +48,21 @@ class BaseModel:
     param_names = ()
     _uses = ()  # (index in params, transposed?) of every layer's parameter, set by collect_params
     _config = None
+    _attached = None
     free_settings = ()  # config keys a loaded file may differ in (training-only, such as dropout)
+
+    def attach(self, **arrays):
+        """Keep host arrays that belong with the parameters, such as the vocabulary the model's
+        input ids are read in (``dataset.vocabulary.Vocabulary.to_arrays()``): ``save_params``
+        writes each as 'attached/NAME', ``load_model`` gives them back (``attached``), and
+        ``load_params`` refuses a file whose array NAME is missing or differs."""
+        # A read-only mapping, which ``to_gpu`` does not search: attached arrays stay on the host.
+        self._attached = MappingProxyType({**self.attached, **{name: to_cpu(a) for name, a in arrays.items()}})
+
+    @property
+    def attached(self):
+        """{name: array} given to ``attach`` (a copy of the dict; empty when nothing was attached)."""
+        return dict(self._attached or {})
 
     def keep_config(self, **arguments):
         """Record the constructor arguments that rebuild this model: sizes, cell, dropout settings
@@ -148,6 +166,7 @@ class BaseModel:
         ``self.params``) and the model record: what ``save_params`` writes."""
         params = self.params if params is None else params
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, params)}
+        arrays.update({ATTACHED_PREFIX + name: array for name, array in self.attached.items()})
         record = {'class': class_path(type(self)), 'config': self.config()}
         arrays[MODEL_RECORD] = np.array(json.dumps(record))
         return arrays
@@ -171,7 +190,20 @@ class BaseModel:
         if not _same_kind(record['class'], type(self)):
             raise ValueError(f'{path!r} is a checkpoint of {record["class"].rsplit(".", 1)[-1]}, not '
                              f'of {type(self).__name__}: load it into a model of that class')
+        self.check_attached(read_attached(path), repr(os.fspath(path)))
         self.assign_params(arrays, f'{path!r} (saved from {record["class"]})', record['config'])
+
+    def check_attached(self, saved, origin):
+        """ValueError (one line, naming ``origin``) unless ``saved`` {name: array} holds every
+        array attached to this model, equal to it."""
+        for name, mine in self.attached.items():
+            if name not in saved:
+                raise ValueError(f'{origin} holds no {name!r}: this {type(self).__name__} reads its inputs '
+                                 f'with the {name} attached to it, and the file was saved without one')
+            if saved[name].shape != mine.shape or not np.array_equal(saved[name], mine):
+                raise ValueError(f'{origin} was saved with another {name} ({saved[name].shape[0]} entries) '
+                                 f'than the one this {type(self).__name__} reads its inputs with '
+                                 f'({mine.shape[0]} entries)')
 
     def load_book_params(self, path):
         """Read the book's parameter file ``path`` (``common.book_params.read_book_arrays``) into
@@ -283,6 +315,13 @@ def read_checkpoint(path):
     return read_npz(path, 'checkpoint', wanted=lambda name: name != RUN_RECORD and '/' not in name)
 
 
+def read_attached(path):
+    """The arrays saved with a model's parameters by ``BaseModel.attach`` -> {name: array} (empty
+    when there are none); errors as ``read_checkpoint``."""
+    arrays = read_npz(path, 'checkpoint', wanted=lambda name: name.startswith(ATTACHED_PREFIX))
+    return {name[len(ATTACHED_PREFIX):]: array for name, array in arrays.items()}
+
+
 def class_path(cls):
     """'module.Class' of a class: what the model record names, e.g. 'ch06_lstm.rnnlm.Rnnlm'."""
     return f'{cls.__module__}.{cls.__qualname__}'
@@ -318,6 +357,7 @@ def load_model(path, classes=(BaseModel,), dtype=None):
     ValueError: a file without the record (saved before checkpoints recorded their model, or by a
     model that does not call keep_config), a class outside this project's packages, a class that
     fits none of ``classes``, or recorded arguments the class does not take.
+    The arrays saved with the parameters (``BaseModel.attach``) are attached to the built model.
     """
     arrays = read_checkpoint(path)
     record = pop_model_record(arrays)
@@ -342,6 +382,9 @@ def load_model(path, classes=(BaseModel,), dtype=None):
                          f'{model_class.__name__}{signature}: {error}') from None
     model = model_class(**arguments)
     model.assign_params(arrays, f'{path!r} (saved from {name})')
+    attached = read_attached(path)
+    if attached:
+        model.attach(**attached)
     return model
 
 
