@@ -1,32 +1,40 @@
 """LstmClassifier: a many-to-one (다대일) LSTM, the sentence classifier that chapter 6's layers make.
 
-The seed notes' use of an RNN for sentence classification (감성 분류, 스팸 메일 분류): read the whole
-sentence, keep only the last hidden state, classify it.  With ``num_layers=1`` its layers are those
-of ``Rnnlm`` (100/100), with ``num_layers=2`` those of ``BetterRnnlm`` (650/650, dropout between
-layers), so a trained language model can start it (``common.transfer.load_shared_params``).
+An RNN used for sentence classification (감성 분류, 스팸 메일 분류): read the whole sentence, keep
+the last hidden state (or, as ULMFiT does, the last state beside the max and the mean of all of
+them), classify it.  With ``num_layers=1`` its layers are those of ``Rnnlm`` (100/100) and of
+``ch10_transfer.lstm_lm.LstmLm``, with ``num_layers=2`` those of ``BetterRnnlm`` (650/650, dropout
+between layers), so a trained language model can start it (``ch10_transfer.transfer.load_shared_params``).
 """
 import numpy as np
 
-from common.sentence_classifier import SentenceClassifier
-from common.sequence_pooling import SelectTime
+from ch10_transfer.sentence_classifier import SentenceClassifier
+from common.sequence_pooling import ConcatPooling, SelectTime
 from common.time_layers import TimeDropout, TimeEmbedding, TimeLSTM
+
+POOLINGS = ('last', 'concat')
 
 
 class LstmClassifier(SentenceClassifier):
-    """TimeEmbedding -> (TimeDropout -> TimeLSTM) x L -> TimeDropout -> h_last -> Affine -> softmax.
+    """TimeEmbedding -> (TimeDropout -> TimeLSTM) x L -> TimeDropout -> pooling -> Affine -> softmax.
 
     x_t = E[w_t];  h_t = LSTM(x_t, h_{t-1}) per layer (gate order f, g, i, o);
-    s = h_{L_n - 1} W + b, the hidden state after the last real word (padding comes after it and,
-    the LSTM being causal, never touches it);  loss = mean_n -log softmax(s_n)[label_n].
+    pooling='last':   v = h_{L_n - 1}, the hidden state after the last real word (padding comes
+                      after it and, the LSTM being causal, never touches it): (N, H);
+    pooling='concat': v = [h_{L_n - 1}, max_t h_t, mean_t h_t] over the real steps
+                      (``ConcatPooling``, ULMFiT's): (N, 3H);
+    s = v W + b;  loss = mean_n -log softmax(s_n)[label_n].
     ids: (N, T) right-padded word ids, lengths: (N,) -> scores (N, C).
     Initialisation as the book's language models: E ~ N(0, 1) / 100, Wx ~ N(0, 1) / sqrt(D),
     Wh ~ N(0, 1) / sqrt(H), biases 0.  rng: numpy Generator or seed (weights, then dropout masks).
     """
 
     def __init__(self, vocab_size=10000, wordvec_size=100, hidden_size=100, num_layers=1,
-                 n_classes=2, dropout_ratio=0.0, rng=None, dtype=np.float32):
+                 n_classes=2, dropout_ratio=0.0, pooling='last', rng=None, dtype=np.float32):
         if num_layers < 1:
             raise ValueError(f'num_layers must be at least 1, got {num_layers}')
+        if pooling not in POOLINGS:
+            raise ValueError(f'pooling must be one of {POOLINGS}, got {pooling!r}')
         rng = np.random.default_rng(rng)
         V, D, H = vocab_size, wordvec_size, hidden_size
 
@@ -41,20 +49,21 @@ class LstmClassifier(SentenceClassifier):
         for drop, lstm in zip(self.drop_layers, self.lstm_layers):
             self.layers += [drop, lstm]
         self.layers.append(self.drop_layers[-1])
-        self.select = SelectTime()
-        self.build_head(H, n_classes, rng, dtype)
+        self.pooling = pooling
+        self.pool = SelectTime() if pooling == 'last' else ConcatPooling()
+        self.build_head(H if pooling == 'last' else 3 * H, n_classes, rng, dtype)
         self.collect_params(self.layers + [self.head])
 
     def encode(self, ids, lengths, train_flg=False):
-        """ids: (N, T), lengths: (N,) -> the last real hidden state of the top LSTM (N, H)."""
+        """ids: (N, T), lengths: (N,) -> the pooled states of the top LSTM: (N, H) or (N, 3H)."""
         for layer in self.drop_layers:
             layer.train_flg = train_flg
         hs = ids
         for layer in self.layers:
             hs = layer.forward(hs)
-        return self.select.forward(hs, lengths - 1)
+        return self.pool.forward(hs, lengths - 1 if self.pooling == 'last' else lengths)
 
     def encode_backward(self, dh):
-        dhs = self.select.backward(dh)
+        dhs = self.pool.backward(dh)
         for layer in reversed(self.layers):
             dhs = layer.backward(dhs)

@@ -6,6 +6,7 @@ vectors of chapter 4) build the encoder; this class adds the head, batching and 
 """
 import numpy as np
 
+from ch09_transformer.bert_training import epoch_batches
 from common.backend import as_model_device
 from common.base_model import BaseModel
 from common.layers import Affine, SoftmaxWithLoss
@@ -54,15 +55,32 @@ class SentenceClassifier(BaseModel):
         ids, lengths = pad_sentences(sentences, self.pad_id, self.first_ids, self.last_ids, self.max_length)
         return as_model_device(self, ids), as_model_device(self, lengths)
 
-    def accuracy(self, sentences, labels, batch_size=100):
-        """Share of sentences whose highest class score is its label (test mode, no dropout)."""
+    @property
+    def n_classes(self):
+        """C, the number of classes (the head's outputs)."""
+        return self.head.params[1].shape[0]
+
+    def check_labels(self, sentences, labels):
+        """ValueError unless there is one label per sentence, each an integer class in [0, C)."""
+        labels = np.asarray(labels)
         if len(sentences) != len(labels):
             raise ValueError(f'{len(sentences)} sentences but {len(labels)} labels')
+        if labels.size and (labels.dtype.kind not in 'iu' or labels.min() < 0 or labels.max() >= self.n_classes):
+            raise ValueError(f'labels must be integer classes in [0, {self.n_classes}); got {labels.dtype} '
+                             f'values {labels.min()} .. {labels.max()}')
+        return labels
+
+    def accuracy(self, sentences, labels, batch_size=100):
+        """Share of sentences whose highest class score is its label (test mode, no dropout).
+        The sentences are read in batches of similar lengths (less padding; the order does not
+        change any score)."""
+        labels = self.check_labels(sentences, labels)
+        order = np.argsort([len(s) for s in sentences], kind='stable')
         correct = 0
         for start in range(0, len(sentences), batch_size):
-            ids, lengths = self.batch(sentences[start:start + batch_size])
-            scores = self.predict(ids, lengths)
-            gold = as_model_device(self, np.asarray(labels[start:start + batch_size]))
+            picked = order[start:start + batch_size]
+            scores = self.predict(*self.batch([sentences[k] for k in picked]))
+            gold = as_model_device(self, labels[picked])
             correct += int((scores.argmax(axis=1) == gold).sum())
         return correct / len(sentences)
 
@@ -70,14 +88,18 @@ class SentenceClassifier(BaseModel):
 class SentenceTrainer(TrainerBase):
     """Mini-batch training of a ``SentenceClassifier`` on (sentences, labels), reshuffled every
     epoch; the last batch of an epoch holds the remainder.  rng: numpy Generator or seed of the
-    shuffling.  ``trained``: whose ``params``/``grads`` the optimizer steps (default the model;
-    its ``head`` alone for a linear probe).  ``loss_list``: the mean loss of each epoch."""
+    shuffling.  bucket=True draws batches of sentences of similar lengths
+    (``ch09_transformer.bert_training.epoch_batches``: shuffled, sorted by length within groups of
+    50 batches, the batches shuffled), so long texts are padded less.  ``trained``: whose
+    ``params``/``grads`` the optimizer steps (default the model; its ``head`` alone for a linear
+    probe).  ``loss_list``: the mean loss of each epoch."""
 
-    def __init__(self, model, optimizer, rng=None, verbose=False, trained=None):
+    def __init__(self, model, optimizer, rng=None, verbose=False, trained=None, bucket=False):
         super().__init__(model, optimizer, verbose)
         self.rng = np.random.default_rng(rng)
         self.trained = model if trained is None else trained
-        self.order = None
+        self.bucket = bucket
+        self.batches = None  # the epoch's batches of sentence indices, in the order they are fed
 
     @property
     def loss_list(self):
@@ -85,17 +107,22 @@ class SentenceTrainer(TrainerBase):
 
     def fit(self, sentences, labels, max_epoch=20, batch_size=32, max_grad=1.0, observers=()):
         """sentences: list of word-id arrays; labels: (N,) ints in [0, C)."""
-        if len(sentences) != len(labels):
-            raise ValueError(f'{len(sentences)} sentences but {len(labels)} labels')
-        self.sentences, self.labels, self.batch_size = sentences, np.asarray(labels), batch_size
+        self.labels = self.model.check_labels(sentences, labels)
+        self.sentences, self.batch_size = sentences, batch_size
         max_iters = -(-len(sentences) // batch_size)
         self._run(max_epoch, max_iters, max_grad, max_iters, observers)
 
     def start_epoch(self):
-        self.order = self.rng.permutation(len(self.sentences))
+        n, size = len(self.sentences), self.batch_size
+        if self.bucket:
+            lengths = np.array([len(s) for s in self.sentences])
+            self.batches = epoch_batches(n, lengths, size, self.rng)
+        else:
+            order = self.rng.permutation(n)
+            self.batches = [order[k:k + size] for k in range(0, n, size)]
 
     def batch(self, iteration):
-        picked = self.order[iteration * self.batch_size:(iteration + 1) * self.batch_size]
+        picked = self.batches[iteration]
         ids, lengths = self.model.batch([self.sentences[k] for k in picked])
         return ids, lengths, as_model_device(self.model, self.labels[picked])
 
@@ -109,15 +136,15 @@ class SentenceTrainer(TrainerBase):
         return loss
 
     def state_dict(self):
-        return {**super().state_dict(), 'order': self.order}
+        return {**super().state_dict(), 'batches': self.batches}
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        self.order = state['order']
+        self.batches = state['batches']
 
 
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
-                   max_grad=1.0, rng=None, verbose=True, head_only=False):
+                   max_grad=1.0, rng=None, verbose=True, head_only=False, bucket=False):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
@@ -126,11 +153,11 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     valid accuracy is measured (``Validation``).  Training stops after ``patience`` epochs without a
     better valid accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
     head_only=True steps only the head's W and b: the encoder stays as it came (a linear probe
-    of what its vector h holds).
+    of what its vector h holds).  bucket=True: batches of similar lengths (``SentenceTrainer``).
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
-    trainer = SentenceTrainer(model, optimizer, rng, trained=model.head if head_only else None)
+    trainer = SentenceTrainer(model, optimizer, rng, trained=model.head if head_only else None, bucket=bucket)
 
     def valid_accuracy():
         accuracy = model.accuracy(*valid)
