@@ -144,7 +144,8 @@ class SentenceTrainer(TrainerBase):
 
 
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
-                   max_grad=1.0, rng=None, verbose=True, head_only=False, bucket=False):
+                   max_grad=1.0, rng=None, verbose=True, head_only=False, bucket=False, freeze_epochs=0,
+                   make_optimizer=None):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
@@ -154,20 +155,35 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     better valid accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
     head_only=True steps only the head's W and b: the encoder stays as it came (a linear probe
     of what its vector h holds).  bucket=True: batches of similar lengths (``SentenceTrainer``).
+    freeze_epochs=K > 0: the first K epochs train the head alone (with ``optimizer``), the rest
+    every layer, with a fresh optimizer from ``make_optimizer()``: a new head learns to read the
+    encoder before its first, large errors reach the pre-trained layers.
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
-    trainer = SentenceTrainer(model, optimizer, rng, trained=model.head if head_only else None, bucket=bucket)
+    phases = [(head_only or freeze_epochs > 0, optimizer, min(freeze_epochs, max_epoch) if freeze_epochs else max_epoch)]
+    if freeze_epochs and not head_only and max_epoch > freeze_epochs:
+        if make_optimizer is None:
+            raise ValueError('freeze_epochs needs make_optimizer, the optimizer of the layers once unfrozen')
+        phases.append((False, make_optimizer(), max_epoch - freeze_epochs))
+    rng = np.random.default_rng(rng)
+    losses, epochs_done = [], 0
 
     def valid_accuracy():
         accuracy = model.accuracy(*valid)
         if verbose:
-            print(f'| epoch {trainer.current_epoch:2d} | train loss {trainer.loss_list[-1]:.4f} | valid '
-                  f'accuracy {100 * accuracy:.2f}%', flush=True)
+            print(f'| epoch {epochs_done + trainer.current_epoch:2d} | train loss {trainer.loss_list[-1]:.4f} | '
+                  f'valid accuracy {100 * accuracy:.2f}%', flush=True)
         return accuracy
 
     validation = Validation(valid_accuracy, higher_is_better=True, patience=patience)
-    trainer.fit(*train, max_epoch=max_epoch, batch_size=batch_size, max_grad=max_grad,
-                observers=[validation])
+    for frozen, phase_optimizer, epochs in phases:
+        trainer = SentenceTrainer(model, phase_optimizer, rng, trained=model.head if frozen else None,
+                                  bucket=bucket)
+        trainer.fit(*train, max_epoch=epochs, batch_size=batch_size, max_grad=max_grad, observers=[validation])
+        losses += trainer.loss_list
+        epochs_done += trainer.current_epoch
+        if trainer.stop_training:
+            break
     validation.use_best(model)
-    return {'loss': trainer.loss_list, 'valid': validation.scores, 'best_epoch': validation.best_epoch}
+    return {'loss': losses, 'valid': validation.scores, 'best_epoch': validation.best_epoch}
