@@ -47,7 +47,7 @@ from ch10_transfer.transfer import load_shared_params, vocabulary_of
 from common.base_model import pop_model_record, read_checkpoint
 from common.optimizer import Adam, AdamW
 from dataset.imdb import build_vocabulary
-from dataset.vocabulary import Vocabulary
+from dataset.vocabulary import EOS_ID, Vocabulary
 from harness.flags import (check_heads, context_length, dropout_ratio, int_in, layer_count, load_or_exit,
                            make_parser, make_rng, model_width, nonnegative_float, nonnegative_int, on_device,
                            positive_float, positive_int, run_main, seed_int)
@@ -98,6 +98,8 @@ def make_finetune_parser(description):
     parser.add_argument('--max-grad', type=positive_float, default=1.0, help='clip gradients to this global norm')
     parser.add_argument('--freeze-epochs', type=nonnegative_int, default=0,
                         help='train the head alone for this many epochs first (0: all layers from the start)')
+    parser.add_argument('--freeze-embedding', action='store_true',
+                        help='never train the word vectors (those --pretrained brings)')
     parser.add_argument('--head-only', action='store_true', help='train only the head: a linear probe')
     return parser
 
@@ -133,9 +135,11 @@ def build_model(args, sizes, vocabulary, rng, word_vecs=None):
     if args.model == 'cbow':
         return MeanVectorClassifier(word_vecs, rng=rng)
     if args.model == 'lstm':
-        model = LstmClassifier(V, **sizes, dropout_ratio=args.dropout, pooling=args.pooling or 'concat', rng=rng)
+        model = LstmClassifier(V, **sizes, dropout_ratio=args.dropout, pooling=args.pooling or 'concat',
+                               start_id=EOS_ID, rng=rng)
     elif args.model == 'gpt':
-        model = GptClassifier(V, **sizes, dropout_ratio=args.dropout, pooling=args.pooling or 'mean', rng=rng)
+        model = GptClassifier(V, **sizes, dropout_ratio=args.dropout, pooling=args.pooling or 'mean',
+                              start_id=EOS_ID, rng=rng)
     else:
         model = BertClassifier(V, **sizes, dropout_ratio=args.dropout, rng=rng)
     model.attach(**vocabulary.to_arrays())
@@ -208,7 +212,9 @@ def main(argv=None):
         lambda: Adam(args.lr))
     history = fit_classifier(model, make_optimizer(), train, valid, args.epochs, args.batch_size, args.patience,
                              args.max_grad, rng, verbose=not args.quiet, head_only=args.head_only, bucket=True,
-                             freeze_epochs=args.freeze_epochs, make_optimizer=make_optimizer)
+                             freeze_epochs=args.freeze_epochs, make_optimizer=make_optimizer,
+                             frozen=[name for name in model.param_names if args.freeze_embedding
+                                     and name.endswith('TimeEmbedding.W')])
     test_accuracy = model.accuracy(*test)
     cpu_s, wall_s = time.process_time() - cpu_start, time.perf_counter() - start
     origin = {'bow': 'bag of words', 'cbow': f'mean of {args.cbow_vectors}'}.get(

@@ -18,10 +18,13 @@ class GptClassifier(SentenceClassifier):
     The layers are the GPT's (same names) without its output layer, so a GPT (or ``GptLm``)
     checkpoint starts them (``ch10_transfer.transfer.load_shared_params``); the head is new.
     ids: (N, T) right-padded word ids, lengths: (N,) -> scores (N, C).  Sizes as ``GPT``.
+    start_id: an id read before every sentence (None: none), such as the '<eos>' that ends the text
+    before each review in the GPT's training corpus.
     """
 
     def __init__(self, vocab_size=10000, context_size=128, d_model=256, num_heads=4, num_layers=4,
-                 d_ff=1024, dropout_ratio=0.1, n_classes=2, pooling='last', rng=None, dtype=np.float32):
+                 d_ff=1024, dropout_ratio=0.1, n_classes=2, pooling='last', start_id=None, rng=None,
+                 dtype=np.float32):
         if pooling not in POOLINGS:
             raise ValueError(f'pooling must be one of {POOLINGS}, got {pooling!r}')
         rng = np.random.default_rng(rng)
@@ -29,6 +32,7 @@ class GptClassifier(SentenceClassifier):
                        rng, dtype)
         self.max_length = context_size
         self.pooling = pooling
+        self.first_ids = () if start_id is None else (start_id,)
         self.pool = SelectTime() if pooling == 'last' else MaskedMean()
         self.build_head(d_model, n_classes, rng, dtype)
         self.collect_params(self.gpt.body.layers + [self.head])

@@ -25,12 +25,14 @@ class LstmClassifier(SentenceClassifier):
                       (``ConcatPooling``, ULMFiT's): (N, 3H);
     s = v W + b;  loss = mean_n -log softmax(s_n)[label_n].
     ids: (N, T) right-padded word ids, lengths: (N,) -> scores (N, C).
+    start_id: an id read before every sentence (None: none), such as the '<eos>' that ends the text
+    before each review in a language model's corpus, so the LSTM starts as it did there.
     Initialisation as the book's language models: E ~ N(0, 1) / 100, Wx ~ N(0, 1) / sqrt(D),
     Wh ~ N(0, 1) / sqrt(H), biases 0.  rng: numpy Generator or seed (weights, then dropout masks).
     """
 
     def __init__(self, vocab_size=10000, wordvec_size=100, hidden_size=100, num_layers=1,
-                 n_classes=2, dropout_ratio=0.0, pooling='last', rng=None, dtype=np.float32):
+                 n_classes=2, dropout_ratio=0.0, pooling='last', start_id=None, rng=None, dtype=np.float32):
         if num_layers < 1:
             raise ValueError(f'num_layers must be at least 1, got {num_layers}')
         if pooling not in POOLINGS:
@@ -50,6 +52,7 @@ class LstmClassifier(SentenceClassifier):
             self.layers += [drop, lstm]
         self.layers.append(self.drop_layers[-1])
         self.pooling = pooling
+        self.first_ids = () if start_id is None else (start_id,)
         self.pool = SelectTime() if pooling == 'last' else ConcatPooling()
         self.build_head(H if pooling == 'last' else 3 * H, n_classes, rng, dtype)
         self.collect_params(self.layers + [self.head])

@@ -43,11 +43,13 @@ class SentenceClassifier(BaseModel):
         """Mean cross-entropy of the class scores against labels: (N,) ints in [0, C)."""
         return self.loss_layer.forward(self.predict(ids, lengths, train_flg), labels)
 
-    def backward(self, dout=1):
-        """Write the gradients of the last ``forward`` into ``self.grads``."""
+    def backward(self, dout=1, encoder=True):
+        """Write the gradients of the last ``forward`` into ``self.grads``; encoder=False stops at
+        the head (its W and b only: what training a frozen encoder's head needs)."""
         dh = self.head.backward(self.loss_layer.backward(dout))
-        self.encode_backward(dh)
-        self.sum_tied_grads()
+        if encoder:
+            self.encode_backward(dh)
+            self.sum_tied_grads()
 
     def batch(self, sentences):
         """Sentences (lists of word ids) -> (ids (N, T), lengths (N,)) for this model, padded on
@@ -83,6 +85,18 @@ class SentenceClassifier(BaseModel):
             gold = as_model_device(self, labels[picked])
             correct += int((scores.argmax(axis=1) == gold).sum())
         return correct / len(sentences)
+
+
+class ParameterSubset:
+    """Some of a model's parameters, for an optimizer to step: ``params`` and ``grads`` of the
+    arrays whose names (``model.param_names``) ``chosen(name)`` accepts, in the model's order."""
+
+    def __init__(self, model, chosen):
+        picked = [k for k, name in enumerate(model.param_names) if chosen(name)]
+        if not picked:
+            raise ValueError(f'no parameter of {type(model).__name__} is left to train')
+        self.params = [model.params[k] for k in picked]
+        self.grads = [model.grads[k] for k in picked]
 
 
 class SentenceTrainer(TrainerBase):
@@ -129,7 +143,7 @@ class SentenceTrainer(TrainerBase):
     def train_batch(self, batch, max_grad):
         loss = self.model.forward(*batch, train_flg=True)
         check_finite_loss(loss)
-        self.model.backward()
+        self.model.backward(encoder=self.trained is not self.model.head)
         if max_grad is not None:
             clip_grads(self.trained.grads, max_grad)
         self.optimizer.update(self.trained.params, self.trained.grads)
@@ -145,7 +159,7 @@ class SentenceTrainer(TrainerBase):
 
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
                    max_grad=1.0, rng=None, verbose=True, head_only=False, bucket=False, freeze_epochs=0,
-                   make_optimizer=None):
+                   make_optimizer=None, frozen=()):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
@@ -157,7 +171,8 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     of what its vector h holds).  bucket=True: batches of similar lengths (``SentenceTrainer``).
     freeze_epochs=K > 0: the first K epochs train the head alone (with ``optimizer``), the rest
     every layer, with a fresh optimizer from ``make_optimizer()``: a new head learns to read the
-    encoder before its first, large errors reach the pre-trained layers.
+    encoder before its first, large errors reach the pre-trained layers.  frozen: names of
+    parameters never trained (the word vectors of a pre-trained model, say).
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
@@ -177,8 +192,9 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
         return accuracy
 
     validation = Validation(valid_accuracy, higher_is_better=True, patience=patience)
-    for frozen, phase_optimizer, epochs in phases:
-        trainer = SentenceTrainer(model, phase_optimizer, rng, trained=model.head if frozen else None,
+    rest = ParameterSubset(model, lambda name: name not in frozen) if frozen else None
+    for head_alone, phase_optimizer, epochs in phases:
+        trainer = SentenceTrainer(model, phase_optimizer, rng, trained=model.head if head_alone else rest,
                                   bucket=bucket)
         trainer.fit(*train, max_epoch=epochs, batch_size=batch_size, max_grad=max_grad, observers=[validation])
         losses += trainer.loss_list

@@ -80,6 +80,10 @@ def test_lstm_classifier_with_concat_pooling_gradients_and_padding(num_layers):
     np.testing.assert_allclose(model.predict(ids[1:2, :2], lengths[1:2])[0], scores[1], rtol=1e-12)
     with pytest.raises(ValueError, match="pooling must be one of"):
         LstmClassifier(V, 4, 3, pooling='max')
+    started = LstmClassifier(V, 4, 3, start_id=2, rng=0)  # the '<eos>' a language model read first
+    ids, lengths = started.batch([np.array([5, 6]), np.array([7])])
+    np.testing.assert_array_equal(ids, [[2, 5, 6], [2, 7, 0]])
+    assert lengths.tolist() == [3, 2]
 
 
 def test_gpt_classifier_with_mean_pooling_gradients():
