@@ -42,7 +42,7 @@ from ch10_transfer.lstm_classifier import POOLINGS as LSTM_POOLINGS
 from ch10_transfer.lstm_classifier import LstmClassifier
 from ch10_transfer.mean_vector_classifier import MeanVectorClassifier
 from ch10_transfer.reviews import imdb_ids, sst_ids
-from ch10_transfer.sentence_classifier import fit_classifier
+from ch10_transfer.sentence_classifier import GroupedOptimizer, fit_classifier
 from ch10_transfer.transfer import load_shared_params, vocabulary_of
 from common.base_model import pop_model_record, read_checkpoint
 from common.optimizer import Adam, AdamW
@@ -100,6 +100,10 @@ def make_finetune_parser(description):
                         help='train the head alone for this many epochs first (0: all layers from the start)')
     parser.add_argument('--freeze-embedding', action='store_true',
                         help='never train the word vectors (those --pretrained brings)')
+    parser.add_argument('--embedding-lr-scale', type=positive_float, default=1.0,
+                        help='learning rate of the word vectors: --lr times this')
+    parser.add_argument('--encoder-lr-scale', type=positive_float, default=1.0,
+                        help='learning rate of the layers between the word vectors and the head: --lr times this')
     parser.add_argument('--head-only', action='store_true', help='train only the head: a linear probe')
     return parser
 
@@ -208,13 +212,21 @@ def main(argv=None):
     except ValueError as error:  # a sample larger than the training set
         parser.error(f'--train-size {args.train_size}: {error}')
 
-    make_optimizer = (lambda: AdamW(args.lr, weight_decay=args.weight_decay)) if args.weight_decay else (
-        lambda: Adam(args.lr))
-    history = fit_classifier(model, make_optimizer(), train, valid, args.epochs, args.batch_size, args.patience,
-                             args.max_grad, rng, verbose=not args.quiet, head_only=args.head_only, bucket=True,
-                             freeze_epochs=args.freeze_epochs, make_optimizer=make_optimizer,
-                             frozen=[name for name in model.param_names if args.freeze_embedding
-                                     and name.endswith('TimeEmbedding.W')])
+    head_prefix = model.param_names[-1].split('.')[0] + '.'  # the head's layer index, '05.'
+
+    def make_optimizer(names):
+        """Adam (AdamW with --weight-decay) for the parameters ``names``, each group at its rate."""
+        scales = [args.embedding_lr_scale if name.endswith('TimeEmbedding.W') else
+                  1.0 if name.startswith(head_prefix) else args.encoder_lr_scale for name in names]
+        groups = {scale: [k for k, s in enumerate(scales) if s == scale] for scale in sorted(set(scales))}
+        adam = [(AdamW(args.lr * scale, weight_decay=args.weight_decay) if args.weight_decay else
+                 Adam(args.lr * scale), indices) for scale, indices in groups.items()]
+        return adam[0][0] if len(adam) == 1 else GroupedOptimizer(adam)
+
+    frozen = [name for name in model.param_names if args.freeze_embedding and name.endswith('TimeEmbedding.W')]
+    history = fit_classifier(model, None, train, valid, args.epochs, args.batch_size, args.patience, args.max_grad,
+                             rng, verbose=not args.quiet, head_only=args.head_only, bucket=True,
+                             freeze_epochs=args.freeze_epochs, frozen=frozen, make_optimizer=make_optimizer)
     test_accuracy = model.accuracy(*test)
     cpu_s, wall_s = time.process_time() - cpu_start, time.perf_counter() - start
     origin = {'bow': 'bag of words', 'cbow': f'mean of {args.cbow_vectors}'}.get(

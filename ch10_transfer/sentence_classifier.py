@@ -99,6 +99,28 @@ class ParameterSubset:
         self.grads = [model.grads[k] for k in picked]
 
 
+class GroupedOptimizer:
+    """Steps groups of parameters with optimizers of their own: a smaller learning rate for the
+    pre-trained layers than for the new head, say (ULMFiT's discriminative fine-tuning).
+
+    groups: [(optimizer, indices)], each index a position in the ``params`` list that ``update``
+    gets (every position in exactly one group).  ``update(params, grads)`` calls each optimizer's
+    update on its own parameters.
+    """
+
+    def __init__(self, groups):
+        self.groups = [(optimizer, list(indices)) for optimizer, indices in groups]
+
+    @property
+    def lr(self):
+        """The learning rate of the first group."""
+        return self.groups[0][0].lr
+
+    def update(self, params, grads):
+        for optimizer, indices in self.groups:
+            optimizer.update([params[k] for k in indices], [grads[k] for k in indices])
+
+
 class SentenceTrainer(TrainerBase):
     """Mini-batch training of a ``SentenceClassifier`` on (sentences, labels), reshuffled every
     epoch; the last batch of an epoch holds the remainder.  rng: numpy Generator or seed of the
@@ -159,7 +181,7 @@ class SentenceTrainer(TrainerBase):
 
 def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, patience=3,
                    max_grad=1.0, rng=None, verbose=True, head_only=False, bucket=False, freeze_epochs=0,
-                   make_optimizer=None, frozen=()):
+                   frozen=(), make_optimizer=None):
     """Train ``model`` on ``train`` with early stopping on the accuracy on ``valid``.
 
     train, valid: (sentences, labels) as ``dataset.word_order.load_data`` gives them.  Each epoch
@@ -169,18 +191,22 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
     better valid accuracy (or ``max_epoch``), and the parameters of the best epoch are restored.
     head_only=True steps only the head's W and b: the encoder stays as it came (a linear probe
     of what its vector h holds).  bucket=True: batches of similar lengths (``SentenceTrainer``).
-    freeze_epochs=K > 0: the first K epochs train the head alone (with ``optimizer``), the rest
-    every layer, with a fresh optimizer from ``make_optimizer()``: a new head learns to read the
-    encoder before its first, large errors reach the pre-trained layers.  frozen: names of
-    parameters never trained (the word vectors of a pre-trained model, say).
+    freeze_epochs=K > 0: the first K epochs train the head alone, the rest every layer: a new
+    head learns to read the encoder before its first, large errors reach the pre-trained layers.
+    frozen: names of parameters never trained (the word vectors of a pre-trained model, say).
+    make_optimizer: names -> a new optimizer for the parameters of those names, called for each
+    phase (needed with freeze_epochs; a ``GroupedOptimizer`` gives groups their own rates);
+    without it ``optimizer`` steps them all.
     Returns ``{'loss': [mean training loss per epoch], 'valid': [valid accuracy per epoch],
     'best_epoch': int (1-based)}``.
     """
-    phases = [(head_only or freeze_epochs > 0, optimizer, min(freeze_epochs, max_epoch) if freeze_epochs else max_epoch)]
-    if freeze_epochs and not head_only and max_epoch > freeze_epochs:
-        if make_optimizer is None:
-            raise ValueError('freeze_epochs needs make_optimizer, the optimizer of the layers once unfrozen')
-        phases.append((False, make_optimizer(), max_epoch - freeze_epochs))
+    head_names = [name for name, p in zip(model.param_names, model.params) if any(p is q for q in model.head.params)]
+    phases = [(head_names, max_epoch if head_only else min(freeze_epochs, max_epoch))]
+    if not head_only and max_epoch > freeze_epochs:
+        phases.append(([name for name in model.param_names if name not in frozen], max_epoch - freeze_epochs))
+    phases = [(names, epochs) for names, epochs in phases if epochs]
+    if len(phases) > 1 and make_optimizer is None:
+        raise ValueError('freeze_epochs needs make_optimizer, the optimizer of the layers once unfrozen')
     rng = np.random.default_rng(rng)
     losses, epochs_done = [], 0
 
@@ -192,10 +218,11 @@ def fit_classifier(model, optimizer, train, valid, max_epoch=20, batch_size=32, 
         return accuracy
 
     validation = Validation(valid_accuracy, higher_is_better=True, patience=patience)
-    rest = ParameterSubset(model, lambda name: name not in frozen) if frozen else None
-    for head_alone, phase_optimizer, epochs in phases:
-        trainer = SentenceTrainer(model, phase_optimizer, rng, trained=model.head if head_alone else rest,
-                                  bucket=bucket)
+    for names, epochs in phases:
+        trained = (model.head if names == head_names else model if names == list(model.param_names)
+                   else ParameterSubset(model, set(names).__contains__))
+        phase_optimizer = optimizer if make_optimizer is None else make_optimizer(names)
+        trainer = SentenceTrainer(model, phase_optimizer, rng, trained=trained, bucket=bucket)
         trainer.fit(*train, max_epoch=epochs, batch_size=batch_size, max_grad=max_grad, observers=[validation])
         losses += trainer.loss_list
         epochs_done += trainer.current_epoch

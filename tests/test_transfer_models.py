@@ -172,3 +172,34 @@ def test_a_pre_trained_model_hands_its_arrays_only_to_a_model_of_the_same_vocabu
         load_shared_params(other, tmp_path / 'lm.npz')
     with pytest.raises(ValueError, match="bare.npz' holds no vocabulary"):
         load_shared_params(same, tmp_path / 'bare.npz')
+
+
+def order_task(rng, n):
+    """Sentences of 4 ids whose label says whether the first id is below the last."""
+    sentences = [rng.choice(np.arange(3, V), 4, replace=False) for _ in range(n)]
+    return sentences, np.array([int(s[0] < s[-1]) for s in sentences])
+
+
+def test_freezing_trains_the_head_first_and_keeps_frozen_parameters_as_they_came():
+    from ch10_transfer.sentence_classifier import GroupedOptimizer, fit_classifier
+    from common.optimizer import SGD
+    rng = np.random.default_rng(7)
+    train, valid = order_task(rng, 60), order_task(rng, 30)
+    model = LstmClassifier(V, 4, 5, pooling='concat', rng=0)
+    start = {name: p.copy() for name, p in zip(model.param_names, model.params)}
+    optimizers = []
+
+    def make_optimizer(names):
+        optimizers.append(names)
+        return SGD(0.1) if len(names) == 2 else GroupedOptimizer([(SGD(0.1), [0]), (SGD(0.0), range(1, len(names)))])
+    history = fit_classifier(model, None, train, valid, max_epoch=2, batch_size=20, patience=5, rng=0, verbose=False,
+                             freeze_epochs=1, frozen=['00.TimeEmbedding.W'], make_optimizer=make_optimizer)
+    assert optimizers == [model.param_names[-2:], model.param_names[1:]]  # the head; all but the embedding
+    assert len(history['valid']) == 2
+    assert np.array_equal(model.params[0], start['00.TimeEmbedding.W'])  # frozen through both phases
+    grouped = GroupedOptimizer([(SGD(1.0), [1]), (SGD(0.0), [0, 2])])
+    params, grads = [np.ones(2), np.ones(3), np.ones(1)], [np.ones(2), np.full(3, 0.5), np.ones(1)]
+    grouped.update(params, grads)
+    assert [p.tolist() for p in params] == [[1, 1], [0.5] * 3, [1]] and grouped.lr == 1.0
+    with pytest.raises(ValueError, match='freeze_epochs needs make_optimizer'):
+        fit_classifier(model, SGD(0.1), train, valid, max_epoch=2, freeze_epochs=1, verbose=False)
