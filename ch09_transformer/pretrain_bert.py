@@ -9,8 +9,8 @@ word, 10% kept; the model is trained to give back the original words (AdamW, lin
 cosine decay).  Every ``--eval-interval`` steps it measures, on PTB valid with one fixed masking,
 the masked-token accuracy (the original word ranked first) and perplexity (exp of the mean
 cross-entropy over the masked words), and with ``--save`` writes the run (the parameters that
-finetune reads, and everything ``--load`` needs to continue it exactly).  Defaults: 20 epochs of
-658 steps.
+``ch10_transfer.word_order_finetune`` reads, and everything ``--load`` needs to continue it
+exactly).  Defaults: 20 epochs of 658 steps.
 """
 import time
 

@@ -6,11 +6,14 @@ A checkpoint holds one named array per parameter ('01.TimeLSTM.Wh') and the mode
 "wordvec_size": 100, "hidden_size": 100, "cell": "lstm"}}: the class, and the constructor
 arguments the model gave ``keep_config`` (null for a model that records none).  A file may hold
 more: the checkpoint of a training run (``harness.checkpoint``) adds the record '__run__' and
-arrays named 'run/...', which ``load_params`` and ``load_model`` do not read.
+arrays named 'run/...', which ``load_params`` and ``load_model`` do not read; what a model keeps
+with its parameters (``BaseModel.attach``: the vocabulary its input ids belong to) is saved under
+'attached/...'.
 """
 import inspect
 import json
 import os
+from types import MappingProxyType
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from common.placement import move_arrays
 
 MODEL_RECORD = '__model__'
 RUN_RECORD = '__run__'  # what a training run's checkpoint adds (with arrays under 'run/')
+ATTACHED_PREFIX = 'attached/'  # the arrays a model keeps with its parameters (``BaseModel.attach``)
 
 
 class BaseModel:
@@ -41,7 +45,21 @@ class BaseModel:
     param_names = ()
     _uses = ()  # (index in params, transposed?) of every layer's parameter, set by collect_params
     _config = None
+    _attached = None
     free_settings = ()  # config keys a loaded file may differ in (training-only, such as dropout)
+
+    def attach(self, **arrays):
+        """Keep host arrays that belong with the parameters, such as the vocabulary the model's
+        input ids are read in (``dataset.vocabulary.Vocabulary.to_arrays()``): ``save_params``
+        writes each as 'attached/NAME', ``load_model`` gives them back (``attached``), and
+        ``load_params`` refuses a file whose array NAME is missing or differs."""
+        # A read-only mapping, which ``to_gpu`` does not search: attached arrays stay on the host.
+        self._attached = MappingProxyType({**self.attached, **{name: to_cpu(a) for name, a in arrays.items()}})
+
+    @property
+    def attached(self):
+        """{name: array} given to ``attach`` (a copy of the dict; empty when nothing was attached)."""
+        return dict(self._attached or {})
 
     def keep_config(self, **arguments):
         """Record the constructor arguments that rebuild this model: sizes, cell, dropout settings
@@ -145,6 +163,7 @@ class BaseModel:
         ``self.params``) and the model record: what ``save_params`` writes."""
         params = self.params if params is None else params
         arrays = {name: to_cpu(p) for name, p in zip(self.param_names, params)}
+        arrays.update({ATTACHED_PREFIX + name: array for name, array in self.attached.items()})
         record = {'class': class_path(type(self)), 'config': self.config()}
         arrays[MODEL_RECORD] = np.array(json.dumps(record))
         return arrays
@@ -170,8 +189,21 @@ class BaseModel:
                                  f'not of {type(self).__name__}: load it into a model of that class')
             origin = f'{os.fspath(path)!r} (saved from {record["class"]})'
             self.check_params_fit(_model_members(reader), origin, record['config'])
+            self.check_attached(_attached_members(reader), repr(os.fspath(path)))
             arrays = {name: reader.read(name) for name in self.param_names}
         self.assign_params(arrays, origin)
+
+    def check_attached(self, saved, origin):
+        """ValueError (one line, naming ``origin``) unless ``saved`` {name: array} holds every
+        array attached to this model, equal to it."""
+        for name, mine in self.attached.items():
+            if name not in saved:
+                raise ValueError(f'{origin} holds no {name!r}: this {type(self).__name__} reads its inputs '
+                                 f'with the {name} attached to it, and the file was saved without one')
+            if saved[name].shape != mine.shape or not np.array_equal(saved[name], mine):
+                raise ValueError(f'{origin} was saved with another {name} ({saved[name].shape[0]} entries) '
+                                 f'than the one this {type(self).__name__} reads its inputs with '
+                                 f'({mine.shape[0]} entries)')
 
     def load_book_params(self, path):
         """Read the book's parameter file ``path`` (``common.book_params.read_book_arrays``) into
@@ -312,6 +344,18 @@ def read_checkpoint(path):
     return read_npz(path, 'checkpoint', wanted=lambda name: name != RUN_RECORD and '/' not in name)
 
 
+def read_attached(path):
+    """The arrays saved with a model's parameters by ``BaseModel.attach`` -> {name: array} (empty
+    when there are none); errors as ``read_checkpoint``."""
+    with NpzReader(path) as reader:
+        return _attached_members(reader)
+
+
+def _attached_members(reader):
+    return {name[len(ATTACHED_PREFIX):]: reader.read(name) for name in reader.members
+            if name.startswith(ATTACHED_PREFIX)}
+
+
 def class_path(cls):
     """'module.Class' of a class: what the model record names, e.g. 'ch06_lstm.rnnlm.Rnnlm'."""
     return f'{cls.__module__}.{cls.__qualname__}'
@@ -368,6 +412,7 @@ def load_model(path, classes=(BaseModel,), dtype=None):
     ValueError (one line naming the file): no record of the arguments, a class this program does
     not know, a class that fits none of ``classes``, arguments the class does not take or cannot
     build with, sizes the file does not hold, a file that does not fit the built model.
+    The arrays saved with the parameters (``BaseModel.attach``) are attached to the built model.
     """
     origin = f'{os.fspath(path)!r}'
     with NpzReader(path) as reader:
@@ -395,7 +440,10 @@ def load_model(path, classes=(BaseModel,), dtype=None):
         origin = f'{origin} (saved from {name})'
         model.check_params_fit(params, origin)
         arrays = {n: reader.read(n) for n in model.param_names}
+        attached = _attached_members(reader)
     model.assign_params(arrays, origin)
+    if attached:
+        model.attach(**attached)
     return model
 
 

@@ -72,6 +72,65 @@ class MaskedMean:
         return self.weights[:, :, None] * dout[:, None, :]
 
 
+class MaskedMax:
+    """out[n, d] = max_{t < L_n} xs[n, t, d]: the largest value of each feature over the real steps
+    (max pooling over time).
+
+    xs: (N, T, D), lengths: (N,) ints in [1, T] -> out: (N, D).
+    Backward: dxs[n, t, d] = dout[n, d] at the step t where the maximum was taken (the first such
+    step when several tie), zero everywhere else (the padding included).
+    """
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+
+    def forward(self, xs, lengths):
+        N, T, _ = xs.shape
+        lengths = _check_positions(lengths - 1, N, T, 'lengths - 1') + 1
+        xp = array_module(xs)
+        real = xp.arange(T)[None, :, None] < lengths[:, None, None]                # (N, T, 1)
+        where = xp.argmax(xp.where(real, xs, -xp.inf), axis=1)                      # (N, D)
+        picked = (xp.arange(N)[:, None], where, xp.arange(xs.shape[2])[None, :])
+        self.cache = (xs.shape, xs.dtype, picked)
+        return xs[picked]
+
+    @needs_forward('cache')
+    def backward(self, dout):
+        shape, dtype, picked = self.cache
+        dxs = array_module(dout).zeros(shape, dtype=dtype)
+        dxs[picked] = dout
+        return dxs
+
+
+class ConcatPooling:
+    """out[n] = [hs[n, L_n - 1], max_{t < L_n} hs[n, t], (1 / L_n) sum_{t < L_n} hs[n, t]]: the last
+    real state, the max and the mean over the real steps side by side (ULMFiT's concat pooling), so
+    a classifier sees both how a sequence ends and what stood out anywhere in it.
+
+    hs: (N, T, H), lengths: (N,) ints in [1, T] -> out: (N, 3H).
+    Backward: dout (N, 3H) is split into its three parts, and dhs is the sum of what
+    ``SelectTime``, ``MaskedMax`` and ``MaskedMean`` give back for them.
+    """
+
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.last, self.max, self.mean = SelectTime(), MaskedMax(), MaskedMean()
+
+    def forward(self, hs, lengths):
+        xp = array_module(hs)
+        return xp.concatenate([self.last.forward(hs, lengths - 1), self.max.forward(hs, lengths),
+                               self.mean.forward(hs, lengths)], axis=1)
+
+    @needs_forward('max.cache')
+    def backward(self, dout):
+        H = dout.shape[1] // 3
+        dhs = self.last.backward(dout[:, :H])
+        dhs += self.max.backward(dout[:, H:2 * H])
+        dhs += self.mean.backward(dout[:, 2 * H:])
+        return dhs
+
+
 def pad_sentences(sentences, pad_id, first_ids=(), last_ids=(), max_length=None):
     """A batch of sentences of different lengths as one right-padded id matrix.
 

@@ -99,3 +99,32 @@ def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         TiedNet(seed=2).save_params(path)
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ['model.npz']  # no temporary file left behind
+
+
+def test_attached_arrays_travel_with_the_parameters_and_must_match(tmp_path, device):
+    from common.base_model import load_model, read_attached
+    from dataset.vocabulary import Vocabulary
+    from ch06_lstm.rnnlm import Rnnlm
+    words = Vocabulary(['good', 'bad', 'film']).to_arrays()
+    model = Rnnlm(6, 3, 4, rng=0)
+    model.attach(**words)
+    model.to_gpu()  # attached arrays are not parameters: they stay on the host
+    assert isinstance(model.attached['vocabulary'], np.ndarray)
+    model.save_params(tmp_path / 'lm.npz')
+    assert read_attached(tmp_path / 'lm.npz')['vocabulary'].tolist() == list(words['vocabulary'])
+    assert load_model(tmp_path / 'lm.npz').attached['vocabulary'].tolist() == list(words['vocabulary'])
+    same = Rnnlm(6, 3, 4, rng=1)
+    same.attach(**words)
+    same.load_params(tmp_path / 'lm.npz')
+    other = Rnnlm(6, 3, 4, rng=1)
+    other.attach(**Vocabulary(['good', 'bad', 'movie']).to_arrays())
+    before = [p.copy() for p in other.params]
+    with pytest.raises(ValueError, match=r"lm.npz' was saved with another vocabulary \(6 entries\) than the "
+                                         r'one this Rnnlm reads its inputs with'):
+        other.load_params(tmp_path / 'lm.npz')
+    assert all(np.array_equal(a, b) for a, b in zip(before, other.params))
+    Rnnlm(6, 3, 4, rng=0).save_params(tmp_path / 'bare.npz')
+    assert read_attached(tmp_path / 'bare.npz') == {}
+    with pytest.raises(ValueError, match="bare.npz' holds no 'vocabulary'"):
+        same.load_params(tmp_path / 'bare.npz')
+    Rnnlm(6, 3, 4, rng=1).load_params(tmp_path / 'lm.npz')  # a model without a vocabulary reads it

@@ -6,9 +6,9 @@ import pytest
 
 from ch09_transformer import pretrain_bert
 from ch09_transformer.bert import IGNORE, BertEncoder, mask_tokens, special_ids
-from ch09_transformer.bert_classifier import BertClassifier
+from ch10_transfer.bert_classifier import BertClassifier
+from ch10_transfer.transfer import load_shared_params
 from common.gradient_check import check_gradients
-from common.transfer import load_shared_params
 
 needs_ptb = pytest.mark.skipif(not os.environ.get('DLFS_DATA_DIR'),
                                reason='DLFS_DATA_DIR is not set: the PTB files are needed')

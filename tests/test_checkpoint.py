@@ -19,13 +19,13 @@ import pytest
 from ch01_nn.two_layer_net import TwoLayerNet
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
-from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert import BertEncoder
 from ch09_transformer.bert_training import MaskedLMTrainer
 from ch09_transformer.gpt import GPT
+from ch10_transfer.lstm_classifier import LstmClassifier
+from ch10_transfer.sentence_classifier import SentenceTrainer
 from common.evaluation import eval_perplexity
 from common.optimizer import SGD, Adam, AdamW, WarmupCosineSchedule
-from common.sentence_classifier import SentenceTrainer
 from common.trainer import RnnlmTrainer, Trainer, Validation, WindowTrainer
 from harness import checkpoint as checkpoint_module
 from harness.checkpoint import Checkpoint, FileLock

@@ -20,14 +20,14 @@ from ch05_rnn.simple_rnnlm import SimpleRnnlm
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
 from ch08_attention.attention_seq2seq import AttentionSeq2seq
-from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
-from ch06_lstm.sentence_classifier import LstmClassifier
 from ch09_transformer.bert import BertEncoder, mask_tokens
-from ch09_transformer.bert_classifier import BertClassifier
 from ch09_transformer.gpt import GPT
-from ch09_transformer.gpt_classifier import GptClassifier
 from ch09_transformer.gpt_gen import GPTGen
 from ch09_transformer.transformer_seq2seq import TransformerSeq2seq
+from ch10_transfer.bert_classifier import BertClassifier
+from ch10_transfer.gpt_classifier import GptClassifier
+from ch10_transfer.lstm_classifier import LstmClassifier
+from ch10_transfer.mean_vector_classifier import MeanVectorClassifier
 from ch07_seq2seq.peeky_seq2seq import PeekySeq2seq
 from ch07_seq2seq.seq2seq import Seq2seq
 from common.backend import as_model_device, is_device_array, to_cpu
@@ -197,7 +197,7 @@ LABELS = [int(s[-1]) % 2 for s in SENTENCES]  # the last word's parity: learnabl
 
 
 def fit_sentences(model):
-    from common.sentence_classifier import fit_classifier
+    from ch10_transfer.sentence_classifier import fit_classifier
     history = fit_classifier(model, Adam(lr=0.02), (SENTENCES[:16], LABELS[:16]),
                              (SENTENCES[16:], LABELS[16:]), max_epoch=3, batch_size=6, rng=8, verbose=False)
     return history['loss']

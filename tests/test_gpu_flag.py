@@ -151,9 +151,9 @@ def test_pretrain_bert_resumes_on_the_device_with_the_host_numbers(device, tmp_p
 @needs_ptb
 @pytest.mark.parametrize('model', ['lstm', 'bert'])
 def test_finetune_script(model, device, capsys):
-    from ch09_transformer import finetune
+    from ch10_transfer import word_order_finetune
     argv = ['--model', model, '--train-size', '20', '--eval-size', '20', '--epochs', '2', '--quiet',
             '--wordvec-size', '6', '--hidden-size', '5', '--d-model', '8', '--num-heads', '2',
             '--num-layers', '1', '--d-ff', '16', '--context-size', '90']
-    host, on_device = run_both(finetune.main, argv, capsys, device)
+    host, on_device = run_both(word_order_finetune.main, argv, capsys, device)
     assert host == on_device and len(host['valid']) == 2

@@ -2,16 +2,16 @@
 import numpy as np
 import pytest
 
-from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch06_lstm.better_rnnlm import BetterRnnlm
 from ch06_lstm.rnnlm import Rnnlm
-from ch06_lstm.sentence_classifier import LstmClassifier
-from ch06_lstm.surprisal_classifier import SurprisalClassifier
+from ch10_transfer.lstm_classifier import LstmClassifier
+from ch10_transfer.mean_vector_classifier import MeanVectorClassifier
+from ch10_transfer.sentence_classifier import fit_classifier
+from ch10_transfer.surprisal_classifier import SurprisalClassifier
+from ch10_transfer.transfer import layer_keys, load_shared_params
 from common.gradient_check import check_gradients
 from common.optimizer import Adam
-from common.sentence_classifier import fit_classifier
 from common.sequence_pooling import MaskedMean, SelectTime, SmallestK, pad_sentences
-from common.transfer import layer_keys, load_shared_params
 
 V = 12
 
@@ -166,7 +166,7 @@ def test_pad_sentences_puts_first_and_last_ids_and_cuts_long_rows():
 
 def test_gpt_classifier_gradients_and_loading_a_gpt_checkpoint(tmp_path):
     from ch09_transformer.gpt import GPT
-    from ch09_transformer.gpt_classifier import GptClassifier
+    from ch10_transfer.gpt_classifier import GptClassifier
     sizes = dict(context_size=6, d_model=8, num_heads=2, num_layers=1, d_ff=12)
     rng = np.random.default_rng(8)
     model = GptClassifier(V, **sizes, dropout_ratio=0.0, rng=0, dtype=np.float64)

@@ -1,8 +1,8 @@
 """Sentence scoring for every language model, and the word-order scripts (zero-shot, fine-tuning)."""
 import os
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +11,8 @@ from ch05_rnn.ngram import KneserNeyLM
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer, SentenceScorer
-from ch09_transformer import finetune, zero_shot
 from ch09_transformer.gpt_gen import GPTGen
+from ch10_transfer import word_order_finetune, zero_shot
 from dataset import word_order
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,26 +97,27 @@ def test_finetune_from_a_language_model_and_from_scratch(tmp_path, capsys):
     RnnlmGen(10000, 6, 5, rng=0).save_params(path)
     tiny = ['--train-size', '40', '--eval-size', '40', '--epochs', '2', '--wordvec-size', '6',
             '--hidden-size', '5', '--quiet']
-    result = finetune.main(tiny + ['--pretrained', path])
+    result = word_order_finetune.main(tiny + ['--pretrained', path])
     assert 0 <= result['test'] <= 1 and len(result['valid']) == 2
     out = capsys.readouterr().out
     assert 'from ' + path in out and 'test accuracy' in out
     with pytest.raises(ValueError, match=r"'02.TimeLSTM.Wx' has shape \(6, 20\)"):
-        finetune.main(tiny[:-5] + ['--wordvec-size', '6', '--hidden-size', '7', '--pretrained', path])
-    surprisal = finetune.main(tiny + ['--model', 'surprisal', '--pretrained', path])
+        word_order_finetune.main(tiny[:-5] + ['--wordvec-size', '6', '--hidden-size', '7', '--pretrained', path])
+    surprisal = word_order_finetune.main(tiny + ['--model', 'surprisal', '--pretrained', path])
     assert 0 <= surprisal['test'] <= 1
     assert 'surprisal from ' + path in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        finetune.main(tiny + ['--model', 'surprisal', '--num-layers', '2'])
+        word_order_finetune.main(tiny + ['--model', 'surprisal', '--num-layers', '2'])
     with pytest.raises(SystemExit, match='--cbow-vectors'):
-        finetune.main(['--model', 'cbow'])
+        word_order_finetune.main(['--model', 'cbow'])
     with pytest.raises(SystemExit):
-        finetune.main(['--train-size', '41'])
+        word_order_finetune.main(['--train-size', '41'])
 
 
-@pytest.mark.parametrize('script', ['zero_shot', 'finetune', 'finetune_curve', 'pretrain_bert'])
+@pytest.mark.parametrize('script', ['ch10_transfer/zero_shot', 'ch10_transfer/word_order_finetune',
+                                    'ch10_transfer/word_order_curve', 'ch09_transformer/pretrain_bert'])
 def test_scripts_run_from_their_path(script):
-    result = subprocess.run([sys.executable, str(ROOT / 'ch09_transformer' / f'{script}.py'), '--help'],
+    result = subprocess.run([sys.executable, str(ROOT / f'{script}.py'), '--help'],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0 and 'usage:' in result.stdout
 
@@ -126,7 +127,7 @@ def test_finetune_bert_from_a_pretrained_encoder(tmp_path, capsys):
     from ch09_transformer.bert import BertEncoder
     path = str(tmp_path / 'bert.npz')
     BertEncoder(10000, 90, 8, 2, 1, 16, rng=0).save_params(path)
-    result = finetune.main(['--model', 'bert', '--pretrained', path, '--d-model', '8', '--num-heads', '2',
+    result = word_order_finetune.main(['--model', 'bert', '--pretrained', path, '--d-model', '8', '--num-heads', '2',
                             '--num-layers', '1', '--d-ff', '16', '--context-size', '90', '--train-size', '20',
                             '--eval-size', '20', '--epochs', '1'])
     assert 0 <= result['test'] <= 1
@@ -135,11 +136,11 @@ def test_finetune_bert_from_a_pretrained_encoder(tmp_path, capsys):
 
 @needs_ptb
 def test_finetune_curve_runs_both_starts_for_every_size(tmp_path, capsys):
-    from ch09_transformer import finetune_curve
+    from ch10_transfer import word_order_curve
     path = str(tmp_path / 'rnnlm.npz')
     RnnlmGen(10000, 6, 5, rng=0).save_params(path)
     plot = tmp_path / 'curve.png'
-    results = finetune_curve.main(['--pretrained', path, '--sizes', '20', '40', '--plot', str(plot),
+    results = word_order_curve.main(['--pretrained', path, '--sizes', '20', '40', '--plot', str(plot),
                                    '--eval-size', '20', '--epochs', '1', '--wordvec-size', '6',
                                    '--hidden-size', '5', '--quiet'])
     assert len(results['pre-trained']) == len(results['from scratch']) == 2
@@ -151,7 +152,7 @@ def test_finetune_curve_runs_both_starts_for_every_size(tmp_path, capsys):
 def test_finetune_gpt_takes_its_sizes_from_the_checkpoint(tmp_path, capsys):
     path = str(tmp_path / 'gpt.npz')
     GPTGen(10000, context_size=90, d_model=8, num_heads=2, num_layers=1, d_ff=16, rng=0).save_params(path)
-    result = finetune.main(['--model', 'gpt', '--pretrained', path, '--train-size', '20',
+    result = word_order_finetune.main(['--model', 'gpt', '--pretrained', path, '--train-size', '20',
                             '--eval-size', '20', '--epochs', '1'])
     assert 0 <= result['test'] <= 1
     assert '02.TransformerBlock.ffn.W2' in capsys.readouterr().out

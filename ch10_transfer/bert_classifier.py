@@ -2,8 +2,8 @@
 import numpy as np
 
 from ch09_transformer.bert import BertEncoder
+from ch10_transfer.sentence_classifier import SentenceClassifier
 from common.backend import array_module
-from common.sentence_classifier import SentenceClassifier
 from common.sequence_pooling import SelectTime
 
 
@@ -13,7 +13,7 @@ class BertClassifier(SentenceClassifier):
     Every position attends to every real position (never to [PAD]), so the [CLS] state can sum up
     the whole sentence.  The encoder's layers are those of ``BertEncoder`` (same names), without
     its masked-LM output, so a pre-trained encoder's checkpoint starts them
-    (``common.transfer.load_shared_params``).  ids: (N, T) from ``batch``, lengths: (N,) -> (N, C).
+    (``ch10_transfer.transfer.load_shared_params``).  ids: (N, T) from ``batch``, lengths: (N,) -> (N, C).
     Sizes as ``BertEncoder``; rng: numpy Generator or seed (weights, then dropout masks).
     """
 

@@ -1,14 +1,14 @@
 """Fine-tune a sentence classifier on the word-order task: pre-trained or from scratch.
 
-    python -m ch09_transformer.finetune --model lstm --pretrained rnnlm.npz
-    python -m ch09_transformer.finetune --model lstm                     # the same net, from scratch
-    python -m ch09_transformer.finetune --model lstm --num-layers 2 --wordvec-size 650 \\
+    python -m ch10_transfer.word_order_finetune --model lstm --pretrained rnnlm.npz
+    python -m ch10_transfer.word_order_finetune --model lstm                     # the same net, from scratch
+    python -m ch10_transfer.word_order_finetune --model lstm --num-layers 2 --wordvec-size 650 \\
         --hidden-size 650 --dropout 0.5 --pretrained better_rnnlm.npz
-    python -m ch09_transformer.finetune --model bert --num-layers 2 --pretrained bert.npz
-    python -m ch09_transformer.finetune --model gpt --pretrained gpt.npz
-    python -m ch09_transformer.finetune --model cbow --cbow-vectors cbow_fast_vectors.npz
-    python -m ch09_transformer.finetune --model lstm --pretrained rnnlm.npz --head-only --lr 0.01
-    python -m ch09_transformer.finetune --model surprisal --pretrained rnnlm.npz
+    python -m ch10_transfer.word_order_finetune --model bert --num-layers 2 --pretrained bert.npz
+    python -m ch10_transfer.word_order_finetune --model gpt --pretrained gpt.npz
+    python -m ch10_transfer.word_order_finetune --model cbow --cbow-vectors cbow_fast_vectors.npz
+    python -m ch10_transfer.word_order_finetune --model lstm --pretrained rnnlm.npz --head-only --lr 0.01
+    python -m ch10_transfer.word_order_finetune --model surprisal --pretrained rnnlm.npz
 
 "일반적으로 사전학습을 수행한 언어 모델을 개별 과제에 맞게 미세 조정함": a language model trained on
 unlabelled text (Rnnlm, BetterRnnlm, the GPT of train_gpt, the BertEncoder of pretrain_bert)
@@ -20,23 +20,23 @@ chance is 50%.  The cbow model (mean of chapter-4 word vectors) cannot see order
 ``--head-only`` freezes the pre-trained layers and trains the Affine head alone: a linear probe
 of how much of the answer the encoder's sentence vector already holds.  ``--model surprisal``
 keeps the whole Rnnlm, output layer included, and classifies how surprised it is by each word
-(``ch06_lstm.surprisal_classifier``) instead of its last state.
+(``ch10_transfer.surprisal_classifier``) instead of its last state.
 """
 import json
 import time
 
 import numpy as np
 
-from ch04_fast_w2v.mean_vector_classifier import MeanVectorClassifier
 from ch04_fast_w2v.word_vectors import load_vectors
-from ch06_lstm.sentence_classifier import LstmClassifier
-from ch06_lstm.surprisal_classifier import SurprisalClassifier
-from ch09_transformer.bert_classifier import BertClassifier
-from ch09_transformer.gpt_classifier import GptClassifier
+from ch10_transfer.bert_classifier import BertClassifier
+from ch10_transfer.gpt_classifier import GptClassifier
+from ch10_transfer.lstm_classifier import LstmClassifier
+from ch10_transfer.mean_vector_classifier import MeanVectorClassifier
+from ch10_transfer.sentence_classifier import fit_classifier
+from ch10_transfer.surprisal_classifier import SurprisalClassifier
+from ch10_transfer.transfer import load_shared_params
 from common.base_model import MODEL_RECORD, read_checkpoint
 from common.optimizer import Adam
-from common.sentence_classifier import fit_classifier
-from common.transfer import load_shared_params
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
 from harness.flags import (check_heads, context_length, dropout_ratio, layer_count, make_parser,

@@ -1,13 +1,14 @@
 """MeanVectorClassifier: a sentence as the mean of its CBOW word vectors — order-blind by design.
 
-CBOW's weakness, as the seed notes put it: the mean of the context vectors ignores word order.
+CBOW's weakness, as the book says at the start of chapter 5: the mean of the context vectors ignores
+word order.
 This classifier makes that a measurement: a sentence and its copy with two words swapped have
 the same mean vector, so on the word-order task (``dataset.word_order``) it sits at 50%.
 """
 import numpy as np
 
+from ch10_transfer.sentence_classifier import SentenceClassifier
 from common.layers import Embedding
-from common.sentence_classifier import SentenceClassifier
 from common.sequence_pooling import MaskedMean
 
 

@@ -1,6 +1,6 @@
 """Zero-shot word order: which of two sentences is the real one?  (the book's rescoring, 5.1)
 
-    python -m ch09_transformer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz --gpt gpt.npz
+    python -m ch10_transfer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz --gpt gpt.npz
 
 Every sentence of the PTB test file with at least 5 words (3,622 of them) is paired with a copy
 in which two different words are swapped (``dataset.word_order.swapped_pairs``).  Each language
@@ -11,7 +11,7 @@ their checkpoints (sizes taken from the saved arrays).  No model sees a labelled
 knowledge of word order comes from language-model training alone.
 
 ``--single N`` asks the fine-tuning task's question instead, of one sentence at a time: is this
-sentence real or a swapped copy?  For each of the first N sentences s of ``finetune``'s test split,
+sentence real or a swapped copy?  For each of the first N sentences s of ``word_order_finetune``'s test split,
 with the swaps s_1 .. s_M that ``swap_two_words`` could make of it, Bayes' rule with the language
 model as the distribution of real sentences (a real one or a swap, each with prior 1/2) says real
 iff  log P(s) > log (1/M sum_m P(s_m)):  the real sentence it came from would be one of the s_m.
@@ -80,7 +80,7 @@ def main(argv=None):
     parser.add_argument('--gpt', help='GPT checkpoint (ch09_transformer.train_gpt --save)')
     parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
     parser.add_argument('--single', type=positive_int, metavar='N',
-                        help="also judge the first N (at most 2,000) sentences of finetune's test split one at a time")
+                        help="also judge the first N (at most 2,000) sentences of word_order_finetune's test split one at a time")
     parser.add_argument('--max-tokens', type=positive_int,
                         help='count the Kneser-Ney model on the first N training tokens only')
     args = parser.parse_args(argv)
@@ -110,7 +110,7 @@ def main(argv=None):
         print(f'{name:12s} pairwise accuracy {100 * results[name]:6.2f}% over {len(originals)} pairs '
               f'({time.perf_counter() - start:.1f}[s])')
     if args.single:
-        sentences, labels = load_task(2, 2, 2000, seed=args.seed)[2]  # finetune's test split
+        sentences, labels = load_task(2, 2, 2000, seed=args.seed)[2]  # word_order_finetune's test split
         sentences, labels = sentences[:args.single], labels[:args.single]
         for name, scorer in scorers.items():
             start = time.perf_counter()

@@ -3,9 +3,24 @@
 A checkpoint names each array ``'02.TimeLSTM.Wx'`` (layer index, layer type, parameter).  Two
 models share a layer when it is the k-th layer of the same type in both: the second TimeLSTM of
 a BetterRnnlm is the second TimeLSTM of a two-layer LstmClassifier, whatever their indices.
+A model that reads its ids in a vocabulary (attached to it, ``BaseModel.attach``) takes arrays
+only from a checkpoint saved with the same vocabulary.
 """
 from common.backend import array_module
-from common.base_model import read_checkpoint
+from common.base_model import read_attached, read_checkpoint
+from dataset.vocabulary import ARRAY_NAME, Vocabulary
+
+
+def vocabulary_of(path):
+    """The vocabulary saved in the checkpoint ``path`` (``Vocabulary.to_arrays`` attached to its
+    model) -> Vocabulary; ValueError (one line naming the file) when it holds none."""
+    return Vocabulary.from_arrays(read_attached(path), source=repr(str(path)))
+
+
+def check_vocabulary(path, vocabulary):
+    """ValueError, one line naming ``path`` and the first difference, unless the checkpoint
+    ``path`` was saved with ``vocabulary``."""
+    vocabulary.check_same(vocabulary_of(path), what=repr(str(path)))
 
 
 def layer_keys(names):
@@ -32,12 +47,17 @@ def layer_counts(names):
 def load_shared_params(model, path):
     """Copy into ``model`` every array of the checkpoint ``path`` that it shares (same key).
 
+    A model with a vocabulary attached (``model.attach(**vocabulary.to_arrays())``) takes arrays
+    only from a checkpoint saved with the same vocabulary (``check_vocabulary``).
+
     Arrays of a layer type only one side has are skipped (the new classification head, the
     language-model output layer); a layer type both have must occur as often in both (a
     two-block checkpoint does not start a one-block model).  Every shared array's shape is
     checked before any is written: a mismatch raises ValueError naming the array and both
     shapes, and leaves the model untouched; so does a checkpoint that shares nothing.  Returns the model's names of the arrays copied.
     """
+    if ARRAY_NAME in model.attached:
+        check_vocabulary(path, Vocabulary.from_arrays(model.attached, source=f'the {type(model).__name__}'))
     saved = {name: array for name, array in read_checkpoint(path).items()
              if not name.startswith('__') and name.count('.') >= 2}
     saved_by_key = dict(zip(layer_keys(saved), saved.values()))

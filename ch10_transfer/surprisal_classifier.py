@@ -7,9 +7,9 @@ say about each word of the sentence (the word-order task of chapter 9's fine-tun
 """
 import numpy as np
 
+from ch10_transfer.sentence_classifier import SentenceClassifier
 from common.backend import array_module, to_cpu
 from common.functions import log_softmax
-from common.sentence_classifier import SentenceClassifier
 from common.sequence_pooling import MaskedMean, SmallestK
 from common.time_layers import TimeAffine, TimeEmbedding, TimeLSTM
 
@@ -28,7 +28,7 @@ class SurprisalClassifier(SentenceClassifier):
     ids: (N, T) padded ids, lengths: (N,) -> class scores (N, C).
     Shapes: E: (V, D), Wx: (D, 4H), Wh: (H, 4H), b: (4H,), W_out: (H, V), b_out: (V,),
     W: (k + 1, C), b: (C,).  The layers are the Rnnlm's, in its order, so
-    ``common.transfer.load_shared_params`` starts all three from an Rnnlm checkpoint; only the
+    ``ch10_transfer.transfer.load_shared_params`` starts all three from an Rnnlm checkpoint; only the
     head is new.  unigram_log_probs: (V,) u; eos_id: the id put before and after each sentence.
     Initial weights as Rnnlm: E ~ N(0, 1) / 100, Wx ~ N(0, 1) / sqrt(D), Wh and W_out ~ N(0, 1) /
     sqrt(H), biases 0; the head starts at W = 0 (as a logistic regression does): its k + 1 inputs

@@ -1,14 +1,14 @@
 """Test accuracy against the number of labelled sentences, pre-trained versus from scratch.
 
-    python -m ch09_transformer.finetune_curve --pretrained rnnlm.npz --plot docs/word_order_curve.png
-    python -m ch09_transformer.finetune_curve --model bert --num-layers 2 --pretrained bert.npz
+    python -m ch10_transfer.word_order_curve --pretrained rnnlm.npz --plot docs/word_order_curve.png
+    python -m ch10_transfer.word_order_curve --model bert --num-layers 2 --pretrained bert.npz
 
 For each training-set size (250 ... 8,000 labelled sentences, the same valid and test splits) the
-classifier is trained twice with ``finetune``: once started from the pre-trained checkpoint and
-once from random weights.  Any flag that ``finetune`` knows (sizes, --lr, --epochs, ...) is passed
+classifier is trained twice with ``word_order_finetune``: once started from the pre-trained checkpoint and
+once from random weights.  Any flag that ``word_order_finetune`` knows (sizes, --lr, --epochs, ...) is passed
 on unchanged.  The plot is the chapter's picture: how many labels pre-training saves.
 """
-from ch09_transformer import finetune
+from ch10_transfer import word_order_finetune
 from common.plot import plot_curves
 from harness.flags import make_parser, positive_int, run_main
 
@@ -27,7 +27,7 @@ def main(argv=None):
     results = {'sizes': args.sizes, 'pre-trained': [], 'from scratch': []}
     for size in args.sizes:
         for label, extra in (('pre-trained', ['--pretrained', args.pretrained]), ('from scratch', [])):
-            result = finetune.main(passed_on + extra + ['--train-size', str(size)])
+            result = word_order_finetune.main(passed_on + extra + ['--train-size', str(size)])
             results[label].append(result['test'])
     print('labelled sentences | ' + ' | '.join(f'{s:6d}' for s in args.sizes))
     for label in ('pre-trained', 'from scratch'):
