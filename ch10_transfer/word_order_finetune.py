@@ -22,7 +22,6 @@ of how much of the answer the encoder's sentence vector already holds.  ``--mode
 keeps the whole Rnnlm, output layer included, and classifies how surprised it is by each word
 (``ch10_transfer.surprisal_classifier``) instead of its last state.
 """
-import json
 import time
 
 import numpy as np
@@ -35,12 +34,14 @@ from ch10_transfer.mean_vector_classifier import MeanVectorClassifier
 from ch10_transfer.sentence_classifier import fit_classifier
 from ch10_transfer.surprisal_classifier import SurprisalClassifier
 from ch10_transfer.transfer import load_shared_params
-from common.base_model import MODEL_RECORD, read_checkpoint
+from common.base_model import read_model_record
+from common.npz_file import NpzReader
 from common.optimizer import Adam
 from dataset.ptb import load_data as load_ptb
 from dataset.word_order import load_data
-from harness.flags import (check_heads, context_length, dropout_ratio, layer_count, make_parser,
-                           make_rng, model_width, on_device, positive_float, positive_int, run_main)
+from harness.flags import (check_heads, context_length, dropout_ratio, layer_count, load_or_exit,
+                           make_parser, make_rng, model_width, on_device, positive_float, positive_int,
+                           run_main)
 
 MODELS = ('lstm', 'surprisal', 'gpt', 'bert', 'cbow')
 TRANSFORMERS = {'gpt': GptClassifier, 'bert': BertClassifier}
@@ -55,14 +56,13 @@ def build_model(args, corpus, word_to_id, rng):
         if not args.cbow_vectors:
             raise SystemExit('--model cbow needs --cbow-vectors: the word vectors of '
                              '`python -m ch04_fast_w2v.train_fast` (cbow_fast_vectors.npz)')
-        word_vecs, _, _ = load_vectors(args.cbow_vectors)
-        return MeanVectorClassifier(word_vecs, rng=rng)
+        return MeanVectorClassifier(load_or_exit(vectors_in_ptb_order, args.cbow_vectors, word_to_id), rng=rng)
     if args.model in TRANSFORMERS:
         sizes = {'context_size': args.context_size, 'd_model': args.d_model, 'num_heads': args.num_heads,
                  'num_layers': args.num_layers, 'd_ff': args.d_ff}
         if args.pretrained:  # a GPT or BERT checkpoint carries its sizes
-            saved = read_checkpoint(args.pretrained).get(MODEL_RECORD)
-            config = json.loads(str(saved)).get('config') if saved is not None else None
+            with load_or_exit(NpzReader, args.pretrained) as reader:
+                config = load_or_exit(read_model_record, reader)['config']
             sizes.update({k: v for k, v in (config or {}).items() if k in sizes})
         model = TRANSFORMERS[args.model](vocab_size, **sizes, dropout_ratio=args.dropout, rng=rng)
     elif args.model == 'surprisal':
@@ -73,10 +73,24 @@ def build_model(args, corpus, word_to_id, rng):
         model = LstmClassifier(vocab_size, args.wordvec_size, args.hidden_size, args.num_layers,
                                dropout_ratio=args.dropout, rng=rng)
     if args.pretrained:
-        copied = load_shared_params(model, args.pretrained)
+        copied = load_or_exit(lambda path: load_shared_params(model, path), args.pretrained)
         if not args.quiet:
             print(f'from {args.pretrained}: {", ".join(copied)}')
     return model
+
+
+def vectors_in_ptb_order(path, word_to_id):
+    """The vectors of the word-vector file ``path`` put in PTB's order: row i is the vector of the
+    word whose PTB id is i, found by the file's own word list -> (V, D).  ValueError naming the
+    file when it lacks a vector for some PTB word."""
+    word_vecs, file_word_to_id, _ = load_vectors(path)
+    missing = [word for word in word_to_id if word not in file_word_to_id]
+    if missing:
+        raise ValueError(f'{path!r} has no vector for {len(missing):,} of the {len(word_to_id):,} PTB words '
+                         f'(such as {", ".join(map(repr, missing[:3]))}): give the vectors of a run on PTB, '
+                         '`python -m ch04_fast_w2v.train_fast`')
+    ptb_order = sorted(word_to_id, key=word_to_id.get)
+    return word_vecs[[file_word_to_id[word] for word in ptb_order]]
 
 
 def main(argv=None):

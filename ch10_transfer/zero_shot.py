@@ -26,22 +26,23 @@ from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer
 from ch09_transformer.gpt_gen import GPTGen
-from common.base_model import read_checkpoint
+from common.npz_file import NpzReader
 from dataset.ptb import load_data
 from dataset.word_order import all_swaps, swapped_pairs
 from dataset.word_order import load_data as load_task
-from harness.flags import make_parser, nonnegative_int, positive_int, run_main, seed_int
+from harness.flags import load_or_exit, make_parser, nonnegative_int, positive_int, run_main, seed_int
 
 
-def load_lstm_lm(model_class, path):
+def load_lstm_lm(path, model_class):
     """A chapter-7 generator (RnnlmGen or BetterRnnlmGen) with the sizes and arrays of ``path``."""
-    arrays = read_checkpoint(path)
-    embed = arrays.get('00.TimeEmbedding.W')
-    hidden = [a for name, a in arrays.items() if name.endswith('TimeLSTM.Wh')]
+    with NpzReader(path) as reader:
+        shapes = {name: shape for name, (shape, _) in reader.headers.items()}
+    embed = shapes.get('00.TimeEmbedding.W')
+    hidden = [shape for name, shape in shapes.items() if name.endswith('TimeLSTM.Wh')]
     if embed is None or not hidden:
         raise ValueError(f'{path!r} is not a checkpoint of an LSTM language model '
-                         f'(no embedding or LSTM arrays; it holds {sorted(arrays)})')
-    model = model_class(embed.shape[0], embed.shape[1], hidden[0].shape[0])
+                         f'(no embedding or LSTM arrays; it holds {sorted(shapes)})')
+    model = model_class(embed[0], embed[1], hidden[0][0])
     model.load_params(path)
     return model
 
@@ -95,11 +96,11 @@ def main(argv=None):
         kn_model = KneserNeyLM(len(word_to_id), args.kn_order).fit(corpus[:args.max_tokens])
         scorers[f'KN-{args.kn_order}'] = NgramScorer(kn_model)
     if args.rnnlm:
-        scorers['Rnnlm'] = load_lstm_lm(RnnlmGen, args.rnnlm)
+        scorers['Rnnlm'] = load_or_exit(load_lstm_lm, args.rnnlm, RnnlmGen)
     if args.better:
-        scorers['BetterRnnlm'] = load_lstm_lm(BetterRnnlmGen, args.better)
+        scorers['BetterRnnlm'] = load_or_exit(load_lstm_lm, args.better, BetterRnnlmGen)
     if args.gpt:
-        scorers['GPT'] = GPTGen.from_checkpoint(args.gpt)
+        scorers['GPT'] = load_or_exit(GPTGen.from_checkpoint, args.gpt)
     if not scorers:
         parser.error('no model to score with: give --kn-order > 0 or a checkpoint')
 

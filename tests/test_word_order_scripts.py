@@ -156,3 +156,31 @@ def test_finetune_gpt_takes_its_sizes_from_the_checkpoint(tmp_path, capsys):
                             '--eval-size', '20', '--epochs', '1'])
     assert 0 <= result['test'] <= 1
     assert '02.TransformerBlock.ffn.W2' in capsys.readouterr().out
+
+
+def test_cbow_vectors_are_matched_to_ptb_ids_by_the_files_words(tmp_path):
+    from ch04_fast_w2v.word_vectors import save_vectors
+    word_to_id = {'the': 0, 'cat': 1, 'sat': 2}
+    vectors = np.arange(12, dtype=np.float32).reshape(4, 3)  # rows: sat, mat, the, cat
+    save_vectors(tmp_path / 'shuffled.npz', vectors, {0: 'sat', 1: 'mat', 2: 'the', 3: 'cat'})
+    in_ptb_order = word_order_finetune.vectors_in_ptb_order(str(tmp_path / 'shuffled.npz'), word_to_id)
+    np.testing.assert_array_equal(in_ptb_order, vectors[[2, 3, 0]])
+    save_vectors(tmp_path / 'fewer.npz', vectors[:2], {0: 'sat', 1: 'mat'})
+    with pytest.raises(ValueError, match=r"fewer.npz' has no vector for 2 of the 3 PTB words \(such as 'the', 'cat'\)"):
+        word_order_finetune.vectors_in_ptb_order(str(tmp_path / 'fewer.npz'), word_to_id)
+
+
+@needs_ptb
+@pytest.mark.parametrize('script, flags', [
+    (zero_shot, ['--rnnlm']), (zero_shot, ['--gpt']),
+    (word_order_finetune, ['--model', 'gpt', '--pretrained']),
+    (word_order_finetune, ['--model', 'lstm', '--pretrained'])], ids=['rnnlm', 'gpt', 'finetune-gpt', 'finetune-lstm'])
+def test_another_models_checkpoint_ends_in_one_line(tmp_path, script, flags):
+    from ch07_seq2seq.seq2seq import Seq2seq
+    seq2seq, legacy = str(tmp_path / 'seq2seq.npz'), str(tmp_path / 'legacy.npz')
+    Seq2seq(13, 8, 8).save_params(seq2seq)
+    np.savez(legacy, **{'__model__': np.array('GPT'), '00.TimeEmbedding.W': np.zeros((3, 2), np.float32)})
+    for path in (seq2seq, legacy):
+        with pytest.raises(SystemExit, match=f'^error: {path!r}') as stop:
+            script.main([*flags, path, '--epochs', '1'] if script is word_order_finetune else [*flags, path])
+        assert '\n' not in str(stop.value)
