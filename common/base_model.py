@@ -450,7 +450,9 @@ def load_model(path, classes=(BaseModel,), dtype=None):
 def _check_sizes_against_file(config, params, origin):
     """ValueError unless the integer arguments of ``config`` could describe the arrays of
     ``params`` ({name: (shape, dtype)}): no negative size, and no two sizes whose product (a
-    weight matrix) exceeds 4 times the numbers the file holds."""
+    weight matrix) exceeds both 4 times the numbers the file holds and the product of the file's
+    two largest array dimensions (a language model reading 30,000 words and predicting 5,000 holds
+    far fewer than 30,000 x 5,000 numbers, but both sizes are dimensions of its arrays)."""
     sizes = sorted((value, key) for key, value in config.items()
                    if isinstance(value, int) and not isinstance(value, bool))
     negative = [key for value, key in sizes if value < 0]
@@ -458,7 +460,9 @@ def _check_sizes_against_file(config, params, origin):
         raise ValueError(f'{origin}: its record gives {negative[0]} = {config[negative[0]]}; sizes '
                          'cannot be negative')
     held = sum(int(np.prod(shape, dtype=np.int64)) for shape, _ in params.values())
-    if len(sizes) >= 2 and sizes[-1][0] * sizes[-2][0] > 4 * held + 1024:
+    dimensions = sorted(int(size) for shape, _ in params.values() for size in shape)[-2:]
+    largest_pair = int(np.prod(dimensions, dtype=np.int64)) if len(dimensions) == 2 else 0
+    if len(sizes) >= 2 and sizes[-1][0] * sizes[-2][0] > max(4 * held + 1024, largest_pair):
         (a, key_a), (b, key_b) = sizes[-1], sizes[-2]
         raise ValueError(f'{origin}: its record gives {key_a} = {a:,} and {key_b} = {b:,}, a model far '
                          f'larger than the {held:,} numbers the file holds: refused before building it')

@@ -167,6 +167,15 @@ def test_a_record_never_imports_a_module_planted_beside_the_checkpoint(tmp_path,
     assert not marker.exists() and 'ch99_extras' not in sys.modules
 
 
+def test_a_model_whose_sizes_are_its_arrays_dimensions_loads(tmp_path):
+    """A language model that reads 3,000 words and predicts 2,000 holds far fewer than 3,000 x 2,000
+    numbers; both sizes are dimensions of its arrays, so the record is believed."""
+    from ch10_transfer.lstm_lm import LstmLm
+    LstmLm(vocab_size=3000, output_size=2000, wordvec_size=2, hidden_size=2, rng=0).save_params(tmp_path / 'lm.npz')
+    model = load_model(tmp_path / 'lm.npz')
+    assert (model.config()['vocab_size'], model.config()['output_size']) == (3000, 2000)
+
+
 @pytest.mark.parametrize('kind', ['vocabulary', 'zip bomb', 'member size', 'weights'])
 def test_a_file_is_checked_before_anything_large_is_built_or_read(tmp_path, kind):
     model = Rnnlm(V, D, H, rng=0)
