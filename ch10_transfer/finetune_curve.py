@@ -1,9 +1,8 @@
 """SST test accuracy against the number of labelled sentences: pre-trained against the same network
 from scratch, and the baselines (the chapter's picture: how many labels pre-training saves).
 
-    python -m ch10_transfer.finetune_curve --model lstm --pretrained lstm_lm.npz --plot sst_curve.png
-    python -m ch10_transfer.finetune_curve --model gpt --pretrained gpt_lm.npz --plot sst_curve.png
-    python -m ch10_transfer.finetune_curve --model bow --plot sst_curve.png
+    python -m ch10_transfer.finetune_curve --model lstm --pretrained lstm_lm.npz --results sst_curve.json
+    python -m ch10_transfer.finetune_curve --model bow --results sst_curve.json --plot sst_curve.png
 
 For every label budget (--sizes: 100, 300, 1,000, 3,000 and all 6,920 training sentences) the
 classifier is fine-tuned by ``finetune`` on a random sample of that many SST training sentences:
@@ -13,8 +12,8 @@ started from --pretrained, and the same network (its sizes and vocabulary) from 
 initial weights), larger ones with one.  Every run is tested on the 1,821 test sentences; the
 table gives the mean and the range over the seeds.
 
-Every finished run is added to --results (JSON), and a run already there is not run again: an
-interrupted curve continues where it stopped, and the curves of several models (one call each)
+With --results FILE every finished run is added to FILE (JSON), and a run already there is not
+run again: an interrupted curve continues where it stopped, and the curves of several models (one call each)
 gather in one file, which --plot draws together.  Any flag ``finetune`` knows (--lr, --epochs,
 --dropout, ...) is passed on unchanged.
 """
@@ -125,9 +124,9 @@ def main(argv=None):
     parser.add_argument('--seeds', type=positive_int, default=3, help='seeds of each budget up to --seeded-up-to')
     parser.add_argument('--seeded-up-to', type=positive_int, default=1000,
                         help='budgets up to this many sentences get --seeds seeds, larger ones one')
-    parser.add_argument('--results', type=writable_path, default='sst_curve.json',
+    parser.add_argument('--results', type=writable_path,
                         help='JSON file of the finished runs: read first (runs in it are not run again), '
-                             'written after every run')
+                             'written after every run (default: none kept)')
     args, passed_on = parser.parse_known_args(argv)
     if args.model in finetune.PRE_TRAINED and not args.pretrained:
         parser.error(f'--model {args.model} needs --pretrained: the curve compares it with the same network '
@@ -138,7 +137,7 @@ def main(argv=None):
         if any(arg == flag or arg.startswith(flag + '=') for arg in passed_on):
             parser.error(f'{flag} is set by the curve for each run; leave it out')
     passed_on += ['--quiet'] if args.quiet else []
-    results = load_or_fail(parser, args.results)
+    results = load_or_fail(parser, args.results) if args.results else {}
 
     for label, size, seed, extra in runs(args):
         done = results.get(label, {}).get(str(size), {})
@@ -147,7 +146,8 @@ def main(argv=None):
         result = finetune.main(['--model', args.model, *extra, '--train-size', str(size), '--data-seed', str(seed),
                                 '--seed', str(seed), *passed_on])
         results.setdefault(label, {}).setdefault(str(size), {})[str(seed)] = result['test']
-        save_results(args.results, results)
+        if args.results:
+            save_results(args.results, results)
     print_table(results)
     if args.plot:
         plot_curve(results, args.plot)
