@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from harness import checkpoint
+from tiny_sentiment import tiny_sentiment  # noqa: F401 (a fixture: small review archives)
 
 SEQ2SEQ = ['--train-size', '256', '--test-size', '32', '--hidden-size', '16', '--batch-size', '64',
            '--quiet']
@@ -40,7 +41,11 @@ SCRIPTS = {
                                            '--d-model', '8', '--num-heads', '2', '--num-layers', '1',
                                            '--d-ff', '16', '--dropout', '0.1', '--warmup-steps', '3',
                                            '--quiet'],
+    'ch10_transfer.train_cbow': ['--hidden-size', '6', '--window-size', '2', '--batch-size', '50',
+                                 '--valid-reviews', '5', '--eval-interval', '5', '--vectors', 'vectors.npz',
+                                 '--quiet'],
 }
+NEEDS_REVIEWS = {'ch10_transfer.train_cbow'}
 NEEDS_PTB = {'ch04_fast_w2v.train', 'ch04_fast_w2v.train_fast', 'ch05_rnn.train',
              'ch05_rnn.train_mlp_lm', 'ch09_transformer.train_gpt'}
 
@@ -58,35 +63,36 @@ def params_of(result):
 def test_a_stopped_run_resumes_to_the_uninterrupted_result(name, when, tmp_path, monkeypatch, request):
     if name in NEEDS_PTB:
         request.getfixturevalue('needs_ptb')
+    if name in NEEDS_REVIEWS:
+        request.getfixturevalue('tiny_sentiment')
     argv = SCRIPTS[name]
     monkeypatch.chdir(tmp_path)  # default outputs (plots) land here
     main = importlib.import_module(name.split(':')[0]).main  # 'module:variant'
     straight = params_of(main(argv + ['--epochs', '2']))
 
     path = str(tmp_path / 'checkpoints' / 'run.npz')
-    if when == 'while saving':
-        real_save = checkpoint.atomic_savez
+    with monkeypatch.context() as patch:  # only the stop is undone, not the fixtures' settings
+        if when == 'while saving':
+            real_save = checkpoint.atomic_savez
 
-        def stopped_while_saving(file_path, arrays):
-            os.kill(os.getpid(), signal.SIGINT)  # arrives while the epoch-1 checkpoint is written
-            real_save(file_path, arrays)
+            def stopped_while_saving(file_path, arrays):
+                os.kill(os.getpid(), signal.SIGINT)  # arrives while the epoch-1 checkpoint is written
+                real_save(file_path, arrays)
 
-        monkeypatch.setattr(checkpoint, 'atomic_savez', stopped_while_saving)
-    else:
-        real_step_end = checkpoint.Checkpoint.step_end
-        chosen = random.Random(name).randrange(1, 4)
+            patch.setattr(checkpoint, 'atomic_savez', stopped_while_saving)
+        else:
+            real_step_end = checkpoint.Checkpoint.step_end
+            chosen = random.Random(name).randrange(1, 4)
 
-        def signalled_step_end(self, trainer):
-            if trainer.steps_done == chosen:
-                os.kill(os.getpid(), signal.SIGINT)
-            real_step_end(self, trainer)
+            def signalled_step_end(self, trainer):
+                if trainer.steps_done == chosen:
+                    os.kill(os.getpid(), signal.SIGINT)
+                real_step_end(self, trainer)
 
-        monkeypatch.setattr(checkpoint.Checkpoint, 'step_end', signalled_step_end)
-    with pytest.raises(SystemExit) as stop:
-        main(argv + ['--epochs', '2', '--save', path])
-    assert stop.value.code == 130
-    monkeypatch.undo()
-    monkeypatch.chdir(tmp_path)
+            patch.setattr(checkpoint.Checkpoint, 'step_end', signalled_step_end)
+        with pytest.raises(SystemExit) as stop:
+            main(argv + ['--epochs', '2', '--save', path])
+        assert stop.value.code == 130
 
     resumed = params_of(main(argv + ['--epochs', '2', '--load', path, '--save', path]))
     for a, b in zip(straight, resumed):
@@ -96,7 +102,9 @@ def test_a_stopped_run_resumes_to_the_uninterrupted_result(name, when, tmp_path,
 
 # Scripts with --save and --epochs whose resume is tested elsewhere, or that do not resume (why).
 RESUME_TESTED_ELSEWHERE = {'ch06_lstm.train_rnnlm', 'ch06_lstm.train_better_rnnlm',  # test_ch06_scripts
-                           'ch09_transformer.pretrain_bert'}  # test_bert (stopped by --max-steps)
+                           'ch09_transformer.pretrain_bert',  # test_bert (stopped by --max-steps)
+                           # test_pretraining_scripts (stopped by --max-steps)
+                           'ch10_transfer.pretrain_lstm', 'ch10_transfer.pretrain_gpt', 'ch10_transfer.pretrain_bert'}
 NOT_RESUMABLE = {}
 
 

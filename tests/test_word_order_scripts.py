@@ -63,7 +63,7 @@ def test_zero_shot_reports_every_model(tmp_path, capsys):
     single = zero_shot.main(['--kn-order', '0', '--rnnlm', path, '--max-pairs', '2', '--single', '4'])
     assert set(single) == {'Rnnlm', 'Rnnlm single'} and 0 <= single['Rnnlm single'] <= 1
     assert 'single-sentence accuracy' in capsys.readouterr().out
-    with pytest.raises(ValueError, match='not a checkpoint of an LSTM language model'):
+    with pytest.raises(SystemExit, match='not a checkpoint of an LSTM language model'):
         np.savez(tmp_path / 'other.npz', w=np.zeros(3))
         zero_shot.main(['--kn-order', '0', '--rnnlm', str(tmp_path / 'other.npz')])
     with pytest.raises(SystemExit):
@@ -101,7 +101,7 @@ def test_finetune_from_a_language_model_and_from_scratch(tmp_path, capsys):
     assert 0 <= result['test'] <= 1 and len(result['valid']) == 2
     out = capsys.readouterr().out
     assert 'from ' + path in out and 'test accuracy' in out
-    with pytest.raises(ValueError, match=r"'02.TimeLSTM.Wx' has shape \(6, 20\)"):
+    with pytest.raises(SystemExit, match=r"'02.TimeLSTM.Wx' has shape \(6, 20\)"):
         word_order_finetune.main(tiny[:-5] + ['--wordvec-size', '6', '--hidden-size', '7', '--pretrained', path])
     surprisal = word_order_finetune.main(tiny + ['--model', 'surprisal', '--pretrained', path])
     assert 0 <= surprisal['test'] <= 1
