@@ -12,14 +12,13 @@ cross-entropy over the masked words), and with ``--save`` writes the run (the pa
 ``ch10_transfer.word_order_finetune`` reads, and everything ``--load`` needs to continue it
 exactly).  Defaults: 20 epochs of 658 steps.
 """
-import time
-
 import numpy as np
 
 from ch09_transformer.bert import BertEncoder
 from ch09_transformer.bert_training import MaskedLMTrainer, evaluate, masked_batches
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.plot import plot_curves
+from common.trainer import ValidationCurve
 from dataset.ptb import load_sentences
 from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
 from harness.flags import (check_heads, context_length, dropout_ratio, float_in, layer_count, make_parser,
@@ -28,52 +27,6 @@ from harness.flags import (check_heads, context_length, dropout_ratio, float_in,
 from harness.memory import reuse_freed_memory
 
 VALID_MASK_SEED = 2019  # one fixed masking of PTB valid, the same for every evaluation
-CURVE_KEYS = ('steps', 'valid_accuracy', 'valid_ppl', 'train_loss', 'cpu_s', 'wall_s')
-
-
-class MaskedLMCurve:
-    """Every ``eval_interval`` steps (and at the run's last step, ``stop_at``): the masked-token
-    accuracy and perplexity on the pre-masked valid ``batches``, the mean training loss since the
-    last point, and the CPU and wall seconds so far; printed and kept in ``curve``."""
-
-    def __init__(self, model, batches, eval_interval, stop_at, quiet):
-        self.model, self.batches, self.eval_interval, self.stop_at = model, batches, eval_interval, stop_at
-        self.quiet = quiet
-        self.curve = {key: [] for key in CURVE_KEYS}
-        self.losses = []
-        self.clock_start = (time.perf_counter(), time.process_time(), 0.0, 0.0)
-
-    def step_end(self, trainer):
-        if trainer.last_loss is not None:
-            self.losses.append(trainer.last_loss)
-        done = trainer.steps_done
-        if done % self.eval_interval and done < self.stop_at:
-            return
-        accuracy, ppl = evaluate(self.model, self.batches)
-        wall, cpu, wall_before, cpu_before = self.clock_start
-        for key, value in (('steps', done), ('valid_accuracy', accuracy), ('valid_ppl', ppl),
-                           ('train_loss', float(np.mean(self.losses)) if self.losses else float('nan')),
-                           ('cpu_s', cpu_before + time.process_time() - cpu),
-                           ('wall_s', wall_before + time.perf_counter() - wall)):
-            self.curve[key].append(value)
-        self.losses = []
-        if not self.quiet:
-            print(f'| epoch {trainer.current_epoch + 1} | step {done:5d} / {self.stop_at} '
-                  f'| lr {trainer.optimizer.lr:.2e} | train loss {self.curve["train_loss"][-1]:.3f} '
-                  f'| valid masked accuracy {100 * accuracy:.2f}% | valid perplexity {ppl:.1f} '
-                  f'| cpu {self.curve["cpu_s"][-1]:.0f}[s] | wall {self.curve["wall_s"][-1]:.0f}[s]',
-                  flush=True)
-        if done >= self.stop_at:
-            trainer.stop_training = True
-
-    def state_dict(self):
-        return {'curve': self.curve, 'losses': list(self.losses)}
-
-    def load_state_dict(self, state):
-        self.curve, self.losses = state['curve'], list(state['losses'])
-        if self.curve['steps']:
-            self.clock_start = (time.perf_counter(), time.process_time(), self.curve['wall_s'][-1],
-                                self.curve['cpu_s'][-1])
 
 
 def main(argv=None):
@@ -114,8 +67,13 @@ def main(argv=None):
     trainer = MaskedLMTrainer(model, AdamW(args.lr, weight_decay=args.weight_decay), args.seed,
                               lr_schedule=schedule, mask_prob=args.mask_prob)
     valid_batches = masked_batches(model, valid, np.random.default_rng(VALID_MASK_SEED), args.mask_prob)
-    progress = MaskedLMCurve(model, valid_batches, args.eval_interval,
-                             min(total_steps, args.max_steps or total_steps), args.quiet)
+
+    def valid_figures():
+        accuracy, ppl = evaluate(model, valid_batches)
+        return {'valid_accuracy': accuracy, 'valid_ppl': ppl}
+
+    progress = ValidationCurve(valid_figures, args.eval_interval, min(total_steps, args.max_steps or total_steps),
+                               args.quiet)
     checkpoint = start_checkpoint(args, trainer, [progress], free=('max_steps',),
                                   every_steps=args.eval_interval, interrupt_name='bert_interrupted.npz')
     with checkpoint:

@@ -21,12 +21,12 @@ import numpy as np
 
 from ch09_transformer.bert import BertEncoder
 from ch09_transformer.bert_training import MaskedLMTrainer, evaluate, masked_batches
-from ch10_transfer.pretraining import ValidationCurve, add_pretraining_flags, plot_curve
+from ch10_transfer.pretraining import add_pretraining_flags, finish_curve, start_curve
 from ch10_transfer.reviews import pretraining_reviews, review_chunks, review_stream
 from ch10_transfer.transfer import check_vocabulary
 from common.optimizer import AdamW, WarmupCosineSchedule
 from dataset.imdb import build_vocabulary
-from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.checkpoint import CHECKPOINT_HELP
 from harness.flags import (check_heads, context_length, dropout_ratio, float_in, layer_count, load_or_exit,
                            make_parser, make_rng, model_width, nonnegative_float, on_device, positive_float,
                            run_main, seed_int)
@@ -87,23 +87,12 @@ def main(argv=None):
         accuracy, ppl = evaluate(model, valid_batches)
         return {'valid_accuracy': accuracy, 'valid_ppl': ppl}
 
-    curve = ValidationCurve(valid_figures, args.eval_interval, min(total_steps, args.max_steps or total_steps),
-                            args.quiet)
-    checkpoint = start_checkpoint(args, trainer, [curve], free=('max_steps', 'eval_reviews'),
-                                  keep=('epochs',), every_steps=args.eval_interval,
-                                  interrupt_name='pretrain_bert_interrupted.npz')
+    curve, checkpoint = start_curve(args, trainer, valid_figures, total_steps, 'pretrain_bert')
     with checkpoint:
         trainer.fit(pieces, max_epoch=checkpoint.epochs_left(args.epochs), batch_size=args.batch_size,
                     max_grad=args.max_grad, observers=[curve, checkpoint])
 
-    result = curve.curve
-    if args.plot and result['steps']:
-        plot_curve(result, 'valid_accuracy', 'held-out masked-token accuracy', args.plot)
-    if result['steps']:
-        print(f'held-out masked-token accuracy {100 * result["valid_accuracy"][-1]:.2f}%, perplexity '
-              f'{result["valid_ppl"][-1]:.1f} after {result["steps"][-1]} steps ({result["cpu_s"][-1]:.0f} s CPU, '
-              f'{result["wall_s"][-1]:.0f} s wall)')
-    return result
+    return finish_curve(args, curve, 'valid_accuracy', 'held-out masked-token accuracy')
 
 
 if __name__ == '__main__':

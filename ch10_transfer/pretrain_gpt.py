@@ -18,18 +18,17 @@ about an hour on 2 cores.  Every --eval-interval steps the perplexity on the hel
 the CPU and wall time, and --save writes the run (the model with its vocabulary, and all --load
 needs to continue it exactly).
 """
-import math
 
 from ch09_transformer.train_gpt import add_step_flags
 from ch10_transfer.gpt_lm import GptLm
-from ch10_transfer.pretraining import ValidationCurve, add_pretraining_flags, plot_curve
+from ch10_transfer.pretraining import add_pretraining_flags, finish_curve, start_curve
 from ch10_transfer.reviews import pretraining_reviews, review_stream
 from ch10_transfer.transfer import check_vocabulary
 from common.evaluation import eval_perplexity_windows
 from common.optimizer import AdamW, WarmupCosineSchedule
 from common.trainer import WindowTrainer
 from dataset.imdb import build_vocabulary
-from harness.checkpoint import CHECKPOINT_HELP, start_checkpoint
+from harness.checkpoint import CHECKPOINT_HELP
 from harness.flags import check_heads, int_in, load_or_exit, make_parser, make_rng, on_device, run_main
 from harness.memory import reuse_freed_memory
 
@@ -79,23 +78,13 @@ def main(argv=None):
         xs, ts = valid_corpus[:-1], valid_corpus[1:]
         return {'valid_ppl': eval_perplexity_windows(model, xs, ts, args.context_size, stride=args.context_size)}
 
-    curve = ValidationCurve(valid_perplexity, args.eval_interval, min(total_steps, args.max_steps or total_steps),
-                            args.quiet)
-    checkpoint = start_checkpoint(args, trainer, [curve], free=('max_steps', 'eval_reviews'),
-                                  keep=('epochs',), every_steps=args.eval_interval,
-                                  interrupt_name='pretrain_gpt_interrupted.npz')
+    curve, checkpoint = start_curve(args, trainer, valid_perplexity, total_steps, 'pretrain_gpt')
     with checkpoint:
         trainer.fit(corpus[:-1], corpus[1:], max_epoch=checkpoint.epochs_left(args.epochs),
                     batch_size=args.batch_size, time_size=args.context_size, max_grad=args.max_grad,
                     eval_interval=None, observers=[curve, checkpoint])
 
-    result = curve.curve
-    if args.plot and result['steps']:
-        plot_curve(result, 'valid_ppl', 'held-out perplexity', args.plot)
-    if result['steps']:
-        print(f'held-out perplexity {result["valid_ppl"][-1]:.2f} (train {math.exp(result["train_loss"][-1]):.2f}) '
-              f'after {result["steps"][-1]} steps ({result["cpu_s"][-1]:.0f} s CPU, {result["wall_s"][-1]:.0f} s wall)')
-    return result
+    return finish_curve(args, curve, 'valid_ppl', 'held-out perplexity')
 
 
 if __name__ == '__main__':

@@ -1,64 +1,11 @@
-"""What the chapter's pre-training scripts share: their flags and a validation curve, measured as
-training goes."""
-import time
-
-import numpy as np
-
+"""What the chapter's pre-training scripts share: their flags, and the validation curve measured as
+training goes, saved with the run."""
 from ch10_transfer.reviews import VALID_REVIEWS
 from common.plot import plot_curves
+from common.trainer import ValidationCurve
 from dataset import imdb
+from harness.checkpoint import start_checkpoint
 from harness.flags import float_in, int_in, nonnegative_int, positive_int
-
-
-class ValidationCurve:
-    """An observer of ``fit``: every ``eval_interval`` steps, and at the run's last step ``stop_at``
-    (where it stops the training), it records
-
-        steps, train_loss (mean over the steps since the last point), every figure of
-        ``evaluate() -> {name: float}`` (the validation perplexity, say), cpu_s and wall_s
-        (process and wall-clock seconds of training so far, resumed runs included),
-
-    prints them on one line (unless ``quiet``) and keeps them in ``curve`` {name: [values]}.
-    Its state goes into the run's checkpoint, so a resumed run continues the same curve.
-    """
-
-    def __init__(self, evaluate, eval_interval, stop_at, quiet=False):
-        self.evaluate, self.eval_interval, self.stop_at = evaluate, eval_interval, stop_at
-        self.quiet = quiet
-        self.curve = {'steps': [], 'train_loss': [], 'cpu_s': [], 'wall_s': []}
-        self.losses = []
-        self._clock = (time.perf_counter(), time.process_time(), 0.0, 0.0)
-
-    def step_end(self, trainer):
-        if trainer.last_loss is not None:
-            self.losses.append(trainer.last_loss)
-        done = trainer.steps_done
-        if done % self.eval_interval and done < self.stop_at:
-            return
-        figures = self.evaluate()
-        wall_start, cpu_start, wall_before, cpu_before = self._clock
-        point = {'steps': done, 'train_loss': float(np.mean(self.losses)) if self.losses else float('nan'),
-                 **figures, 'cpu_s': cpu_before + time.process_time() - cpu_start,
-                 'wall_s': wall_before + time.perf_counter() - wall_start}
-        for name, value in point.items():
-            self.curve.setdefault(name, []).append(value)
-        self.losses = []
-        if not self.quiet:
-            print(f'| epoch {trainer.current_epoch + 1} | step {done:5d} / {self.stop_at} '
-                  f'| lr {trainer.optimizer.lr:.2e} | train loss {point["train_loss"]:.3f} | '
-                  + ' | '.join(f'{name} {value:.4g}' for name, value in figures.items())
-                  + f' | cpu {point["cpu_s"]:.0f}[s] | wall {point["wall_s"]:.0f}[s]', flush=True)
-        if done >= self.stop_at:
-            trainer.stop_training = True
-
-    def state_dict(self):
-        return {'curve': self.curve, 'losses': list(self.losses)}
-
-    def load_state_dict(self, state):
-        self.curve, self.losses = state['curve'], list(state['losses'])
-        if self.curve['steps']:
-            self._clock = (time.perf_counter(), time.process_time(), self.curve['wall_s'][-1],
-                           self.curve['cpu_s'][-1])
 
 
 def add_pretraining_flags(parser, eval_interval, warmup_steps):
@@ -87,3 +34,28 @@ def plot_curve(curve, key, label, path=None):
     ``path`` (PNG) or shown inline."""
     plot_curves({label: (curve['steps'], curve[key])}, xlabel='training step', ylabel=label, path=path,
                 marker='o')
+
+
+def start_curve(args, trainer, valid_figures, total_steps, script_name):
+    """The run's ``ValidationCurve`` of ``valid_figures() -> {name: float}`` every --eval-interval
+    steps up to --max-steps or ``total_steps``, and its checkpoint (--save/--load, written at every
+    point of the curve) -> (curve, checkpoint)."""
+    curve = ValidationCurve(valid_figures, args.eval_interval, min(total_steps, args.max_steps or total_steps),
+                            args.quiet)
+    checkpoint = start_checkpoint(args, trainer, [curve], free=('max_steps', 'eval_reviews'), keep=('epochs',),
+                                  every_steps=args.eval_interval, interrupt_name=f'{script_name}_interrupted.npz')
+    return curve, checkpoint
+
+
+def finish_curve(args, curve, key, label):
+    """Plot ``curve[key]`` (--plot) and print the last point of the curve -> the curve {name: [values]}."""
+    result = curve.curve
+    if not result['steps']:
+        return result
+    if args.plot:
+        plot_curve(result, key, label, args.plot)
+    figures = [name for name in result if name not in ('steps', 'train_loss', 'cpu_s', 'wall_s')]
+    print(f'after {result["steps"][-1]} steps: ' + ', '.join(f'{name} {result[name][-1]:.4g}' for name in figures)
+          + f', train loss {result["train_loss"][-1]:.3f} ({result["cpu_s"][-1]:.0f} s CPU, '
+          f'{result["wall_s"][-1]:.0f} s wall)')
+    return result

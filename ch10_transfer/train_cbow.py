@@ -64,8 +64,7 @@ def main(argv=None):
     print(f'CBOW on {len(corpus):,} review tokens: final loss {trainer.loss_list[-1]:.3f} '
           f'({time.process_time() - cpu_start:.0f} s CPU, {time.perf_counter() - start:.0f} s wall)')
     save_vectors(vectors_path, model.word_vecs, dict(enumerate(vocabulary.words)))
-    if not args.quiet:
-        print(f'word vectors written to {vectors_path}')
+    print(f'wrote {vectors_path}: the word vectors and their vocabulary')
     if args.plot:
         trainer.plot(path=args.plot)
     return model, trainer

@@ -30,7 +30,7 @@ from common.npz_file import NpzReader
 from dataset.ptb import load_data
 from dataset.word_order import all_swaps, swapped_pairs
 from dataset.word_order import load_data as load_task
-from harness.flags import load_or_exit, make_parser, nonnegative_int, positive_int, run_main, seed_int
+from harness.flags import load_or_exit, make_parser, nonnegative_int, positive_int, run_main
 
 
 def load_lstm_lm(path, model_class):

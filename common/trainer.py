@@ -395,3 +395,55 @@ class Validation:
     def load_state_dict(self, state):
         self.scores, self.best_epoch, self.waited = list(state['scores']), state['best_epoch'], state['waited']
         self.best_params = state['best_params']
+
+
+class ValidationCurve:
+    """An observer of ``fit`` for long runs measured as they go (pre-training): every
+    ``eval_interval`` steps, and at the run's last step ``stop_at`` (where it stops the training),
+    it records
+
+        steps, train_loss (mean over the steps since the last point), every figure of
+        ``evaluate() -> {name: float}`` (the validation perplexity, say), cpu_s and wall_s
+        (process and wall-clock seconds of training so far, resumed runs included),
+
+    prints them on one line (unless ``quiet``) and keeps them in ``curve`` {name: [values]}.
+    Its state goes into the run's checkpoint, so a resumed run continues the same curve.
+    """
+
+    def __init__(self, evaluate, eval_interval, stop_at, quiet=False):
+        self.evaluate, self.eval_interval, self.stop_at = evaluate, eval_interval, stop_at
+        self.quiet = quiet
+        self.curve = {'steps': [], 'train_loss': [], 'cpu_s': [], 'wall_s': []}
+        self.losses = []
+        self._clock = (time.perf_counter(), time.process_time(), 0.0, 0.0)
+
+    def step_end(self, trainer):
+        if trainer.last_loss is not None:
+            self.losses.append(trainer.last_loss)
+        done = trainer.steps_done
+        if done % self.eval_interval and done < self.stop_at:
+            return
+        figures = self.evaluate()
+        wall_start, cpu_start, wall_before, cpu_before = self._clock
+        point = {'steps': done, 'train_loss': float(np.mean(self.losses)) if self.losses else float('nan'),
+                 **figures, 'cpu_s': cpu_before + time.process_time() - cpu_start,
+                 'wall_s': wall_before + time.perf_counter() - wall_start}
+        for name, value in point.items():
+            self.curve.setdefault(name, []).append(value)
+        self.losses = []
+        if not self.quiet:
+            print(f'| epoch {trainer.current_epoch + 1} | step {done:5d} / {self.stop_at} '
+                  f'| lr {trainer.optimizer.lr:.2e} | train loss {point["train_loss"]:.3f} | '
+                  + ' | '.join(f'{name} {value:.4g}' for name, value in figures.items())
+                  + f' | cpu {point["cpu_s"]:.0f}[s] | wall {point["wall_s"]:.0f}[s]', flush=True)
+        if done >= self.stop_at:
+            trainer.stop_training = True
+
+    def state_dict(self):
+        return {'curve': self.curve, 'losses': list(self.losses)}
+
+    def load_state_dict(self, state):
+        self.curve, self.losses = state['curve'], list(state['losses'])
+        if self.curve['steps']:
+            self._clock = (time.perf_counter(), time.process_time(), self.curve['wall_s'][-1],
+                           self.curve['cpu_s'][-1])
