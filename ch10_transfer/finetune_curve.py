@@ -151,7 +151,6 @@ def main(argv=None):
     print_table(results)
     if args.plot:
         plot_curve(results, args.plot)
-        print(f'curve written to {args.plot}')
     return results
 
 

@@ -102,7 +102,7 @@ def test_the_curve_runs_each_budget_and_seed_once_and_gathers_models(tiny_lm, tm
     first = finetune_curve.main(['--pretrained', tiny_lm, '--plot', str(plot)] + argv)
     assert sorted(first) == ['LSTM from scratch', 'LSTM pre-trained']
     assert {size: sorted(seeds) for size, seeds in first['LSTM pre-trained'].items()} == {'10': ['1', '2'], '30': ['1']}
-    assert plot.stat().st_size > 0 and f'curve written to {plot}' in capsys.readouterr().out
+    assert plot.stat().st_size > 0 and f'wrote {plot}' in capsys.readouterr().out
     finetune_curve.main(['--model', 'bow', '--plot', ''] + argv)
     table = capsys.readouterr().out
     assert 'bag of words' in table and 'LSTM pre-trained' in table  # the earlier runs were read back
