@@ -9,7 +9,7 @@ import pytest
 from notebook_execution import NOTEBOOK_DIR, execute
 
 CHAPTERS = ['ch01_nn', 'ch02_count', 'ch03_word2vec', 'ch04_fast_w2v', 'ch05_rnn', 'ch06_lstm',
-            'ch07_seq2seq', 'ch08_attention', 'ch09_transformer']
+            'ch07_seq2seq', 'ch08_attention', 'ch09_transformer', 'ch10_transfer']
 NOTEBOOKS = [NOTEBOOK_DIR / f'{chapter}.ipynb' for chapter in CHAPTERS]
 MAX_BYTES = 1_000_000
 HANGUL = re.compile('[\uac00-\ud7a3]')
