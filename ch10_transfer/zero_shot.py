@@ -1,13 +1,16 @@
 """Zero-shot word order: which of two sentences is the real one?  (the book's rescoring, 5.1)
 
     python -m ch10_transfer.zero_shot --rnnlm rnnlm.npz --better better_rnnlm.npz --gpt gpt.npz
+    python -m ch10_transfer.zero_shot --book-weights BetterRnnlm.pkl      # the book's trained model
 
 Every sentence of the PTB test file with at least 5 words (3,622 of them) is paired with a copy
 in which two different words are swapped (``dataset.word_order.swapped_pairs``).  Each language
 model scores both as '<eos>' + sentence + '<eos>' and picks the one with the higher log-probability;
 its accuracy is the share of pairs where that is the real sentence (a tie counts one half).
 Kneser-Ney is counted on PTB train at start-up (a few seconds); the neural models are read from
-their checkpoints (sizes taken from the saved arrays).  No model sees a labelled example: the
+their checkpoints (sizes taken from the saved arrays), or --book-weights reads the book's own
+trained Rnnlm.pkl or BetterRnnlm.pkl (with --save, also written as our checkpoint for --rnnlm or
+--better).  No model sees a labelled example: the
 knowledge of word order comes from language-model training alone.
 
 ``--single N`` asks the fine-tuning task's question instead, of one sentence at a time: is this
@@ -22,6 +25,7 @@ import time
 import numpy as np
 
 from ch05_rnn.ngram import KneserNeyLM
+from ch06_lstm.book_weights import load_book_language_model
 from ch07_seq2seq.better_rnnlm_gen import BetterRnnlmGen
 from ch07_seq2seq.rnnlm_gen import RnnlmGen
 from ch07_seq2seq.sentence_scorer import NgramScorer
@@ -30,7 +34,7 @@ from common.npz_file import NpzReader
 from dataset.ptb import load_data
 from dataset.word_order import all_swaps, swapped_pairs
 from dataset.word_order import load_data as load_task
-from harness.flags import load_or_exit, make_parser, nonnegative_int, positive_int, run_main
+from harness.flags import load_or_exit, make_parser, nonnegative_int, positive_int, run_main, writable_path
 
 
 def load_lstm_lm(path, model_class):
@@ -79,12 +83,18 @@ def main(argv=None):
     parser.add_argument('--rnnlm', help='Rnnlm checkpoint (ch06_lstm.train_rnnlm --save)')
     parser.add_argument('--better', help='BetterRnnlm checkpoint (ch06_lstm.train_better_rnnlm --save)')
     parser.add_argument('--gpt', help='GPT checkpoint (ch09_transformer.train_gpt --save)')
+    parser.add_argument('--book-weights', metavar='FILE.pkl',
+                        help="the book's trained Rnnlm.pkl or BetterRnnlm.pkl, scored beside the others")
+    parser.add_argument('--save', metavar='OUT.npz', type=writable_path,
+                        help='with --book-weights: also write the book\'s model as our checkpoint')
     parser.add_argument('--max-pairs', type=positive_int, help='score only the first N pairs')
     parser.add_argument('--single', type=positive_int, metavar='N',
                         help="also judge the first N (at most 2,000) sentences of word_order_finetune's test split one at a time")
     parser.add_argument('--max-tokens', type=positive_int,
                         help='count the Kneser-Ney model on the first N training tokens only')
     args = parser.parse_args(argv)
+    if args.save and not args.book_weights:
+        parser.error('--save writes the model of --book-weights: give --book-weights too')
 
     corpus, word_to_id, _ = load_data('train')
     eos_id = word_to_id['<eos>']
@@ -101,6 +111,12 @@ def main(argv=None):
         scorers['BetterRnnlm'] = load_or_exit(load_lstm_lm, args.better, BetterRnnlmGen)
     if args.gpt:
         scorers['GPT'] = load_or_exit(GPTGen.from_checkpoint, args.gpt)
+    if args.book_weights:
+        book_model = load_or_exit(load_book_language_model, args.book_weights, RnnlmGen, BetterRnnlmGen)
+        scorers[f"the book's {type(book_model).__name__.removesuffix('Gen')}"] = book_model
+        if args.save:
+            book_model.save_params(args.save)
+            print(f'wrote {args.save}: the book\'s model as our checkpoint')
     if not scorers:
         parser.error('no model to score with: give --kn-order > 0 or a checkpoint')
 
@@ -108,7 +124,7 @@ def main(argv=None):
     for name, scorer in scorers.items():
         start = time.perf_counter()
         results[name] = pairwise_accuracy(scorer, originals, swapped, eos_id)
-        print(f'{name:12s} pairwise accuracy {100 * results[name]:6.2f}% over {len(originals)} pairs '
+        print(f'{name:16s} pairwise accuracy {100 * results[name]:6.2f}% over {len(originals)} pairs '
               f'({time.perf_counter() - start:.1f}[s])')
     if args.single:
         sentences, labels = load_task(2, 2, 2000, seed=args.seed)[2]  # word_order_finetune's test split
@@ -117,7 +133,7 @@ def main(argv=None):
             start = time.perf_counter()
             accuracy = single_sentence_accuracy(scorer, sentences, labels, eos_id)
             results[f'{name} single'] = accuracy
-            print(f'{name:12s} single-sentence accuracy {100 * accuracy:6.2f}% over {len(sentences)} '
+            print(f'{name:16s} single-sentence accuracy {100 * accuracy:6.2f}% over {len(sentences)} '
                   f'sentences, {int(np.sum(labels))} of them real ({time.perf_counter() - start:.1f}[s])')
     return results
 

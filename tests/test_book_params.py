@@ -445,6 +445,12 @@ def test_the_scripts_take_the_books_files_and_save_them_as_ours(book, tmp_path, 
     assert answers.shape == (4, 10) and (tmp_path / 'a.png').is_file()
     with pytest.raises(SystemExit, match="holds 10 arrays .* it is not a language model of the book"):
         eval_script.main(['--book-weights', str(book / 'AttentionSeq2seq.pkl')])
+    from ch10_transfer import zero_shot
+    scored = zero_shot.main(['--kn-order', '0', '--book-weights', str(book / 'Rnnlm.pkl'), '--max-pairs', '200',
+                             '--save', str(tmp_path / 'zero_shot_rnnlm.npz')])
+    assert scored["the book's Rnnlm"] > 0.8  # the book's model knows word order
+    assert zero_shot.main(['--kn-order', '0', '--rnnlm', str(tmp_path / 'zero_shot_rnnlm.npz'),
+                           '--max-pairs', '200'])['Rnnlm'] == scored["the book's Rnnlm"]
     from ch04_fast_w2v import eval as vector_eval
     from ch04_fast_w2v.word_vectors import load_vectors
     vectors = tmp_path / 'cbow_book.npz'
