@@ -11,12 +11,12 @@ of its training reviews, never a label or a test review), shuffled, each cut int
 decay over the run, gradients clipped to --max-grad.
 
 Defaults: 4 blocks of width 256 (4 heads, feed-forward 1,024), pieces of up to 126 tokens, batches
-of 32, no dropout (the run reads each token once), the first 5.5 million of the 20 million
-shuffled tokens: about 1,700 steps, about an hour of CPU (2.1 CPU seconds a step on a 2-core AVX2
-machine whose float32 matrix products run at 150 GFLOP/s).  Every --eval-interval steps the masked-token accuracy and
-perplexity on the held-out reviews (masked once, the same every time) are printed with the CPU
-and wall time, and --save writes the run (the encoder with its vocabulary, and all --load needs
-to continue it exactly).
+of 32, no dropout (the run reads each token once), the first 5.5 million of the 20 million shuffled
+tokens: about 1,700 steps, sized for about an hour of CPU on 2 cores (docs/results.md gives the
+measured rate).  Every --eval-interval steps the masked-token accuracy and perplexity on the
+held-out reviews (masked once, the same every time) are printed with the CPU and wall time, and
+--save writes the run (the encoder with its vocabulary, and all --load needs to continue it
+exactly).
 """
 import numpy as np
 

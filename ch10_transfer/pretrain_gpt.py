@@ -13,11 +13,10 @@ and a cosine decay over the run, gradients clipped to --max-grad.
 
 Defaults: 4 blocks of width 256 (4 heads, feed-forward 1,024), windows of 128, batches of 32, no
 dropout (the run reads each token once), the first 5 million of the 20 million shuffled tokens:
-1,220 steps, about an hour of CPU (2.9 CPU seconds a step on a 2-core AVX2 machine whose float32
-matrix products run at 150 GFLOP/s).  Every --eval-interval steps the perplexity on the held-out reviews
-(read in disjoint windows of --context-size; over the output words and '<unk>') is printed with
-the CPU and wall time, and --save writes the run (the model with its vocabulary, and all --load
-needs to continue it exactly).
+1,220 steps, sized for about an hour of CPU on 2 cores (docs/results.md gives the measured rate).
+Every --eval-interval steps the perplexity on the held-out reviews (read in disjoint windows of
+--context-size; over the output words and '<unk>') is printed with the CPU and wall time, and --save
+writes the run (the model with its vocabulary, and all --load needs to continue it exactly).
 """
 
 from ch09_transformer.train_gpt import add_step_flags

@@ -11,12 +11,12 @@ vocabulary holds --vocab-size words; the output layer predicts the --output-size
 (rarer next words count as '<unk>'), which makes a step several times cheaper.  Adam with a linear
 warm-up and a cosine decay of its rate over the run, gradients clipped to --max-grad.
 
-Defaults: 1 LSTM layer of 512 on word vectors of 256, 5,000 output words, batches of 64 x 70
-tokens, 6.5 million tokens (the first 6.5 million of the shuffled 20 million, read once): 1,450
-steps, about an hour of CPU (2.4 CPU seconds a step on a 2-core AVX2 machine whose float32 matrix
-products run at 150 GFLOP/s).  Every --eval-interval steps the perplexity on the held-out reviews
-(over the output words and '<unk>') is printed with the CPU and wall time, and --save writes
-the run (the model with its vocabulary, and all --load needs to continue it exactly).
+Defaults: 1 LSTM layer of 512 on word vectors of 256, 5,000 output words, batches of 64 x 70 tokens,
+6.5 million tokens (the first 6.5 million of the shuffled 20 million, read once): 1,450 steps, sized
+for about an hour of CPU on 2 cores (docs/results.md gives the measured rate).  Every
+--eval-interval steps the perplexity on the held-out reviews (over the output words and '<unk>') is
+printed with the CPU and wall time, and --save writes the run (the model with its vocabulary, and
+all --load needs to continue it exactly).
 """
 
 
