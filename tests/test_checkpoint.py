@@ -253,9 +253,11 @@ def test_a_failed_save_keeps_the_earlier_checkpoint_whole(tmp_path, monkeypatch)
     assert_same_run(straight, run('gpt', 3, path, load=path, seed=99))
 
 
-def test_a_nan_loss_stops_with_a_message_and_keeps_the_checkpoint(tmp_path):
+@pytest.mark.parametrize('kind', sorted(RUNS))
+def test_a_nan_loss_stops_with_a_message_and_keeps_the_checkpoint(kind, tmp_path):
+    """Every training loop, the classifier's included, stops at a non-finite loss."""
     path = tmp_path / 'run.npz'
-    run('rnnlm', 1, str(path))
+    run(kind, 1, str(path))
     saved = path.read_bytes()
 
     class Poison:
@@ -264,7 +266,7 @@ def test_a_nan_loss_stops_with_a_message_and_keeps_the_checkpoint(tmp_path):
 
     with pytest.raises(SystemExit, match=r"training stopped in epoch 2: the loss became nan.*"
                                          r"'.*run.npz' is left as it was"):
-        run('rnnlm', 3, str(path), load=str(path), before_checkpoint=[Poison()])
+        run(kind, 3, str(path), load=str(path), before_checkpoint=[Poison()])
     assert path.read_bytes() == saved and sorted(os.listdir(tmp_path)) == ['run.npz']
 
 
