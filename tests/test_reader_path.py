@@ -79,3 +79,28 @@ def test_help_speaks_to_the_reader(script, capsys):
     for word in ('shared/', 'seed notes', 'session', 'reviewer'):
         assert word not in text, f'{script} --help mentions {word!r}'
     assert text.count('Checkpoints:') <= 1 and 'state.npz' not in text
+
+
+def test_building_trainers_and_parsing_flags_change_nothing_in_the_process(tmp_path, monkeypatch):
+    """No hidden process-wide effects: malloc's settings change only where a script's main asks
+    (harness.memory), sys.excepthook is never replaced, and parsing output flags writes no file."""
+    import ctypes
+    import sys
+    from ch06_lstm.rnnlm import Rnnlm
+    from ch09_transformer.gpt import GPT
+    from common.optimizer import SGD, Adam
+    from common.trainer import Trainer, WindowTrainer
+    from harness.flags import make_parser
+    loaded = []
+    real_cdll = ctypes.CDLL
+    monkeypatch.setattr(ctypes, 'CDLL', lambda *a, **k: loaded.append(a) or real_cdll(*a, **k))
+    hook = sys.excepthook
+    monkeypatch.chdir(tmp_path)
+    RnnlmTrainer(Rnnlm(20, 4, 4, rng=0), SGD())
+    Trainer(Rnnlm(20, 4, 4, rng=0), Adam())
+    WindowTrainer(GPT(20, context_size=4, d_model=4, num_heads=1, num_layers=1, d_ff=4, rng=0), Adam())
+    parser = make_parser('a script', epochs=1, save=None, plot='loss.png')
+    parser.add_argument('--vectors')
+    args = parser.parse_args(['--save', str(tmp_path / 'out' / 'run.npz'), '--plot', 'curve.png'])
+    assert args.save.endswith('run.npz') and args.plot == 'curve.png'
+    assert loaded == [] and sys.excepthook is hook and list(tmp_path.iterdir()) == []
