@@ -24,11 +24,13 @@ sentences for the reported accuracy.  --task imdb: IMDB's 25,000 training review
 reviews for the accuracy, each review cut to --max-length tokens (its first quarter and last three
 quarters; ``reviews.cut_review``).  Both tasks are balanced enough that chance is about 50%.
 
-Training: Adam (AdamW with --weight-decay), batches of similar lengths, gradients clipped to
---max-grad; after every epoch the valid accuracy, the best epoch's weights kept, a stop after
+Training: Adam (AdamW with --weight-decay) at --lr (by default 1e-3 for the LSTM, 3e-4 for the GPT
+and BERT, 1e-2 for the two logistic regressions, whose single layer learns slowly at a network's
+rate), batches of similar lengths, gradients clipped to --max-grad; after every epoch the valid accuracy, the best epoch's weights kept, a stop after
 --patience epochs without a better one.  --freeze-epochs K trains the head alone for the first K
 epochs; --head-only never unfreezes the rest (a linear probe).
 """
+import argparse
 import time
 
 import numpy as np
@@ -55,6 +57,7 @@ from harness.flags import (check_heads, context_length, dropout_ratio, int_in, l
 
 MODELS = ('lstm', 'gpt', 'bert', 'bow', 'cbow')
 PRE_TRAINED = ('lstm', 'gpt', 'bert')  # the models a language-model checkpoint starts
+DEFAULT_LR = {'lstm': 1e-3, 'gpt': 3e-4, 'bert': 3e-4, 'bow': 1e-2, 'cbow': 1e-2}  # --lr unless given
 SIZE_FLAGS = {'lstm': ('wordvec_size', 'hidden_size', 'num_layers'),
               'gpt': ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff'),
               'bert': ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')}
@@ -62,7 +65,10 @@ SIZE_FLAGS = {'lstm': ('wordvec_size', 'hidden_size', 'num_layers'),
 
 def make_finetune_parser(description):
     """The flags of ``finetune`` (``finetune_curve`` passes its unknown flags on to it)."""
-    parser = make_parser(description, epochs=20, batch_size=32, lr=1e-3, seed=1984, gpu=False)
+    parser = make_parser(description, epochs=20, batch_size=32, seed=1984, gpu=False)
+    parser.add_argument('--lr', type=positive_float, default=argparse.SUPPRESS,
+                        help='learning rate (default: ' + ', '.join(f'{lr:g} for {model}'
+                                                                    for model, lr in DEFAULT_LR.items()) + ')')
     parser.add_argument('--task', choices=('sst', 'imdb'), default='sst', help='the sentiment task')
     parser.add_argument('--model', choices=MODELS, default='lstm', help='classifier')
     parser.add_argument('--pretrained', help='language-model checkpoint that starts the classifier (and gives its '
@@ -183,6 +189,7 @@ def main(argv=None):
     'loss': [...], 'train_size': int, 'cpu_s': float, 'wall_s': float}``."""
     parser = make_finetune_parser(__doc__)
     args = parser.parse_args(argv)
+    args.lr = getattr(args, 'lr', DEFAULT_LR[args.model])
     if args.model in PRE_TRAINED and args.scratch and not args.pretrained:
         parser.error('--scratch builds the network of --pretrained: give --pretrained too')
     if args.model not in PRE_TRAINED and (args.pretrained or args.scratch):

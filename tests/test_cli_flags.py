@@ -178,7 +178,7 @@ def flag_problems(main, run_parse):
             continue
         defaults = action.default if isinstance(action.default, list) else [action.default]
         for default in defaults:
-            if default is not None:
+            if default not in (None, argparse.SUPPRESS):  # SUPPRESS: the script picks the default
                 try:
                     action.type(str(default))
                 except argparse.ArgumentTypeError as error:
