@@ -21,12 +21,13 @@ a random sample of N of them, drawn with --data-seed; --phrases: every labelled 
 training trees instead, about 77,000), the 872 dev sentences for early stopping, the 1,821 test
 sentences for the reported accuracy.  --task imdb: IMDB's 25,000 training reviews less
 --valid-size of them held out (drawn with --data-seed) for early stopping, the 25,000 test
-reviews for the accuracy, each review cut to --max-length tokens (its first quarter and last three
-quarters; ``reviews.cut_review``).  Both tasks are balanced enough that chance is about 50%.
+reviews for the accuracy, the networks reading each review cut to --max-length tokens (its first
+quarter and last three quarters; ``reviews.cut_review``), the baselines whole reviews.  Both tasks are balanced enough that chance is about 50%.
 
 Training: Adam (AdamW with --weight-decay) at --lr (by default 1e-3 for the LSTM, 3e-4 for the GPT
-and BERT, 1e-2 for the two logistic regressions, whose single layer learns slowly at a network's
-rate), batches of similar lengths, gradients clipped to --max-grad; after every epoch the valid accuracy, the best epoch's weights kept, a stop after
+and BERT; the two logistic regressions 1e-2 on SST, where an epoch of a few hundred sentences is a
+handful of steps, and 1e-3 on IMDB, where 1e-2 over-fits within the first epoch), batches of
+similar lengths, gradients clipped to --max-grad; after every epoch the valid accuracy, the best epoch's weights kept, a stop after
 --patience epochs without a better one.  --freeze-epochs K trains the head alone for the first K
 epochs; --head-only never unfreezes the rest (a linear probe).
 """
@@ -57,7 +58,9 @@ from harness.flags import (check_heads, context_length, dropout_ratio, int_in, l
 
 MODELS = ('lstm', 'gpt', 'bert', 'bow', 'cbow')
 PRE_TRAINED = ('lstm', 'gpt', 'bert')  # the models a language-model checkpoint starts
-DEFAULT_LR = {'lstm': 1e-3, 'gpt': 3e-4, 'bert': 3e-4, 'bow': 1e-2, 'cbow': 1e-2}  # --lr unless given
+DEFAULT_LR = {'sst': {'lstm': 1e-3, 'gpt': 3e-4, 'bert': 3e-4, 'bow': 1e-2, 'cbow': 1e-2},  # --lr unless given
+              'imdb': {'lstm': 1e-3, 'gpt': 3e-4, 'bert': 3e-4, 'bow': 1e-3, 'cbow': 1e-3}}
+NETWORK_MAX_LENGTH = 400  # --max-length unless given: the networks' IMDB reviews (the baselines read them whole)
 SIZE_FLAGS = {'lstm': ('wordvec_size', 'hidden_size', 'num_layers'),
               'gpt': ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff'),
               'bert': ('context_size', 'd_model', 'num_heads', 'num_layers', 'd_ff')}
@@ -67,8 +70,8 @@ def make_finetune_parser(description):
     """The flags of ``finetune`` (``finetune_curve`` passes its unknown flags on to it)."""
     parser = make_parser(description, epochs=20, batch_size=32, seed=1984, gpu=False)
     parser.add_argument('--lr', type=positive_float, default=argparse.SUPPRESS,
-                        help='learning rate (default: ' + ', '.join(f'{lr:g} for {model}'
-                                                                    for model, lr in DEFAULT_LR.items()) + ')')
+                        help='learning rate (default: 1e-3 for lstm, 3e-4 for gpt and bert; for bow and cbow '
+                             '1e-2 on sst, 1e-3 on imdb)')
     parser.add_argument('--task', choices=('sst', 'imdb'), default='sst', help='the sentiment task')
     parser.add_argument('--model', choices=MODELS, default='lstm', help='classifier')
     parser.add_argument('--pretrained', help='language-model checkpoint that starts the classifier (and gives its '
@@ -83,8 +86,9 @@ def make_finetune_parser(description):
                         help='SST: train on every labelled phrase of the training trees (all sentences only)')
     parser.add_argument('--valid-size', type=positive_int, default=1000,
                         help='IMDB: training reviews held out for early stopping')
-    parser.add_argument('--max-length', type=positive_int, default=400,
-                        help='IMDB: tokens kept of a review (its first quarter and last three quarters)')
+    parser.add_argument('--max-length', type=positive_int, default=argparse.SUPPRESS,
+                        help='IMDB: tokens kept of a review (its first quarter and last three quarters; '
+                             f'default: {NETWORK_MAX_LENGTH} for the networks, the whole review for bow and cbow)')
     parser.add_argument('--vocab-size', type=int_in(4, 1_000_000), default=30_000,
                         help='words of the vocabulary without --pretrained or --cbow-vectors')
     parser.add_argument('--wordvec-size', type=model_width, default=256, help='LSTM word-vector size')
@@ -189,7 +193,8 @@ def main(argv=None):
     'loss': [...], 'train_size': int, 'cpu_s': float, 'wall_s': float}``."""
     parser = make_finetune_parser(__doc__)
     args = parser.parse_args(argv)
-    args.lr = getattr(args, 'lr', DEFAULT_LR[args.model])
+    args.lr = getattr(args, 'lr', DEFAULT_LR[args.task][args.model])
+    args.max_length = getattr(args, 'max_length', NETWORK_MAX_LENGTH if args.model in PRE_TRAINED else None)
     if args.model in PRE_TRAINED and args.scratch and not args.pretrained:
         parser.error('--scratch builds the network of --pretrained: give --pretrained too')
     if args.model not in PRE_TRAINED and (args.pretrained or args.scratch):
