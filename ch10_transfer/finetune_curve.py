@@ -98,14 +98,21 @@ def print_table(results):
 
 def plot_curve(results, path=None):
     """Test accuracy (%) against labelled sentences (log scale), one line per curve at the mean over
-    the seeds with the range shaded; saved to ``path`` (PNG) or shown inline."""
+    the seeds with the range shaded, a network's run from scratch dashed in the colour of its
+    pre-trained run; saved to ``path`` (PNG) or shown inline."""
     fig = new_figure(path, figsize=(7.5, 5))
     ax = fig.add_subplot()
+    colors, all_budgets = {}, set()
     for label, (budgets, means, lows, highs, _) in summary(results).items():
-        line, = ax.plot(budgets, 100 * np.array(means), marker='o', label=label,
-                        linestyle='--' if 'scratch' in label else '-')
-        ax.fill_between(budgets, 100 * np.array(lows), 100 * np.array(highs), color=line.get_color(), alpha=0.15)
+        network = label.replace(' pre-trained', '').replace(' from scratch', '')
+        color = colors.setdefault(network, f'C{len(colors)}')  # a network's two starts share a colour
+        ax.plot(budgets, 100 * np.array(means), marker='o', label=label, color=color,
+                linestyle='--' if 'scratch' in label else '-')
+        ax.fill_between(budgets, 100 * np.array(lows), 100 * np.array(highs), color=color, alpha=0.15)
+        all_budgets.update(budgets)
     ax.set_xscale('log')
+    ax.set_xticks(sorted(all_budgets), [f'{budget:,}' for budget in sorted(all_budgets)])
+    ax.minorticks_off()
     ax.set_xlabel('labelled training sentences (SST)')
     ax.set_ylabel('test accuracy (%)')
     ax.axhline(50, color='gray', linewidth=0.8)
