@@ -84,7 +84,7 @@ def run_parse(monkeypatch, capsys):
 
     def parse_known_args(self, args=None, namespace=None):
         parsers.append(self)
-        result = original(self, args, namespace)
+        original(self, args, namespace)  # parses (and ends on a bad flag) before the stop
         raise _Parsed()
 
     monkeypatch.setattr(argparse.ArgumentParser, 'parse_known_args', parse_known_args)

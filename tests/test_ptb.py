@@ -1,6 +1,4 @@
 """dataset.ptb on the real Penn Treebank files (needs DLFS_DATA_DIR), plus its argument errors."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 
