@@ -55,6 +55,29 @@ def test_a_pre_trained_start_and_the_same_network_from_scratch(tiny_lm, capsys):
     assert imdb_run['train_size'] == 18 and 0 <= imdb_run['test'] <= 1
 
 
+@pytest.mark.parametrize('flags, lr, max_length', [
+    (['--task', 'sst', '--model', 'bow'], 1e-2, None), (['--task', 'imdb', '--model', 'bow'], 1e-3, None),
+    (['--task', 'imdb', '--model', 'lstm'], 1e-3, 400), (['--task', 'imdb', '--model', 'bow', '--lr', '0.5',
+                                                          '--max-length', '7'], 0.5, 7)])
+def test_the_rate_and_the_review_length_default_to_the_model_and_the_task(tiny_sentiment, monkeypatch,
+                                                                          flags, lr, max_length):
+    seen = {}
+    one_text = ([np.array([5, 6])], np.array([1]))
+
+    def fake_task_data(args, vocabulary, limit):
+        seen['limit'] = limit
+        return one_text, one_text, one_text
+
+    def fake_fit(model, optimizer, *args, make_optimizer, **kwargs):
+        seen['lr'] = make_optimizer(model.param_names).lr
+        return {'best_epoch': 1, 'valid': [1.0], 'loss': [0.5]}
+
+    monkeypatch.setattr(finetune, 'task_data', fake_task_data)
+    monkeypatch.setattr(finetune, 'fit_classifier', fake_fit)
+    finetune.main(flags + LSTM + ['--quiet'])
+    assert seen == {'lr': lr, 'limit': max_length}
+
+
 def test_the_cbow_baseline_reads_the_vectors_train_cbow_writes(tiny_sentiment, tmp_path):
     from ch10_transfer import train_cbow
     path = str(tmp_path / 'cbow.npz')
