@@ -22,13 +22,14 @@ training trees instead, about 77,000), the 872 dev sentences for early stopping,
 sentences for the reported accuracy.  --task imdb: IMDB's 25,000 training reviews less
 --valid-size of them held out (drawn with --data-seed) for early stopping, the 25,000 test
 reviews for the accuracy, the networks reading each review cut to --max-length tokens (its first
-quarter and last three quarters; ``reviews.cut_review``), the baselines whole reviews.  Both tasks are balanced enough that chance is about 50%.
+quarter and last three quarters; ``reviews.cut_review``), the baselines whole reviews.  Both tasks
+are balanced enough that chance is about 50%.
 
 Training: Adam (AdamW with --weight-decay) at --lr (by default 1e-3 for the LSTM, 3e-4 for the GPT
 and BERT; the two logistic regressions 1e-2 on SST, where an epoch of a few hundred sentences is a
 handful of steps, and 1e-3 on IMDB, where 1e-2 over-fits within the first epoch), batches of
-similar lengths, gradients clipped to --max-grad; after every epoch the valid accuracy, the best epoch's weights kept, a stop after
---patience epochs without a better one.  --freeze-epochs K trains the head alone for the first K
+similar lengths, gradients clipped to --max-grad; after every epoch the valid accuracy, the best
+epoch's weights kept, a stop after --patience epochs without a better one.  --freeze-epochs K trains the head alone for the first K
 epochs; --head-only never unfreezes the rest (a linear probe).
 """
 import argparse
