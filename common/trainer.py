@@ -11,7 +11,8 @@ lines with elapsed time and ETA; the history for ``plot``.  ``fit(..., max_epoch
 Observers.  ``fit(..., observers=[...])`` calls ``observer.step_end(trainer)`` after every step
 and ``observer.epoch_end(trainer)`` after every epoch, for each observer that has the method:
 ``Validation`` below measures the model and keeps the best parameters; ``ValidationCurve``
-records held-out figures every N steps of a long run (pre-training); a checkpoint saves the run.  An observer stops training by setting ``trainer.stop_training = True``.
+records held-out figures every N steps of a long run (pre-training); a checkpoint saves the run.
+An observer stops training by setting ``trainer.stop_training = True``.
 
 Resuming.  ``state_dict()`` holds what, besides the model's parameters (and carried state) and
 the random generators, decides the next step: the position in the epoch and in the corpus, the
